@@ -1,0 +1,96 @@
+import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+
+/** A pivot L_ii² below this fraction of A_ii counts as numerically singular (κ ≳ 1e13). */
+const MIN_RELATIVE_PIVOT = 1e-13;
+/** Jitter attempts before giving up: each multiplies the jitter by 10. */
+const MAX_JITTER_ATTEMPTS = 40;
+
+/**
+ * Lower Cholesky factor L (d×d row-major, zeros above the diagonal) of the
+ * symmetric part of `a`, or null when it is not numerically positive definite.
+ * ml-matrix demands exact symmetry, so the matrix is symmetrised first.
+ */
+export function choleskyLower(a: Float64Array, d: number, offset = 0): Float64Array | null {
+  const m = new Matrix(d, d);
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j <= i; j++) {
+      const v = 0.5 * (a[offset + i * d + j] + a[offset + j * d + i]);
+      if (!Number.isFinite(v)) return null;
+      m.set(i, j, v);
+      m.set(j, i, v);
+    }
+  }
+  const chol = new CholeskyDecomposition(m);
+  if (!chol.isPositiveDefinite()) return null;
+  const lower = chol.lowerTriangularMatrix;
+  const out = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    const lii = lower.get(i, i);
+    if (!(lii * lii > MIN_RELATIVE_PIVOT * m.get(i, i))) return null;
+    for (let j = 0; j <= i; j++) out[i * d + j] = lower.get(i, j);
+  }
+  return out;
+}
+
+/** P = L⁻¹ for lower-triangular L (forward substitution on the identity); P is lower-triangular. */
+export function invertLowerTriangular(l: Float64Array, d: number): Float64Array {
+  const p = new Float64Array(d * d);
+  for (let col = 0; col < d; col++) {
+    for (let i = col; i < d; i++) {
+      let s = i === col ? 1 : 0;
+      for (let j = col; j < i; j++) s -= l[i * d + j] * p[j * d + col];
+      p[i * d + col] = s / l[i * d + i];
+    }
+  }
+  return p;
+}
+
+/** log|A| = 2 Σ log L_ii from A's Cholesky factor. */
+export function logDetFromCholesky(l: Float64Array, d: number): number {
+  let s = 0;
+  for (let i = 0; i < d; i++) s += Math.log(l[i * d + i]);
+  return 2 * s;
+}
+
+export interface RepairedFactor {
+  /** Cholesky factor of the (possibly jittered) matrix. */
+  readonly lower: Float64Array;
+  /** Total amount added to the diagonal (0 when the matrix was fine). */
+  readonly jitter: number;
+}
+
+/**
+ * Factor the symmetric d×d block of `a` at `offset`, adding growing jitter to its
+ * diagonal in place until it is positive definite. Jitter starts at 1e-12 of the
+ * mean diagonal, so it stays negligible at any scale of the data.
+ */
+export function factorWithJitter(a: Float64Array, d: number, offset = 0): RepairedFactor {
+  symmetriseInPlace(a, d, offset);
+  const first = choleskyLower(a, d, offset);
+  if (first) return { lower: first, jitter: 0 };
+  let meanDiag = 0;
+  for (let i = 0; i < d; i++) {
+    const v = a[offset + i * d + i];
+    if (!Number.isFinite(v)) throw new Error('cannot factor a covariance with non-finite entries');
+    meanDiag += Math.abs(v) / d;
+  }
+  let jitter = meanDiag > 0 ? meanDiag * 1e-12 : 1e-12;
+  let added = 0;
+  for (let attempt = 0; attempt < MAX_JITTER_ATTEMPTS; attempt++, jitter *= 10) {
+    for (let i = 0; i < d; i++) a[offset + i * d + i] += jitter - added;
+    added = jitter;
+    const lower = choleskyLower(a, d, offset);
+    if (lower) return { lower, jitter };
+  }
+  throw new Error('covariance could not be made positive definite by jitter');
+}
+
+export function symmetriseInPlace(a: Float64Array, d: number, offset = 0): void {
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < i; j++) {
+      const v = 0.5 * (a[offset + i * d + j] + a[offset + j * d + i]);
+      a[offset + i * d + j] = v;
+      a[offset + j * d + i] = v;
+    }
+  }
+}

@@ -1,0 +1,139 @@
+import type { PointBatch } from './types.js';
+
+/** Why a point was refused; the code is stable, the message is for people. */
+export type RejectionCode =
+  | 'not-an-array'
+  | 'empty'
+  | 'wrong-dimension'
+  | 'not-a-number'
+  | 'non-finite'
+  | 'out-of-range'
+  | 'all-missing';
+
+export interface PointRejection {
+  readonly code: RejectionCode;
+  readonly message: string;
+}
+
+/** A rejection and the position of the refused point in its input. */
+export interface IndexedRejection extends PointRejection {
+  readonly index: number;
+}
+
+/** Largest accepted |x|: keeps every second moment (x-c)² finite in float64. */
+export const DEFAULT_MAX_ABS_VALUE = 1e15;
+
+/**
+ * Check one point (an array of numbers, with null or NaN for a missing coordinate)
+ * and copy it into `out` at `offset` (as NaN where missing). Returns the number of
+ * missing coordinates, or the reason the point is refused. `dim` is the model's
+ * dimension, which every point must match.
+ */
+export function validatePointInto(
+  value: unknown,
+  dim: number,
+  maxAbs: number,
+  out: Float64Array,
+  offset: number,
+): number | PointRejection {
+  if (!Array.isArray(value) && !(value instanceof Float64Array) && !(value instanceof Float32Array)) {
+    return { code: 'not-an-array', message: `a point must be an array of numbers, got ${describe(value)}` };
+  }
+  const row = value as ArrayLike<unknown>;
+  if (row.length === 0) return { code: 'empty', message: 'a point must have at least one coordinate' };
+  if (row.length !== dim) {
+    return { code: 'wrong-dimension', message: `expected ${dim} coordinates, got ${row.length}` };
+  }
+  let missing = 0;
+  for (let j = 0; j < dim; j++) {
+    const v = row[j];
+    if (v === null || (typeof v === 'number' && Number.isNaN(v))) {
+      out[offset + j] = NaN;
+      missing++;
+      continue;
+    }
+    if (typeof v !== 'number') {
+      return { code: 'not-a-number', message: `coordinate ${j} is ${describe(v)}, not a number or null` };
+    }
+    if (!Number.isFinite(v)) return { code: 'non-finite', message: `coordinate ${j} is ${v}` };
+    if (Math.abs(v) > maxAbs) {
+      return { code: 'out-of-range', message: `coordinate ${j} is ${v}, beyond the accepted magnitude ${maxAbs}` };
+    }
+    out[offset + j] = v;
+  }
+  if (missing === dim) return { code: 'all-missing', message: 'every coordinate is missing' };
+  return missing;
+}
+
+/** Dimension of the first point that would be valid on its own, or null. */
+export function inferDimension(rows: readonly unknown[], maxAbs: number): number | null {
+  for (const row of rows) {
+    if (!Array.isArray(row) || row.length === 0) continue;
+    const scratch = new Float64Array(row.length);
+    if (typeof validatePointInto(row, row.length, maxAbs, scratch, 0) === 'number') return row.length;
+  }
+  return null;
+}
+
+export interface ValidatedRows {
+  readonly batch: PointBatch;
+  readonly rejected: readonly IndexedRejection[];
+}
+
+/** Validate a list of points of the model's dimension into one batch plus rejections. */
+export function validateRows(rows: readonly unknown[], dim: number, maxAbs: number): ValidatedRows {
+  const data = new Float64Array(rows.length * dim);
+  const rejected: IndexedRejection[] = [];
+  let n = 0;
+  let rowsWithMissing = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const result = validatePointInto(rows[i], dim, maxAbs, data, n * dim);
+    if (typeof result !== 'number') {
+      rejected.push({ index: i, ...result });
+      continue;
+    }
+    if (result > 0) rowsWithMissing++;
+    n++;
+  }
+  return { batch: { n, dim, data: data.subarray(0, n * dim), rowsWithMissing }, rejected };
+}
+
+/**
+ * Validate n×dim float64 rows (the binary fast path) in place: rows with ±Infinity,
+ * out-of-range values or no observed coordinate are dropped and reported.
+ */
+export function validateFloat64Rows(data: Float64Array, dim: number, maxAbs: number): ValidatedRows {
+  const n = Math.floor(data.length / dim);
+  const rejected: IndexedRejection[] = [];
+  let kept = 0;
+  let rowsWithMissing = 0;
+  for (let i = 0; i < n; i++) {
+    let missing = 0;
+    let problem: PointRejection | null = null;
+    for (let j = 0; j < dim; j++) {
+      const v = data[i * dim + j];
+      if (Number.isNaN(v)) missing++;
+      else if (!Number.isFinite(v)) problem = { code: 'non-finite', message: `coordinate ${j} is ${v}` };
+      else if (Math.abs(v) > maxAbs) {
+        problem = { code: 'out-of-range', message: `coordinate ${j} is ${v}, beyond the accepted magnitude ${maxAbs}` };
+      }
+      if (problem) break;
+    }
+    if (!problem && missing === dim) problem = { code: 'all-missing', message: 'every coordinate is missing' };
+    if (problem) {
+      rejected.push({ index: i, ...problem });
+      continue;
+    }
+    if (missing > 0) rowsWithMissing++;
+    if (kept !== i) data.copyWithin(kept * dim, i * dim, (i + 1) * dim);
+    kept++;
+  }
+  return { batch: { n: kept, dim, data: data.subarray(0, kept * dim), rowsWithMissing }, rejected };
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)}`;
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+}

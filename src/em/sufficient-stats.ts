@@ -1,0 +1,60 @@
+import { s2Length, type CovarianceType, type SufficientStats } from './types.js';
+
+export function zeroStats(
+  k: number,
+  dim: number,
+  covarianceType: CovarianceType,
+  reference: Float64Array,
+): SufficientStats {
+  return {
+    k,
+    dim,
+    covarianceType,
+    reference,
+    s0: new Float64Array(k),
+    s1: new Float64Array(k * dim),
+    s2: new Float64Array(s2Length(k, dim, covarianceType)),
+  };
+}
+
+export function cloneStats(s: SufficientStats): SufficientStats {
+  return { ...s, reference: s.reference.slice(), s0: s.s0.slice(), s1: s.s1.slice(), s2: s.s2.slice() };
+}
+
+/** Stepwise blend in place: s ← (1-η)·s + η·ŝ. Both must share the reference point. */
+export function blendStats(s: SufficientStats, batchStats: SufficientStats, eta: number): void {
+  assertCompatible(s, batchStats);
+  const keep = 1 - eta;
+  for (const [a, b] of [
+    [s.s0, batchStats.s0],
+    [s.s1, batchStats.s1],
+    [s.s2, batchStats.s2],
+  ] as const) {
+    for (let i = 0; i < a.length; i++) a[i] = keep * a[i] + eta * b[i];
+  }
+}
+
+/**
+ * Merge two workers' statistics by mass-weighted averaging (the statistics are additive):
+ * s = (m_a·s_a + m_b·s_b) / (m_a + m_b), with masses in points.
+ */
+export function mergeStats(a: SufficientStats, massA: number, b: SufficientStats, massB: number): SufficientStats {
+  const out = zeroStats(a.k, a.dim, a.covarianceType, a.reference.slice());
+  blendStats(out, a, 1);
+  blendStats(out, b, massB / (massA + massB));
+  return out;
+}
+
+export function statsAreFinite(s: SufficientStats): boolean {
+  for (const arr of [s.s0, s.s1, s.s2]) for (let i = 0; i < arr.length; i++) if (!Number.isFinite(arr[i])) return false;
+  return true;
+}
+
+function assertCompatible(a: SufficientStats, b: SufficientStats): void {
+  if (a.k !== b.k || a.dim !== b.dim || a.covarianceType !== b.covarianceType) {
+    throw new Error('cannot combine statistics of different model shapes');
+  }
+  for (let j = 0; j < a.dim; j++) {
+    if (a.reference[j] !== b.reference[j]) throw new Error('cannot combine statistics about different reference points');
+  }
+}
