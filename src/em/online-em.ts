@@ -128,7 +128,13 @@ export class OnlineEm {
 
   /** Validate and ingest n×dim float64 rows (NaN where missing); `data` may be modified. */
   ingestFloat64(data: Float64Array, dim: number): readonly IndexedRejection[] {
-    this.setDimension(dim);
+    if (this.dim === null) this.dim = dim;
+    if (dim !== this.dim) {
+      const message = `expected ${this.dim} coordinates, got ${dim}`;
+      const rejected = Array.from({ length: Math.floor(data.length / dim) }, (_, index) => ({ index, code: 'wrong-dimension' as const, message }));
+      this.counters.rejected += rejected.length;
+      return rejected;
+    }
     const { batch, rejected } = validateFloat64Rows(data, dim, this.options.maxAbsValue);
     this.counters.rejected += rejected.length;
     this.ingestValid(batch);

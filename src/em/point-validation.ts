@@ -8,11 +8,21 @@ export type RejectionCode =
   | 'not-a-number'
   | 'non-finite'
   | 'out-of-range'
-  | 'all-missing';
+  | 'all-missing'
+  | 'undecodable';
 
 export interface PointRejection {
   readonly code: RejectionCode;
   readonly message: string;
+}
+
+/**
+ * Stands in the rows for input that an adapter could not decode (invalid JSON, a
+ * truncated binary message), so it is refused and counted with the other points.
+ */
+export class RefusedPoint implements PointRejection {
+  readonly code = 'undecodable' as const;
+  constructor(readonly message: string) {}
 }
 
 /** A rejection and the position of the refused point in its input. */
@@ -36,6 +46,7 @@ export function validatePointInto(
   out: Float64Array,
   offset: number,
 ): number | PointRejection {
+  if (value instanceof RefusedPoint) return { code: value.code, message: value.message };
   if (!Array.isArray(value) && !(value instanceof Float64Array) && !(value instanceof Float32Array)) {
     return { code: 'not-an-array', message: `a point must be an array of numbers, got ${describe(value)}` };
   }

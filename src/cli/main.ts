@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { IncompatibleStateError, InvalidOptionError } from '../em/errors.js';
+import { CliError } from './cli-error.js';
+import { flagForOption } from './engine-options.js';
+import { fitCommand } from './fit-command.js';
+
+const USAGE = `Usage: online-em <command> [options]
+
+Commands:
+  fit            fit a mixture to NDJSON points from a file or stdin, snapshots to stdout
+  help           show this help
+
+Run 'online-em <command> --help' for the options of a command.`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const io = { stdout: process.stdout, stderr: process.stderr };
+  switch (command) {
+    case 'fit':
+      return fitCommand(rest, io);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new CliError(`unknown command '${command}' (commands: fit, help)`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof CliError || error instanceof IncompatibleStateError) {
+      process.stderr.write(`online-em: ${error.message}\n`);
+    } else if (error instanceof InvalidOptionError) {
+      process.stderr.write(`online-em: ${flagForOption(error.option)}: ${error.detail}\n`);
+    } else {
+      process.stderr.write(`online-em: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    process.exitCode = 2;
+  },
+);

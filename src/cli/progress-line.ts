@@ -1,0 +1,18 @@
+import type { ProgressEvent } from '../stream/online-em-events.js';
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** One human line of progress: throughput, batches, fit quality, rejections. */
+export function formatProgress(event: ProgressEvent, extra: readonly string[] = []): string {
+  const { counters, logLikelihood, warmingUp } = event;
+  const parts = [
+    `${integer.format(counters.pointsSeen)} points`,
+    `${integer.format(event.pointsPerSecond)}/s`,
+    warmingUp ? 'warming up' : `${integer.format(counters.batches)} batches`,
+  ];
+  if (logLikelihood.last !== null) {
+    parts.push(`loglik ${logLikelihood.last.toFixed(4)} (avg ${logLikelihood.average!.toFixed(4)})`);
+  }
+  parts.push(`${integer.format(counters.rejected)} rejected`);
+  return [...parts, ...extra].join(' | ');
+}

@@ -1,0 +1,17 @@
+/**
+ * online-em as a library: the RxJS operator, the engine behind it, and the types
+ * that cross its boundary.
+ */
+export { onlineEm, type OnlineEmOperatorOptions } from './stream/online-em-operator.js';
+export type { OnlineEmEvent, SnapshotEvent, RejectedEvent, ProgressEvent } from './stream/online-em-events.js';
+export type { PointInput, PointRowsInput, Float64RowsInput } from './stream/point-input.js';
+export { OnlineEm, type EngineState, type EngineCounters } from './em/online-em.js';
+export { resolveOptions, defaultWarmup, DEFAULTS, type OnlineEmOptions, type ResolvedOptions } from './em/options.js';
+export { InvalidOptionError, IncompatibleStateError } from './em/errors.js';
+export { SNAPSHOT_SCHEMA, paramsFromSnapshot, type MixtureSnapshot } from './em/snapshot.js';
+export type { IndexedRejection, PointRejection, RejectionCode } from './em/point-validation.js';
+export type { CovarianceType, MixtureParams, PointBatch, SufficientStats } from './em/types.js';
+export { fitBatchEm, type BatchEmOptions, type BatchEmResult } from './em/batch-em.js';
+export { meanLogLikelihood } from './em/score.js';
+export { mergeStats } from './em/sufficient-stats.js';
+export { randomMixture, sampleMixture } from './synthetic/mixture-generator.js';

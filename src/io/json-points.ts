@@ -1,0 +1,37 @@
+/** Outcome of decoding one JSON text (an NDJSON line, a Kafka message) into point rows. */
+export type JsonPointsResult =
+  | { readonly ok: true; readonly rows: readonly unknown[] }
+  | { readonly ok: false; readonly code: 'invalid-json' | 'not-points'; readonly message: string };
+
+/**
+ * Decode JSON holding one point `[x1, ..., xd]`, a batch `[[...], ...]` or
+ * `{"points": [[...], ...]}`; `null` marks a missing coordinate. The rows are
+ * validated later, point by point, so one bad point does not sink its batch.
+ */
+export function decodeJsonPoints(text: string): JsonPointsResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { ok: false, code: 'invalid-json', message: `not valid JSON (${detail})` };
+  }
+  return pointsOf(value);
+}
+
+export function pointsOf(value: unknown): JsonPointsResult {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return { ok: false, code: 'not-points', message: 'an empty array is neither a point nor a batch' };
+    return { ok: true, rows: Array.isArray(value[0]) ? value : [value] };
+  }
+  if (value !== null && typeof value === 'object' && 'points' in value) {
+    const points = (value as { points: unknown }).points;
+    if (Array.isArray(points)) return { ok: true, rows: points };
+    return { ok: false, code: 'not-points', message: '"points" must be an array of points' };
+  }
+  return {
+    ok: false,
+    code: 'not-points',
+    message: 'expected a point [x1, ...], a batch [[...], ...] or {"points": [...]}',
+  };
+}
