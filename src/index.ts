@@ -3,7 +3,7 @@
  * that cross its boundary.
  */
 export { onlineEm, type OnlineEmOperatorOptions } from './stream/online-em-operator.js';
-export type { OnlineEmEvent, SnapshotEvent, RejectedEvent, ProgressEvent } from './stream/online-em-events.js';
+export type { OnlineEmEvent, SnapshotEvent, CheckpointEvent, RejectedEvent, ProgressEvent } from './stream/online-em-events.js';
 export type { PointInput, PointRowsInput, Float64RowsInput } from './stream/point-input.js';
 export { OnlineEm, type EngineState, type EngineCounters } from './em/online-em.js';
 export { resolveOptions, defaultWarmup, DEFAULTS, type OnlineEmOptions, type ResolvedOptions } from './em/options.js';

@@ -85,7 +85,7 @@ export async function fitCommand(argv: readonly string[], io: { stdout: NodeJS.W
             lastSnapshotSeen ||= event.final;
           } else if (event.type === 'rejected') {
             for (const r of event.rejections) reportRejection(event.position!.lines[r.index], event.position!.epoch, r.code, r.message);
-          } else if (showProgress) {
+          } else if (event.type === 'progress' && showProgress) {
             io.stderr.write(`\r\x1b[K${formatProgress(event)}`);
           }
         },

@@ -2,12 +2,16 @@
 import { IncompatibleStateError, InvalidOptionError } from '../em/errors.js';
 import { CliError } from './cli-error.js';
 import { flagForOption } from './engine-options.js';
+import { demoProducerCommand } from './demo-producer-command.js';
 import { fitCommand } from './fit-command.js';
+import { runCommand } from './run-command.js';
 
 const USAGE = `Usage: online-em <command> [options]
 
 Commands:
+  run            the Kafka processor (without --brokers: a local broker and a demo stream)
   fit            fit a mixture to NDJSON points from a file or stdin, snapshots to stdout
+  demo-producer  stream a drifting synthetic mixture to a Kafka topic
   help           show this help
 
 Run 'online-em <command> --help' for the options of a command.`;
@@ -16,8 +20,12 @@ async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   const io = { stdout: process.stdout, stderr: process.stderr };
   switch (command) {
+    case 'run':
+      return runCommand(rest);
     case 'fit':
       return fitCommand(rest, io);
+    case 'demo-producer':
+      return demoProducerCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -25,7 +33,7 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
     default:
-      throw new CliError(`unknown command '${command}' (commands: fit, help)`);
+      throw new CliError(`unknown command '${command}' (commands: run, fit, demo-producer, help)`);
   }
 }
 

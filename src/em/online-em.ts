@@ -213,9 +213,12 @@ export class OnlineEm {
     const d = state.dim;
     engine.dim = d;
     if (state.stats) {
-      engine.stats = { k, dim: d, covarianceType, ...state.stats };
+      // Copies: the engine blends its statistics in place and must not write into the checkpoint.
+      const { reference, s0, s1, s2 } = state.stats;
+      engine.stats = { k, dim: d, covarianceType, reference: reference.slice(), s0: s0.slice(), s1: s1.slice(), s2: s2.slice() };
       if (state.averaged && engine.options.averaging) {
-        engine.averaged = { k, dim: d, covarianceType, reference: state.stats.reference.slice(), ...state.averaged };
+        const a = state.averaged;
+        engine.averaged = { k, dim: d, covarianceType, reference: reference.slice(), s0: a.s0.slice(), s1: a.s1.slice(), s2: a.s2.slice() };
         engine.averagedUpdates = state.averagedUpdates;
       }
       engine.assembler = new MinibatchAssembler(d, engine.options.batchSize);
@@ -331,7 +334,7 @@ export class OnlineEm {
       return;
     }
     this.averagedUpdates++;
-    blendStats(this.averaged, stats, Math.min(1, (gamma + 1) / (this.averagedUpdates + gamma)));
+    blendStats(this.averaged, stats, Math.min(1, 1 / this.averagedUpdates));
   }
 
   private applyMStep(count: boolean): void {

@@ -14,6 +14,19 @@ export interface SnapshotEvent<P> {
   readonly state?: EngineState;
 }
 
+/**
+ * The full engine state, on request (`checkpointRequests`) and, when state is asked
+ * for, once more on completion if no model exists yet (still warming up).
+ */
+export interface CheckpointEvent<P> {
+  readonly type: 'checkpoint';
+  readonly state: EngineState;
+  /** The current model, or null while warming up. */
+  readonly snapshot: MixtureSnapshot | null;
+  readonly position: P | undefined;
+  readonly final: boolean;
+}
+
 /** Points of one input item that were refused, with reasons; they never reach the model. */
 export interface RejectedEvent<P> {
   readonly type: 'rejected';
@@ -30,4 +43,4 @@ export interface ProgressEvent {
   readonly warmingUp: boolean;
 }
 
-export type OnlineEmEvent<P = unknown> = SnapshotEvent<P> | RejectedEvent<P> | ProgressEvent;
+export type OnlineEmEvent<P = unknown> = SnapshotEvent<P> | CheckpointEvent<P> | RejectedEvent<P> | ProgressEvent;

@@ -18,8 +18,13 @@ export interface OnlineEmOperatorOptions extends OnlineEmOptions {
    * so the minibatches of a resumed run stay those of an uninterrupted one.
    */
   readonly flushOnComplete?: boolean;
-  /** Attach the full engine state to every snapshot event (for checkpoints). */
+  /**
+   * Attach the full engine state to every snapshot event (for checkpoints); on
+   * completion without a model, a final checkpoint event carries it instead.
+   */
   readonly includeState?: boolean;
+  /** Each notification makes the operator emit a checkpoint event at once. */
+  readonly checkpointRequests?: Observable<unknown>;
   /** Resume from a checkpoint instead of starting afresh. */
   readonly initialState?: EngineState;
   /** Clock for the time-based cadences (tests pass a virtual one). */
@@ -32,8 +37,10 @@ export interface OnlineEmOperatorOptions extends OnlineEmOptions {
  * Emits `snapshot` events on the cadence and always a final one when the source
  * completes (once a model exists: after the warm-up, or from a short warm-up when the
  * input ends early), `rejected` events for refused points (bad input is never an
- * error of the stream), and `progress` events on the progress interval. An error of
- * the source is passed on. Each subscription runs its own engine.
+ * error of the stream), `progress` events on the progress interval, and `checkpoint`
+ * events on request. Everything is emitted synchronously while the input item that
+ * caused it is being handled. An error of the source is passed on. Each subscription
+ * runs its own engine.
  */
 export function onlineEm<P = unknown>(options: OnlineEmOperatorOptions): OperatorFunction<PointInput<P>, OnlineEmEvent<P>> {
   return (source) =>
@@ -76,7 +83,12 @@ export function onlineEm<P = unknown>(options: OnlineEmOperatorOptions): Operato
         });
       };
 
-      return source.subscribe({
+      const emitCheckpoint = (final: boolean): void => {
+        subscriber.next({ type: 'checkpoint', state: engine.exportState(), snapshot: engine.snapshot(new Date(scheduler.now())), position, final });
+      };
+      const requests = options.checkpointRequests?.subscribe(() => emitCheckpoint(false));
+
+      const inputs = source.subscribe({
         next: (input) => {
           const rejections = isFloat64Input(input)
             ? engine.ingestFloat64(input.data, input.dim)
@@ -90,9 +102,14 @@ export function onlineEm<P = unknown>(options: OnlineEmOperatorOptions): Operato
         error: (error) => subscriber.error(error),
         complete: () => {
           if (options.flushOnComplete ?? true) engine.flush();
-          emitSnapshot(true);
+          if (engine.model) emitSnapshot(true);
+          else if (options.includeState) emitCheckpoint(true);
           subscriber.complete();
         },
       });
+      return () => {
+        inputs.unsubscribe();
+        requests?.unsubscribe();
+      };
     });
 }

@@ -1,0 +1,68 @@
+import { createKafka } from '../kafka/kafka-client.js';
+import { DemoProducer } from '../kafka/demo-producer.js';
+import { CliError } from './cli-error.js';
+import { formatOptionsHelp, parseCommandLine, type OptionSpec } from './option-spec.js';
+import { CONNECTION_SPECS, loggerFrom, parseBrokers } from './run-command.js';
+import { onShutdownSignals } from './signals.js';
+
+const SPECS: readonly OptionSpec[] = [
+  ...CONNECTION_SPECS.map((spec) => (spec.name === 'brokers' ? { ...spec, required: true, description: 'Kafka bootstrap servers' } : spec)),
+  { name: 'topic', kind: 'string', default: 'online-em-points', env: 'ONLINE_EM_INPUT_TOPIC', description: 'topic to write the points to (must exist)' },
+  { name: 'components', short: 'k', kind: 'int', min: 1, max: 1024, default: 3, description: 'components of the generating mixture' },
+  { name: 'dim', kind: 'int', min: 1, max: 4096, default: 2, description: 'dimension of the points' },
+  { name: 'rate', kind: 'number', min: 0, exclusiveMin: true, default: 5000, description: 'points per second' },
+  { name: 'points-per-message', kind: 'int', min: 1, max: 1_000_000, default: 100, description: 'points in each message' },
+  { name: 'format', kind: 'choice', choices: ['json', 'binary'], default: 'json', description: 'message format (binary: little-endian float64 rows)' },
+  { name: 'drift-period', kind: 'number', min: 0, default: 3_000_000, valueName: 'POINTS', description: 'points per full turn of the drifting means (0: stationary)' },
+  { name: 'bad-fraction', kind: 'number', min: 0, max: 1, default: 0, description: 'fraction of messages sent malformed on purpose' },
+  { name: 'seed', kind: 'int', min: 0, default: 7, description: 'seed of the mixture and of the points' },
+  { name: 'count', kind: 'int', min: 1, valueName: 'POINTS', description: 'stop after this many points (default: until Ctrl-C)' },
+];
+
+export const DEMO_PRODUCER_HELP = `Usage: online-em demo-producer --brokers HOST:PORT [options]
+
+Stream points of a synthetic mixture whose means drift slowly, for feeding a
+processor on a real cluster.
+
+Options:
+${formatOptionsHelp(SPECS)}
+  -h, --help                        show this help`;
+
+export async function demoProducerCommand(argv: readonly string[]): Promise<number> {
+  const parsed = parseCommandLine(SPECS, argv, process.env);
+  if (parsed.help) {
+    process.stdout.write(`${DEMO_PRODUCER_HELP}\n`);
+    return 0;
+  }
+  if (parsed.positionals.length > 0) throw new CliError(`demo-producer takes no positional arguments (got '${parsed.positionals[0]}')`);
+  const v = parsed.values;
+  const logger = loggerFrom(v);
+  const kafka = createKafka({ brokers: parseBrokers(v.brokers as string), clientId: v['client-id'] as string, logger });
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const demo = new DemoProducer(
+    producer,
+    {
+      topic: v.topic as string,
+      components: v.components as number,
+      dim: v.dim as number,
+      rate: v.rate as number,
+      pointsPerMessage: v['points-per-message'] as number,
+      format: v.format as 'json' | 'binary',
+      driftPeriod: v['drift-period'] as number,
+      badFraction: v['bad-fraction'] as number,
+      seed: v.seed as number,
+      maxPoints: v.count as number | null,
+    },
+    logger,
+  );
+  const removeSignals = onShutdownSignals(logger, () => void demo.stop());
+  const progress = setInterval(() => logger.status(`${demo.pointsSent} points sent to ${v.topic as string}`), 2000);
+  demo.start();
+  await demo.done;
+  clearInterval(progress);
+  removeSignals();
+  await producer.disconnect();
+  logger.info(`${demo.pointsSent} points sent`);
+  return 0;
+}

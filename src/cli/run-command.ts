@@ -1,0 +1,152 @@
+import { createKafka } from '../kafka/kafka-client.js';
+import { DemoProducer } from '../kafka/demo-producer.js';
+import { FencedError, Processor, type ProcessorConfig } from '../kafka/processor.js';
+import { ensureTopics } from '../kafka/topics.js';
+import { createLogger, type LogLevel, type Logger } from '../log/logger.js';
+import { CliError } from './cli-error.js';
+import { EmbeddedBroker } from './embedded-broker.js';
+import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
+import { formatOptionsHelp, parseCommandLine, type OptionSpec, type OptionValue } from './option-spec.js';
+import { onShutdownSignals } from './signals.js';
+
+/** The demo's mixture when no cluster is given: what the embedded default fits. */
+const DEMO = { components: 3, dim: 2, rate: 5000, pointsPerMessage: 100, driftPeriod: 3_000_000, badFraction: 0.01 };
+
+export const CONNECTION_SPECS: readonly OptionSpec[] = [
+  { name: 'brokers', kind: 'string', env: 'KAFKA_BROKERS', valueName: 'HOST:PORT,...', description: 'Kafka bootstrap servers; without them, the embedded default runs (a local broker and a demo stream)' },
+  { name: 'client-id', kind: 'string', default: 'online-em', env: 'KAFKA_CLIENT_ID', description: 'Kafka client id' },
+  { name: 'log-level', kind: 'choice', choices: ['debug', 'info', 'warn', 'error'], default: 'info', env: 'ONLINE_EM_LOG_LEVEL', description: 'log level (debug shows the Kafka client\'s own log)' },
+  { name: 'log-format', kind: 'choice', choices: ['text', 'json'], default: 'text', env: 'ONLINE_EM_LOG_FORMAT', description: 'log lines as text or one JSON object each' },
+];
+
+const RUN_SPECS: readonly OptionSpec[] = [
+  ...CONNECTION_SPECS,
+  { name: 'input-topic', kind: 'string', default: 'online-em-points', env: 'ONLINE_EM_INPUT_TOPIC', description: 'topic of the points to fit' },
+  { name: 'snapshot-topic', kind: 'string', default: 'online-em-snapshots', env: 'ONLINE_EM_SNAPSHOT_TOPIC', description: 'compacted topic the snapshots are published to, keyed by model' },
+  { name: 'dead-letter-topic', kind: 'string', default: 'online-em-dead-letters', env: 'ONLINE_EM_DEAD_LETTER_TOPIC', description: 'topic of refused messages, with reason headers' },
+  { name: 'state-topic', kind: 'string', default: 'online-em-state', env: 'ONLINE_EM_STATE_TOPIC', description: 'compacted topic of the checkpoints (full model state), keyed by model' },
+  { name: 'model', kind: 'string', default: 'default', env: 'ONLINE_EM_MODEL', description: 'name of the model: the key of its snapshots and checkpoints' },
+  { name: 'group', kind: 'string', env: 'ONLINE_EM_GROUP', valueName: 'ID', description: 'consumer group (default online-em-MODEL)' },
+  { name: 'transactional-id', kind: 'string', env: 'ONLINE_EM_TRANSACTIONAL_ID', valueName: 'ID', description: 'transactional id; fences a stale instance of the same model (default online-em-MODEL)' },
+  ...ENGINE_OPTION_SPECS,
+  { name: 'snapshot-every', kind: 'int', min: 1, env: 'ONLINE_EM_SNAPSHOT_EVERY', valueName: 'BATCHES', description: 'also publish after this many minibatches' },
+  { name: 'snapshot-interval', kind: 'int', min: 100, default: 5000, env: 'ONLINE_EM_SNAPSHOT_INTERVAL', valueName: 'MS', description: 'publish a snapshot and a checkpoint at least this often while points arrive' },
+  { name: 'progress-interval', kind: 'int', min: 100, default: 5000, env: 'ONLINE_EM_PROGRESS_INTERVAL', valueName: 'MS', description: 'how often the progress line is printed' },
+  { name: 'max-message-bytes', kind: 'int', min: 16, default: 8 * 1024 * 1024, env: 'ONLINE_EM_MAX_MESSAGE_BYTES', description: 'larger input messages are dead-lettered unread' },
+  { name: 'start-from', kind: 'choice', choices: ['earliest', 'latest'], default: 'earliest', env: 'ONLINE_EM_START_FROM', description: 'where a group without committed offsets starts reading' },
+  { name: 'input-partitions', kind: 'int', min: 1, max: 10_000, default: 1, env: 'ONLINE_EM_INPUT_PARTITIONS', description: 'partitions of the input topic when it has to be created' },
+  { name: 'replication-factor', kind: 'int', min: 1, max: 100, env: 'ONLINE_EM_REPLICATION_FACTOR', description: 'replication of topics it creates (default min(3, brokers))' },
+  { name: 'embedded-port', kind: 'int', min: 1, max: 65534, default: 9092, env: 'KAFKA_PORT', description: 'port of the local broker of the embedded default' },
+];
+
+export const RUN_HELP = `Usage: online-em run [options]
+
+The long-lived processor: consumes point messages from --input-topic in a consumer
+group, fits a Gaussian mixture by stepwise online EM, and publishes snapshots to
+--snapshot-topic, refused messages to --dead-letter-topic and checkpoints to
+--state-topic, each commit one Kafka transaction with the input offsets. SIGINT or
+SIGTERM stops it gracefully (final snapshot, offsets committed, group left).
+
+Without --brokers (or KAFKA_BROKERS) it runs the embedded default: it starts a local
+broker, creates the topics, streams a drifting demo mixture into them and fits it
+(--components ${DEMO.components}) until Ctrl-C, which stops all of it.
+
+Options:
+${formatOptionsHelp(RUN_SPECS)}
+  -h, --help                        show this help`;
+
+export async function runCommand(argv: readonly string[]): Promise<number> {
+  const parsed = parseCommandLine(RUN_SPECS, argv, process.env);
+  if (parsed.help) {
+    process.stdout.write(`${RUN_HELP}\n`);
+    return 0;
+  }
+  if (parsed.positionals.length > 0) throw new CliError(`run takes no positional arguments (got '${parsed.positionals[0]}')`);
+  const values = parsed.values;
+  const logger = loggerFrom(values);
+  const embedded = values.brokers === null;
+  if (!embedded && values.components === null) throw new CliError('--components is required: number of mixture components (or set ONLINE_EM_COMPONENTS)');
+  const broker = embedded ? new EmbeddedBroker(values['embedded-port'] as number, logger) : null;
+  const brokers = broker ? [broker.address] : parseBrokers(values.brokers as string);
+  const config = processorConfig(values, brokers, embedded);
+
+  const processor = new Processor(config, logger);
+  let demo: DemoProducer | null = null;
+  let demoClient: ReturnType<typeof createKafka> | null = null;
+  const removeSignals = onShutdownSignals(logger, () => {
+    void demo?.stop();
+    processor.stop();
+  });
+  try {
+    if (broker) {
+      await broker.start();
+      logger.info(`embedded default: fitting a drifting ${DEMO.components}-component mixture in ${DEMO.dim}-d streamed to ${config.topics.input}; Ctrl-C stops it all`);
+      demoClient = createKafka({ brokers, clientId: 'online-em-demo', logger });
+      const admin = demoClient.admin();
+      await admin.connect();
+      await ensureTopics(admin, config.topics, config.topicSettings, logger);
+      await admin.disconnect();
+      const producer = demoClient.producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      demo = new DemoProducer(
+        producer,
+        { topic: config.topics.input, components: DEMO.components, dim: DEMO.dim, rate: DEMO.rate, pointsPerMessage: DEMO.pointsPerMessage, format: 'json', driftPeriod: DEMO.driftPeriod, badFraction: DEMO.badFraction, seed: 7, maxPoints: null },
+        logger,
+      );
+      demo.start();
+      void demo.done.then(() => producer.disconnect());
+    }
+    await processor.run();
+    return 0;
+  } catch (error) {
+    if (error instanceof FencedError) {
+      logger.error(error.message);
+      return 1;
+    }
+    throw error;
+  } finally {
+    removeSignals();
+    await demo?.stop();
+    await broker?.stop();
+  }
+}
+
+function processorConfig(values: Readonly<Record<string, OptionValue>>, brokers: string[], embedded: boolean): ProcessorConfig {
+  const model = values.model as string;
+  const engine = engineOptionsFrom(values);
+  return {
+    brokers,
+    clientId: values['client-id'] as string,
+    model,
+    group: (values.group as string | null) ?? `online-em-${model}`,
+    transactionalId: (values['transactional-id'] as string | null) ?? `online-em-${model}`,
+    topics: {
+      input: values['input-topic'] as string,
+      snapshot: values['snapshot-topic'] as string,
+      deadLetter: values['dead-letter-topic'] as string,
+      state: values['state-topic'] as string,
+    },
+    topicSettings: { inputPartitions: values['input-partitions'] as number, replicationFactor: values['replication-factor'] as number | null },
+    engine: embedded
+      ? { ...engine, components: engine.components ?? DEMO.components, ...(engine.halfLife ? {} : { etaMin: engine.etaMin || 0.01 }) }
+      : engine,
+    snapshotEvery: values['snapshot-every'] as number | null,
+    snapshotIntervalMs: values['snapshot-interval'] as number,
+    progressIntervalMs: values['progress-interval'] as number,
+    maxMessageBytes: values['max-message-bytes'] as number,
+    startFrom: values['start-from'] as 'earliest' | 'latest',
+  };
+}
+
+export function parseBrokers(text: string): string[] {
+  const brokers = text.split(',').map((b) => b.trim()).filter((b) => b !== '');
+  for (const b of brokers) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(b)) throw new CliError(`--brokers must be HOST:PORT[,HOST:PORT...] (got '${b}')`);
+  }
+  if (brokers.length === 0) throw new CliError('--brokers must name at least one HOST:PORT');
+  return brokers;
+}
+
+export function loggerFrom(values: Readonly<Record<string, OptionValue>>): Logger {
+  return createLogger({ level: values['log-level'] as LogLevel, json: values['log-format'] === 'json' });
+}

@@ -1,0 +1,39 @@
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import type { Logger } from '../log/logger.js';
+
+/**
+ * A kafkajs client whose own log goes to our logger at debug level: kafkajs reports
+ * every retry as an error, while we report what matters (and what to do) ourselves.
+ */
+export function createKafka(options: { brokers: readonly string[]; clientId: string; logger: Logger; connectionTimeoutMs?: number }): Kafka {
+  const { logger } = options;
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    connectionTimeout: options.connectionTimeoutMs ?? 3000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 100, maxRetryTime: 5_000, retries: 5 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ namespace, level, log }: LogEntry) => {
+        const { message, ...fields } = log;
+        logger.debug(`kafkajs ${namespace} ${logLevel[level] ?? level}: ${message}`, fields as Record<string, unknown>);
+      },
+  });
+}
+
+/** A one-line description of a Kafka error, without the stack. */
+export function describeKafkaError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  const original = (error as { originalError?: unknown }).originalError;
+  const inner = cause instanceof Error ? cause : original instanceof Error ? original : null;
+  return inner && !error.message.includes(inner.message) ? `${error.message} (${inner.message})` : error.message;
+}
+
+/** Errors that mean another instance has taken over this model's transactional id. */
+export function isFenced(error: unknown): boolean {
+  const type = (error as { type?: string } | null)?.type;
+  return type === 'PRODUCER_FENCED' || type === 'INVALID_PRODUCER_EPOCH' || type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED';
+}

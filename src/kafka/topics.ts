@@ -1,0 +1,51 @@
+import type { Admin, ITopicConfig } from 'kafkajs';
+import type { Logger } from '../log/logger.js';
+
+export interface TopicNames {
+  /** Points to fit. */
+  readonly input: string;
+  /** Published mixtures, keyed by model (compacted: the latest per model is kept). */
+  readonly snapshot: string;
+  /** Refused input with reasons. */
+  readonly deadLetter: string;
+  /** Checkpoints of the full model state, keyed by model (compacted). */
+  readonly state: string;
+}
+
+/** Checkpoints hold the warm-up buffer while warming up: up to 20,000 points of d float64. */
+export const STATE_TOPIC_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+export interface TopicSettings {
+  /** Partitions of the input topic when it has to be created. */
+  readonly inputPartitions: number;
+  /** Replication of created topics; null: min(3, brokers in the cluster). */
+  readonly replicationFactor: number | null;
+}
+
+/** Create whichever of the topics is missing; existing topics are left as they are. */
+export async function ensureTopics(admin: Admin, names: TopicNames, settings: TopicSettings, logger: Logger): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const replicationFactor = settings.replicationFactor ?? Math.min(3, (await admin.describeCluster()).brokers.length);
+  const compacted = [{ name: 'cleanup.policy', value: 'compact' }];
+  const wanted: ITopicConfig[] = [
+    { topic: names.input, numPartitions: settings.inputPartitions, replicationFactor },
+    { topic: names.snapshot, numPartitions: 1, replicationFactor, configEntries: compacted },
+    { topic: names.deadLetter, numPartitions: 1, replicationFactor },
+    {
+      topic: names.state,
+      numPartitions: 1,
+      replicationFactor,
+      configEntries: [...compacted, { name: 'max.message.bytes', value: String(STATE_TOPIC_MAX_MESSAGE_BYTES) }],
+    },
+  ];
+  const missing = wanted.filter((t, i) => !existing.has(t.topic) && wanted.findIndex((u) => u.topic === t.topic) === i);
+  if (missing.length === 0) return;
+  try {
+    await admin.createTopics({ topics: missing, waitForLeaders: true });
+  } catch (error) {
+    // Another instance may have created them meanwhile; anything else is real.
+    const now = new Set(await admin.listTopics());
+    if (missing.some((t) => !now.has(t.topic))) throw error;
+  }
+  logger.info(`created topics ${missing.map((t) => t.topic).join(', ')}`, { replicationFactor });
+}

@@ -1,0 +1,55 @@
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** A minimal leveled logger to stderr: human lines by default, one JSON object per line with `json`. */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+  /** A transient status line (progress): rewritten in place on a terminal, else logged as info. */
+  status(message: string): void;
+}
+
+export function createLogger(options: {
+  level: LogLevel;
+  json: boolean;
+  stream?: NodeJS.WriteStream;
+  name?: string;
+}): Logger {
+  const stream = options.stream ?? process.stderr;
+  const name = options.name ?? 'online-em';
+  const tty = stream.isTTY === true && !options.json;
+  let statusShown = false;
+  const write = (level: LogLevel, message: string, fields?: Record<string, unknown>): void => {
+    if (RANK[level] < RANK[options.level]) return;
+    if (statusShown) {
+      stream.write('\r\x1b[K');
+      statusShown = false;
+    }
+    if (options.json) {
+      stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, name, message, ...fields })}\n`);
+      return;
+    }
+    const extra = fields && Object.keys(fields).length > 0 ? ` ${formatFields(fields)}` : '';
+    stream.write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extra}\n`);
+  };
+  return {
+    debug: (m, f) => write('debug', m, f),
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+    status: (m) => {
+      if (!tty) return write('info', m);
+      if (RANK.info < RANK[options.level]) return;
+      stream.write(`\r\x1b[K${m}`);
+      statusShown = true;
+    },
+  };
+}
+
+function formatFields(fields: Record<string, unknown>): string {
+  return Object.entries(fields)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+}
