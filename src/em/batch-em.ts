@@ -86,7 +86,8 @@ function screenedRestarts(
   for (const candidate of screened.slice(0, screening.keep)) {
     const f = componentFactors(candidate.params);
     const stats = expectedStatistics(batch, eStep(f, batch), candidate.params.means, reference, options.covarianceType);
-    const result = runEm(batch, options, stats, candidate.bestRestart, candidate.reseeds);
+    const reseeds = candidate.reseeds + reseedDeadComponents(stats, options.minWeight);
+    const result = runEm(batch, options, stats, candidate.bestRestart, reseeds);
     if (!best || result.logLik > best.logLik) best = result;
   }
   return best!;

@@ -62,8 +62,8 @@ export function mStep(stats: SufficientStats, regCovar: number): MStepResult {
       const raw = covarianceType === 'diag' ? Math.max(s2[c * d + j] / w - m[j] * m[j], 0) : spherical;
       let v = raw + regCovar;
       if (!(v > 0)) {
-        // λ = 0 and a zero variance: the smallest jitter that keeps 1/σ finite.
-        v = 1e-12 * Math.max(1, Math.abs(means[c * d + j])) ** 2;
+        // λ = 0 and a zero variance: a jitter just above the rounding of x - μ (~1e-16·|μ|).
+        v = (1e-12 * Math.max(1, Math.abs(means[c * d + j]))) ** 2;
         jittered = true;
       }
       covariances[o + j * d + j] = v;

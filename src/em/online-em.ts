@@ -233,7 +233,7 @@ export class OnlineEm {
 
   private rejectAll(rows: readonly unknown[]): IndexedRejection[] {
     const rejected = rows.map((row, index) => {
-      const length = Array.isArray(row) ? row.length : 0;
+      const length = Array.isArray(row) || row instanceof Float64Array || row instanceof Float32Array ? row.length : 0;
       const result = validatePointInto(row, length, this.options.maxAbsValue, new Float64Array(length), 0);
       const reason = typeof result === 'number' ? { code: 'all-missing' as const, message: 'every coordinate is missing' } : result;
       return { index, ...reason };
@@ -334,7 +334,7 @@ export class OnlineEm {
       return;
     }
     this.averagedUpdates++;
-    blendStats(this.averaged, stats, Math.min(1, 1 / this.averagedUpdates));
+    blendStats(this.averaged, stats, Math.min(1, (gamma + 1) / (this.averagedUpdates + gamma)));
   }
 
   private applyMStep(count: boolean): void {

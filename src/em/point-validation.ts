@@ -79,7 +79,8 @@ export function validatePointInto(
 /** Dimension of the first point that would be valid on its own, or null. */
 export function inferDimension(rows: readonly unknown[], maxAbs: number): number | null {
   for (const row of rows) {
-    if (!Array.isArray(row) || row.length === 0) continue;
+    // Typed-array rows are points too (validatePointInto accepts them).
+    if (!(Array.isArray(row) || row instanceof Float64Array || row instanceof Float32Array) || row.length === 0) continue;
     const scratch = new Float64Array(row.length);
     if (typeof validatePointInto(row, row.length, maxAbs, scratch, 0) === 'number') return row.length;
   }
@@ -144,6 +145,7 @@ export function validateFloat64Rows(data: Float64Array, dim: number, maxAbs: num
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)}`;
   return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;

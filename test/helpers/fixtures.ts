@@ -1,0 +1,56 @@
+/** Seeded test data: mixtures of each covariance type, samples, and missing coordinates. */
+import { pointBatch } from '../../src/em/point-batch.js';
+import { SeededRandom } from '../../src/em/random.js';
+import type { CovarianceType, MixtureParams, PointBatch } from '../../src/em/types.js';
+import { randomMixture, sampleMixture } from '../../src/synthetic/mixture-generator.js';
+
+/** The same mixture with its covariances restricted to the type: diag keeps the diagonal, spherical its mean. */
+export function restrictCovariance(params: MixtureParams, covarianceType: CovarianceType): MixtureParams {
+  if (covarianceType === 'full') return { ...params, covarianceType };
+  const { k, dim: d } = params;
+  const covariances = new Float64Array(k * d * d);
+  for (let c = 0; c < k; c++) {
+    const o = c * d * d;
+    let tr = 0;
+    for (let j = 0; j < d; j++) tr += params.covariances[o + j * d + j];
+    for (let j = 0; j < d; j++) {
+      covariances[o + j * d + j] = covarianceType === 'diag' ? params.covariances[o + j * d + j] : tr / d;
+    }
+  }
+  return { ...params, covarianceType, covariances };
+}
+
+export function mixtureOfType(k: number, dim: number, covarianceType: CovarianceType, seed: number, separation = 3): MixtureParams {
+  return restrictCovariance(randomMixture({ k, dim, seed, separation }), covarianceType);
+}
+
+/** n points drawn from `params` (sampled from its full covariances). */
+export function sampleBatch(params: MixtureParams, n: number, seed: number): PointBatch {
+  return pointBatch(sampleMixture({ ...params, covarianceType: 'full' }, n, seed).data, params.dim);
+}
+
+/** A copy of n×d `data` with each coordinate missing (NaN) with probability `fraction`; every row keeps one observed. */
+export function punchMissing(data: Float64Array, n: number, d: number, fraction: number, seed: number): Float64Array {
+  const rng = new SeededRandom(seed);
+  const out = data.slice(0, n * d);
+  for (let i = 0; i < n; i++) {
+    const keep = rng.int(d);
+    for (let j = 0; j < d; j++) if (j !== keep && rng.uniform() < fraction) out[i * d + j] = NaN;
+  }
+  return out;
+}
+
+/** n×d standard normal values scaled by `scale` and shifted by `offset`. */
+export function gaussianCloud(n: number, d: number, seed: number, scale = 1, offset = 0): Float64Array {
+  const rng = new SeededRandom(seed);
+  const out = new Float64Array(n * d);
+  for (let i = 0; i < out.length; i++) out[i] = offset + scale * rng.normal();
+  return out;
+}
+
+/** Rows as plain arrays (the shape ingestRows takes). */
+export function toRows(data: Float64Array, d: number): number[][] {
+  const rows: number[][] = [];
+  for (let i = 0; i < data.length / d; i++) rows.push(Array.from(data.subarray(i * d, (i + 1) * d)));
+  return rows;
+}
