@@ -52,6 +52,7 @@ const HEARTBEAT_EVERY_MESSAGES = 64;
 const MIN_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
 const CHECKPOINT_READ_TIMEOUT_MS = 60_000;
+const IDLE_REPORT_MS = 60_000;
 
 interface PendingCommit {
   readonly state: EngineState;
@@ -85,6 +86,7 @@ export class Processor {
   private lag = new Map<string, number>();
   private lastProgress: ProgressEvent | null = null;
   private lastReportedPoints = -1;
+  private lastIdleReport = 0;
 
   constructor(
     readonly config: ProcessorConfig,
@@ -173,7 +175,12 @@ export class Processor {
           .subscribe({ error: reject, complete: resolve });
       });
       logger.info(`consuming ${config.topics.input} as group ${config.group}, model '${config.model}'`);
-      await Promise.race([ended, this.stopRequested, pipeline.failed]);
+      const timedCommits = setInterval(() => pipeline.commitIfDue(), Math.min(1000, config.snapshotIntervalMs / 2));
+      try {
+        await Promise.race([ended, this.stopRequested, pipeline.failed]);
+      } finally {
+        clearInterval(timedCommits);
+      }
       if (this.stopping) {
         await pipeline.idle();
         await pipeline.finish();
@@ -249,9 +256,13 @@ export class Processor {
     const lag = [...this.lag.values()].reduce((a, b) => a + b, 0);
     const c = this.counters;
     if (!p || p.counters.pointsSeen === this.lastReportedPoints) {
+      // Idle: say so once, then once a minute, rather than filling the log.
+      if (Date.now() - this.lastIdleReport < IDLE_REPORT_MS) return;
+      this.lastIdleReport = Date.now();
       this.logger.status(`idle: waiting for points on ${this.config.topics.input} (lag ${lag}, ${c.snapshotsPublished} snapshots, ${c.deadLettered} dead letters)`);
       return;
     }
+    this.lastIdleReport = 0;
     this.lastReportedPoints = p.counters.pointsSeen;
     const ll = p.logLikelihood.last;
     this.logger.status(
@@ -274,7 +285,7 @@ class SessionPipeline {
   private lastCommitTime = Date.now();
   private current: { message: KafkaMessage; rows: number } | null = null;
   private failure: unknown = null;
-  private inFlight: Promise<void> = Promise.resolve();
+  private lock: Promise<void> = Promise.resolve();
   private rejectFailed!: (error: unknown) => void;
   /** Rejects at the first failure: the session ends at once, and no batch is handled after it. */
   readonly failed = new Promise<never>((_resolve, reject) => (this.rejectFailed = reject));
@@ -306,22 +317,42 @@ class SessionPipeline {
 
   /** Handle one fetched batch, message by message; commits when one is due. */
   handle(batch: ConsumedBatch): Promise<void> {
-    const run = (this.failure ? Promise.reject(this.failure) : this.process(batch)).then(
+    return this.serially(() => this.process(batch)).then(
       () => batch.done(),
-      (error: unknown) => {
-        // The engine is now ahead of what was committed: nothing more may be processed.
-        this.failure ??= error;
-        this.rejectFailed(error);
-        batch.done(error);
-      },
+      (error: unknown) => batch.done(error),
     );
-    this.inFlight = run;
-    return run;
   }
 
-  /** Resolves when no batch is being handled. */
+  /**
+   * Commit what is uncommitted once the interval has passed, even if no more input
+   * arrives: after a burst, the model it produced must not wait for the next message.
+   */
+  commitIfDue(): void {
+    if (this.failure || this.processor.isStopping || !this.commitDueByTime()) return;
+    void this.serially(async () => {
+      if (!this.commitDueByTime()) return;
+      this.checkpointRequests.next();
+      if (this.pending) await this.commit();
+    }).catch(() => undefined);
+  }
+
+  /** Resolves when no batch or commit is under way. */
   idle(): Promise<void> {
-    return this.inFlight;
+    return this.lock.then(() => undefined, () => undefined);
+  }
+
+  /** Batches and timed commits run one at a time; after a failure, nothing runs. */
+  private serially(work: () => Promise<void>): Promise<void> {
+    const run = this.lock.then(() => {
+      if (this.failure) throw this.failure;
+      return work();
+    });
+    this.lock = run.catch((error: unknown) => {
+      // The engine is now ahead of what was committed: nothing more may be processed.
+      this.failure ??= error;
+      this.rejectFailed(error);
+    });
+    return run;
   }
 
   /** Shutdown: the final snapshot (or checkpoint while warming up) and the offsets, committed. */
@@ -357,10 +388,11 @@ class SessionPipeline {
   }
 
   private commitDueByTimeOrVolume(): boolean {
-    return (
-      this.deadLetters.length >= MAX_BUFFERED_DEAD_LETTERS ||
-      (this.uncommittedMessages > 0 && Date.now() - this.lastCommitTime >= this.config.snapshotIntervalMs)
-    );
+    return this.deadLetters.length >= MAX_BUFFERED_DEAD_LETTERS || this.commitDueByTime();
+  }
+
+  private commitDueByTime(): boolean {
+    return this.uncommittedMessages > 0 && Date.now() - this.lastCommitTime >= this.config.snapshotIntervalMs;
   }
 
   private onEvent(event: OnlineEmEvent<MessagePosition>): void {

@@ -1,0 +1,109 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { pointBatch } from '../../src/em/point-batch.js';
+import { meanLogLikelihood } from '../../src/em/score.js';
+import { paramsFromSnapshot, type MixtureSnapshot } from '../../src/em/snapshot.js';
+import { binaryHeaders, encodeBinaryPoints } from '../../src/kafka/message-format.js';
+import { randomMixture, sampleMixture } from '../../src/synthetic/mixture-generator.js';
+import { committedOffsets, createTopic, produce, uniqueNames } from './support/kafka-io.js';
+import { ProcessorProcess } from './support/processor-process.js';
+import { jsonMessages, readSnapshots } from './support/snapshots.js';
+
+const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const FAST = ['--snapshot-interval', '300', '--components', '3'];
+
+/** Run until a snapshot shows `points` points, then SIGTERM; returns the exit and the final snapshot. */
+async function runUntil(names: ReturnType<typeof uniqueNames>, points: number, extra: readonly string[] = []) {
+  const proc = ProcessorProcess.forNames(names, [...FAST, ...extra]);
+  await proc.waitFor(new RegExp(`snapshot #\\d+: ${points} points`), 120_000);
+  proc.kill('SIGTERM');
+  const exit = await proc.exited;
+  const snapshots = await readSnapshots(names.snapshot);
+  return { exit, snapshots, final: snapshots[snapshots.length - 1], log: proc.output };
+}
+
+describe('online-em run against the real broker', () => {
+  const d = 3;
+  const truth = randomMixture({ k: 3, dim: d, seed: 11 });
+  const train = sampleMixture(truth, 30_000, 12).data;
+  const test = pointBatch(sampleMixture(truth, 10_000, 13).data, d);
+
+  it('publishes snapshots as good as `online-em fit` on the same points', async () => {
+    const names = uniqueNames('accuracy');
+    await createTopic(names.input);
+    await produce(names.input, jsonMessages(train, d, 100));
+    const { exit, final } = await runUntil(names, 30_000);
+    expect(exit.code).toBe(0);
+    expect(final.final).toBe(true);
+    expect(final.pointsSeen).toBe(30_000);
+    expect(final.input).toEqual({ messages: 300, deadLettered: 0 });
+
+    const dir = mkdtempSync(join(tmpdir(), 'online-em-'));
+    const file = join(dir, 'train.ndjson');
+    writeFileSync(file, jsonMessages(train, d, 100).map((m) => m.value).join('\n'));
+    const out = execFileSync(process.execPath, [MAIN, 'fit', '--components', '3', file], { encoding: 'utf8' }).trim().split('\n');
+    const fitted = JSON.parse(out[out.length - 1]) as MixtureSnapshot;
+    const gap = Math.abs(meanLogLikelihood(paramsFromSnapshot(final), test) - meanLogLikelihood(paramsFromSnapshot(fitted), test));
+    expect(gap).toBeLessThanOrEqual(0.02);
+  });
+
+  it('gives the same model, bit for bit, from binary and from JSON messages of the same points', async () => {
+    const json = uniqueNames('json');
+    const binary = uniqueNames('binary');
+    await createTopic(json.input);
+    await createTopic(binary.input);
+    await produce(json.input, jsonMessages(train, d, 250));
+    const binaryMessages = [];
+    for (let i = 0; i < train.length; i += 250 * d) {
+      binaryMessages.push({ value: encodeBinaryPoints(train.slice(i, i + 250 * d)), headers: binaryHeaders(d) });
+    }
+    await produce(binary.input, binaryMessages);
+    const [a, b] = await Promise.all([runUntil(json, 30_000), runUntil(binary, 30_000)]);
+    for (const key of ['weights', 'means', 'covariances', 'pointsSeen', 'batches', 'logLikelihood'] as const) {
+      expect(b.final[key]).toEqual(a.final[key]);
+    }
+  });
+
+  it('stops on SIGTERM mid-stream with a final snapshot and committed offsets, and resumes without counting a point twice', async () => {
+    const names = uniqueNames('restart');
+    const n = 400_000;
+    const data = sampleMixture(truth, n, 14).data;
+    await createTopic(names.input);
+    const messages = jsonMessages(data, d, 1000);
+    await produce(names.input, messages);
+
+    // A snapshot every 5 minibatches makes the first run commit often, so it is stopped mid-stream.
+    const first = ProcessorProcess.forNames(names, [...FAST, '--snapshot-every', '5']);
+    await first.waitFor(/snapshot #3: \d+ points/, 120_000);
+    first.kill('SIGTERM');
+    const exit = await first.exited;
+    expect(exit.code).toBe(0);
+    expect(first.output).toMatch(/snapshot #\d+ \(final\)/);
+    expect(first.output).toMatch(/left the consumer group/);
+    const afterStop = await readSnapshots(names.snapshot);
+    const final = afterStop[afterStop.length - 1];
+    expect(final.final).toBe(true);
+    const committed = await committedOffsets(names.group, names.input);
+    const offset = Number(committed.get(0));
+    expect(offset).toBeGreaterThan(0);
+    expect(offset).toBeLessThan(messages.length);
+    expect(final.offsets).toEqual([{ topic: names.input, partition: 0, offset: String(offset) }]);
+    expect(final.pointsSeen).toBe(offset * 1000);
+
+    const second = ProcessorProcess.forNames(names, FAST);
+    await second.waitFor(/restored model/, 60_000);
+    await second.waitFor(new RegExp(`snapshot #\\d+: ${n} points`), 180_000);
+    second.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+    const all = await readSnapshots(names.snapshot);
+    const last = all[all.length - 1];
+    expect(last.pointsSeen).toBe(n);
+    expect(last.input.messages).toBe(messages.length);
+    // Snapshot counts only grow: nothing was replayed into the model.
+    for (let i = 1; i < all.length; i++) expect(all[i].pointsSeen).toBeGreaterThanOrEqual(all[i - 1].pointsSeen);
+  });
+});

@@ -1,0 +1,34 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Two projects, both run by `npm test`:
+ * - unit: the math, the operator, the CLI and the recovery tests (no broker);
+ * - kafka: integration tests against the real local broker, which the global setup
+ *   starts when it is not already running (and fails loudly when it cannot).
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/kafka/**'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'kafka',
+          include: ['test/kafka/**/*.test.ts'],
+          globalSetup: ['test/kafka/global-setup.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+          // The tests share one broker on a 2-core machine: run the files one at a time.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
