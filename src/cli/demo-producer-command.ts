@@ -1,13 +1,14 @@
 import { createKafka } from '../kafka/kafka-client.js';
 import { DemoProducer } from '../kafka/demo-producer.js';
+import { createMissingTopics, replicationFor } from '../kafka/topics.js';
 import { CliError } from './cli-error.js';
 import { formatOptionsHelp, parseCommandLine, type OptionSpec } from './option-spec.js';
 import { CONNECTION_SPECS, loggerFrom, parseBrokers } from './run-command.js';
 import { onShutdownSignals } from './signals.js';
 
-const SPECS: readonly OptionSpec[] = [
+export const DEMO_PRODUCER_SPECS: readonly OptionSpec[] = [
   ...CONNECTION_SPECS.map((spec) => (spec.name === 'brokers' ? { ...spec, required: true, description: 'Kafka bootstrap servers' } : spec)),
-  { name: 'topic', kind: 'string', default: 'online-em-points', env: 'ONLINE_EM_INPUT_TOPIC', description: 'topic to write the points to (must exist)' },
+  { name: 'topic', kind: 'string', default: 'online-em-points', env: 'ONLINE_EM_INPUT_TOPIC', description: 'topic to write the points to (created when missing)' },
   { name: 'components', short: 'k', kind: 'int', min: 1, max: 1024, default: 3, description: 'components of the generating mixture' },
   { name: 'dim', kind: 'int', min: 1, max: 4096, default: 2, description: 'dimension of the points' },
   { name: 'rate', kind: 'number', min: 0, exclusiveMin: true, default: 5000, description: 'points per second' },
@@ -25,11 +26,11 @@ Stream points of a synthetic mixture whose means drift slowly, for feeding a
 processor on a real cluster.
 
 Options:
-${formatOptionsHelp(SPECS)}
+${formatOptionsHelp(DEMO_PRODUCER_SPECS)}
   -h, --help                        show this help`;
 
 export async function demoProducerCommand(argv: readonly string[]): Promise<number> {
-  const parsed = parseCommandLine(SPECS, argv, process.env);
+  const parsed = parseCommandLine(DEMO_PRODUCER_SPECS, argv, process.env);
   if (parsed.help) {
     process.stdout.write(`${DEMO_PRODUCER_HELP}\n`);
     return 0;
@@ -38,6 +39,10 @@ export async function demoProducerCommand(argv: readonly string[]): Promise<numb
   const v = parsed.values;
   const logger = loggerFrom(v);
   const kafka = createKafka({ brokers: parseBrokers(v.brokers as string), clientId: v['client-id'] as string, logger });
+  const admin = kafka.admin();
+  await admin.connect();
+  await createMissingTopics(admin, [{ topic: v.topic as string, numPartitions: 1, replicationFactor: await replicationFor(admin, null) }], logger);
+  await admin.disconnect();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const demo = new DemoProducer(

@@ -10,7 +10,7 @@ import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
 import { formatOptionsHelp, parseCommandLine, type OptionSpec } from './option-spec.js';
 import { formatProgress } from './progress-line.js';
 
-const FIT_SPECS: readonly OptionSpec[] = [
+export const FIT_SPECS: readonly OptionSpec[] = [
   ...ENGINE_OPTION_SPECS.map((spec) => (spec.name === 'components' ? { ...spec, required: true } : spec)),
   { name: 'snapshot-every', kind: 'int', min: 1, default: 100, valueName: 'BATCHES', description: 'write a snapshot every this many minibatches (the final one is always written)' },
   { name: 'epochs', kind: 'int', min: 1, max: 100_000, default: 1, description: 'passes over the input (for small files; stdin is kept in memory)' },

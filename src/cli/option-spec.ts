@@ -106,7 +106,9 @@ function describeRange(spec: OptionSpec): string {
 function formatDefault(value: OptionValue): string {
   if (typeof value !== 'number' || value === 0) return String(value);
   const magnitude = Math.abs(value);
-  return magnitude >= 1e6 || magnitude < 1e-3 ? value.toExponential().replace('e+', 'e') : String(value);
+  // Powers of ten read best as 1e15; other integers (byte sizes) as they are.
+  const powerOfTen = Number.isInteger(Math.log10(magnitude));
+  return (magnitude >= 1e6 && powerOfTen) || magnitude < 1e-3 ? value.toExponential().replace('e+', 'e') : String(value);
 }
 
 function cleanParseError(error: unknown): string {

@@ -19,7 +19,7 @@ export const CONNECTION_SPECS: readonly OptionSpec[] = [
   { name: 'log-format', kind: 'choice', choices: ['text', 'json'], default: 'text', env: 'ONLINE_EM_LOG_FORMAT', description: 'log lines as text or one JSON object each' },
 ];
 
-const RUN_SPECS: readonly OptionSpec[] = [
+export const RUN_SPECS: readonly OptionSpec[] = [
   ...CONNECTION_SPECS,
   { name: 'input-topic', kind: 'string', default: 'online-em-points', env: 'ONLINE_EM_INPUT_TOPIC', description: 'topic of the points to fit' },
   { name: 'snapshot-topic', kind: 'string', default: 'online-em-snapshots', env: 'ONLINE_EM_SNAPSHOT_TOPIC', description: 'compacted topic the snapshots are published to, keyed by model' },

@@ -24,8 +24,7 @@ export interface TopicSettings {
 
 /** Create whichever of the topics is missing; existing topics are left as they are. */
 export async function ensureTopics(admin: Admin, names: TopicNames, settings: TopicSettings, logger: Logger): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const replicationFactor = settings.replicationFactor ?? Math.min(3, (await admin.describeCluster()).brokers.length);
+  const replicationFactor = await replicationFor(admin, settings.replicationFactor);
   const compacted = [{ name: 'cleanup.policy', value: 'compact' }];
   const wanted: ITopicConfig[] = [
     { topic: names.input, numPartitions: settings.inputPartitions, replicationFactor },
@@ -38,6 +37,16 @@ export async function ensureTopics(admin: Admin, names: TopicNames, settings: To
       configEntries: [...compacted, { name: 'max.message.bytes', value: String(STATE_TOPIC_MAX_MESSAGE_BYTES) }],
     },
   ];
+  await createMissingTopics(admin, wanted, logger);
+}
+
+/** Create the topics of `wanted` that do not exist yet (by name; existing ones are left as they are). */
+export async function createMissingTopics(
+  admin: Admin,
+  wanted: readonly ITopicConfig[],
+  logger: Logger,
+): Promise<void> {
+  const existing = new Set(await admin.listTopics());
   const missing = wanted.filter((t, i) => !existing.has(t.topic) && wanted.findIndex((u) => u.topic === t.topic) === i);
   if (missing.length === 0) return;
   try {
@@ -47,5 +56,10 @@ export async function ensureTopics(admin: Admin, names: TopicNames, settings: To
     const now = new Set(await admin.listTopics());
     if (missing.some((t) => !now.has(t.topic))) throw error;
   }
-  logger.info(`created topics ${missing.map((t) => t.topic).join(', ')}`, { replicationFactor });
+  logger.info(`created topics ${missing.map((t) => t.topic).join(', ')}`, { replicationFactor: missing[0].replicationFactor });
+}
+
+/** The replication asked for, or min(3, brokers in the cluster). */
+export async function replicationFor(admin: Admin, asked: number | null): Promise<number> {
+  return asked ?? Math.min(3, (await admin.describeCluster()).brokers.length);
 }
