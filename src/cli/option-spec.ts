@@ -43,7 +43,7 @@ export function parseCommandLine(
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(specs, argv), options, allowPositionals: true, strict: true });
   } catch (error) {
     throw new CliError(cleanParseError(error));
   }
@@ -65,6 +65,32 @@ export function parseCommandLine(
     }
   }
   return { values, positionals: parsed.positionals, help };
+}
+
+/**
+ * `--t0 -1` means the value -1 (parseArgs would take -1 for an option): a numeric
+ * option followed by a negative number becomes `--t0=-1`, so the range check can
+ * explain what the option accepts.
+ */
+function joinNegativeValues(specs: readonly OptionSpec[], argv: readonly string[]): string[] {
+  const numeric = new Map<string, string>();
+  for (const spec of specs) {
+    if (spec.kind !== 'int' && spec.kind !== 'number') continue;
+    numeric.set(`--${spec.name}`, spec.name);
+    if (spec.short) numeric.set(`-${spec.short}`, spec.name);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = numeric.get(argv[i]);
+    const next = argv[i + 1];
+    if (name !== undefined && next !== undefined && /^-(\d|\.\d|Infinity)/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else {
+      out.push(argv[i]);
+    }
+  }
+  return out;
 }
 
 function convert(spec: OptionSpec, input: string | boolean, label: string): OptionValue {

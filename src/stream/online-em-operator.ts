@@ -90,9 +90,16 @@ export function onlineEm<P = unknown>(options: OnlineEmOperatorOptions): Operato
 
       const inputs = source.subscribe({
         next: (input) => {
-          const rejections = isFloat64Input(input)
-            ? engine.ingestFloat64(input.data, input.dim)
-            : engine.ingestRows(Array.isArray(input) ? input : (input as { points: readonly unknown[] }).points);
+          let rejections;
+          try {
+            rejections = isFloat64Input(input)
+              ? engine.ingestFloat64(input.data, input.dim)
+              : engine.ingestRows(Array.isArray(input) ? input : (input as { points: readonly unknown[] }).points);
+          } catch (error) {
+            // Bad input never throws; this is a bug, and the stream must say so rather than go on.
+            subscriber.error(error);
+            return;
+          }
           position = positionOf(input);
           if (rejections.length > 0) subscriber.next({ type: 'rejected', rejections, position });
           const now = scheduler.now();
