@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Two projects, both run by `npm test`:
- * - unit: the math, the operator, the CLI and the recovery tests (no broker);
+ * - unit: the math, the operator, the CLI, the recovery tests and the Kafka codecs (no broker);
  * - kafka: integration tests against the real local broker, which the global setup
  *   starts when it is not already running (and fails loudly when it cannot).
  */
@@ -13,7 +13,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/kafka/**'],
+          // Pure tests of the Kafka layer (codecs) need no broker: *.unit.test.ts.
+          exclude: ['test/kafka/**/!(*.unit).test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
@@ -22,6 +23,7 @@ export default defineConfig({
         test: {
           name: 'kafka',
           include: ['test/kafka/**/*.test.ts'],
+          exclude: ['test/kafka/**/*.unit.test.ts'],
           globalSetup: ['test/kafka/global-setup.ts'],
           testTimeout: 240_000,
           hookTimeout: 240_000,
