@@ -37,3 +37,9 @@ export function isFenced(error: unknown): boolean {
   const type = (error as { type?: string } | null)?.type;
   return type === 'PRODUCER_FENCED' || type === 'INVALID_PRODUCER_EPOCH' || type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED';
 }
+
+/** Errors that mean the brokers could not be reached (as opposed to refusing a request). */
+export function isConnectionError(error: unknown): boolean {
+  const text = `${(error as Error | null)?.name ?? ''} ${describeKafkaError(error)}`;
+  return /Connection|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|timed? ?out|getaddrinfo/i.test(text);
+}

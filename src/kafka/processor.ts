@@ -11,7 +11,7 @@ import { encodeCheckpoint, type Checkpoint, type CheckpointPointer, type Partiti
 import { committedPointer, readCheckpoint } from './checkpoint-store.js';
 import { consumedBatches, type ConsumedBatch } from './consumer-batches.js';
 import { deadLetterFor } from './dead-letter.js';
-import { createKafka, describeKafkaError, isFenced } from './kafka-client.js';
+import { createKafka, describeKafkaError, isConnectionError, isFenced } from './kafka-client.js';
 import { decodeMessage, type MessagePosition } from './message-format.js';
 import { ensureTopics, type TopicNames, type TopicSettings } from './topics.js';
 import { TransactionalPublisher } from './transactional-publisher.js';
@@ -87,6 +87,7 @@ export class Processor {
   private lastProgress: ProgressEvent | null = null;
   private lastReportedPoints = -1;
   private lastIdleReport = 0;
+  private consuming = false;
 
   constructor(
     readonly config: ProcessorConfig,
@@ -120,8 +121,9 @@ export class Processor {
             continue;
           }
           if (this.stopping) break;
+          const what = isConnectionError(error) ? 'cannot reach Kafka' : 'Kafka session failed';
           this.logger.warn(
-            `${describeKafkaError(error)}; retrying in ${Math.round(backoff / 1000)} s ` +
+            `${what}: ${describeKafkaError(error)}; retrying in ${Math.round(backoff / 1000)} s ` +
               `(brokers ${this.config.brokers.join(',')}: check --brokers / KAFKA_BROKERS and that the cluster is up)`,
           );
           await Promise.race([sleep(backoff), this.stopRequested]);
@@ -175,6 +177,7 @@ export class Processor {
           .subscribe({ error: reject, complete: resolve });
       });
       logger.info(`consuming ${config.topics.input} as group ${config.group}, model '${config.model}'`);
+      this.consuming = true;
       const timedCommits = setInterval(() => pipeline.commitIfDue(), Math.min(1000, config.snapshotIntervalMs / 2));
       try {
         await Promise.race([ended, this.stopRequested, pipeline.failed]);
@@ -192,6 +195,7 @@ export class Processor {
       if (isFenced(error)) throw new FencedError(config.transactionalId);
       throw error;
     } finally {
+      this.consuming = false;
       (subscription as Subscription | null)?.unsubscribe();
       await consumer.disconnect().catch(() => undefined);
       await producer.disconnect().catch(() => undefined);
@@ -255,6 +259,7 @@ export class Processor {
     const p = this.lastProgress;
     const lag = [...this.lag.values()].reduce((a, b) => a + b, 0);
     const c = this.counters;
+    if (!this.consuming) return;
     if (!p || p.counters.pointsSeen === this.lastReportedPoints) {
       // Idle: say so once, then once a minute, rather than filling the log.
       if (Date.now() - this.lastIdleReport < IDLE_REPORT_MS) return;
