@@ -1,4 +1,4 @@
-import type { Admin, KafkaMessage, Message } from 'kafkajs';
+import type { Admin, KafkaMessage, Message, Producer } from 'kafkajs';
 import { concatMap, from, Subject, type Subscription } from 'rxjs';
 import type { OnlineEmOptions } from '../em/options.js';
 import type { MixtureSnapshot } from '../em/snapshot.js';
@@ -34,6 +34,8 @@ export interface ProcessorConfig {
   readonly maxMessageBytes: number;
   /** Where a group without committed offsets starts. */
   readonly startFrom: 'earliest' | 'latest';
+  /** Consumer group session timeout: how soon a dead instance's partitions move on. */
+  readonly sessionTimeoutMs: number;
 }
 
 /** Raised when another instance took over the model: restarting would only fight it. */
@@ -88,6 +90,9 @@ export class Processor {
   private lastReportedPoints = -1;
   private lastIdleReport = 0;
   private consuming = false;
+  private client!: ReturnType<typeof createKafka>;
+  private producer: Producer | null = null;
+  private producerSuspect = false;
 
   constructor(
     readonly config: ProcessorConfig,
@@ -107,6 +112,7 @@ export class Processor {
 
   /** Run sessions until stopped; rejects only when another instance fenced this one. */
   async run(): Promise<void> {
+    this.client = createKafka({ brokers: this.config.brokers, clientId: this.config.clientId, logger: this.logger });
     const progress = setInterval(() => this.reportProgress(), this.config.progressIntervalMs);
     let backoff = MIN_BACKOFF_MS;
     try {
@@ -132,26 +138,19 @@ export class Processor {
       }
     } finally {
       clearInterval(progress);
+      await this.producer?.disconnect().catch(() => undefined);
     }
   }
 
   private async session(): Promise<void> {
     const { config, logger } = this;
-    const kafka = createKafka({ brokers: config.brokers, clientId: config.clientId, logger });
+    const kafka = this.client;
     const admin = kafka.admin();
-    const producer = kafka.producer({
-      transactionalId: config.transactionalId,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      transactionTimeout: 60_000,
-      // kafkajs waits 300 ms by default when a new transaction meets the last one's markers.
-      retry: { initialRetryTime: 20, maxRetryTime: 2_000, retries: 10 },
-    });
     const consumer = kafka.consumer({
       groupId: config.group,
       readUncommitted: false,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: config.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(config.sessionTimeoutMs / 10)),
       // A short fetch wait keeps shutdown and rebalances quick when the topic is idle.
       maxWaitTimeInMs: 1_000,
       maxBytes: 16 * 1024 * 1024,
@@ -162,8 +161,7 @@ export class Processor {
     try {
       await admin.connect();
       await ensureTopics(admin, config.topics, config.topicSettings, logger);
-      // Initialising the transactional producer fences older instances and aborts their open transaction.
-      await producer.connect();
+      const producer = await this.transactionalProducer();
       const checkpoint = await this.restore(kafka, admin);
       const pipeline = new SessionPipeline(this, checkpoint, new TransactionalPublisher(producer, config.topics, config.group, config.model));
       let joins = 0;
@@ -198,9 +196,39 @@ export class Processor {
       this.consuming = false;
       (subscription as Subscription | null)?.unsubscribe();
       await consumer.disconnect().catch(() => undefined);
-      await producer.disconnect().catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
     }
+  }
+
+  /**
+   * The transactional producer, kept across sessions: initialising one fences every
+   * older producer of the same transactional id, so an instance that merely rejoins
+   * the group must not re-initialise, or a stale instance waking up would fence the
+   * one that took over. It is replaced only after a failed transaction, whose state
+   * the old one may no longer know.
+   */
+  private async transactionalProducer(): Promise<Producer> {
+    if (this.producer && !this.producerSuspect) return this.producer;
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = null;
+    const producer = this.client.producer({
+      transactionalId: this.config.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 60_000,
+      // kafkajs waits 300 ms by default when a new transaction meets the last one's markers.
+      retry: { initialRetryTime: 20, maxRetryTime: 2_000, retries: 10 },
+    });
+    // Initialising the transactional producer fences older instances and aborts their open transaction.
+    await producer.connect();
+    this.producer = producer;
+    this.producerSuspect = false;
+    return producer;
+  }
+
+  /** @internal a transaction failed: the next session starts with a new producer. */
+  markProducerSuspect(): void {
+    this.producerSuspect = true;
   }
 
   /** The checkpoint committed with the group's offsets, from memory when this process wrote it. */
@@ -438,12 +466,18 @@ class SessionPipeline {
     const published: PublishedSnapshot | null = snapshot
       ? { ...snapshot, model: this.config.model, offsets, input: { messages: counters.messages, deadLettered: counters.deadLettered }, final }
       : null;
-    const pointer = await this.publisher.commit({
-      deadLetters: this.deadLetters,
-      snapshot: published ? Buffer.from(JSON.stringify(published)) : null,
-      checkpoint: encodeCheckpoint(checkpoint),
-      offsets,
-    });
+    let pointer: CheckpointPointer;
+    try {
+      pointer = await this.publisher.commit({
+        deadLetters: this.deadLetters,
+        snapshot: published ? Buffer.from(JSON.stringify(published)) : null,
+        checkpoint: encodeCheckpoint(checkpoint),
+        offsets,
+      });
+    } catch (error) {
+      this.processor.markProducerSuspect();
+      throw error;
+    }
     this.deadLetters = [];
     this.uncommittedMessages = 0;
     this.lastCommitTime = Date.now();
