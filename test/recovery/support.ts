@@ -1,0 +1,88 @@
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fitBatchEm, type BatchEmResult } from '../../src/em/batch-em.js';
+import { meanLogLikelihood } from '../../src/em/score.js';
+import { paramsFromSnapshot, type MixtureSnapshot } from '../../src/em/snapshot.js';
+import type { PointBatch } from '../../src/em/types.js';
+import { fitOk, type CliRun } from '../cli/run-cli.js';
+
+export { ensureDistBuilt, REPO_ROOT } from '../cli/build-dist.js';
+
+/**
+ * The batch-EM reference every recovery test compares against: best of 5 k-means++
+ * restarts, each run to a change of the mean log-likelihood below 1e-6 nats/point
+ * (at most 300 iterations), λ = 1e-6 as the online fit's default.
+ */
+export const REFERENCE = { restarts: 5, tol: 1e-6, maxIter: 300, regCovar: 1e-6, minWeight: 1e-4, seed: 1 } as const;
+
+export function batchReference(batch: PointBatch, k: number): BatchEmResult {
+  return fitBatchEm(batch, { k, covarianceType: 'full', ...REFERENCE });
+}
+
+/** n×dim rows (NaN where missing) as a batch. */
+export function batchOf(data: Float64Array, dim: number): PointBatch {
+  const n = data.length / dim;
+  let rowsWithMissing = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < dim; j++) {
+      if (Number.isNaN(data[i * dim + j])) {
+        rowsWithMissing++;
+        break;
+      }
+    }
+  }
+  return { n, dim, data, rowsWithMissing };
+}
+
+export function makeTempDir(prefix: string): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `online-em-${prefix}-`));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Write n×dim rows as NDJSON, one point per line, NaN as null (a missing coordinate). */
+export function writePointsNdjson(path: string, data: Float64Array, dim: number): void {
+  const n = data.length / dim;
+  const fd = openSync(path, 'w');
+  try {
+    const CHUNK = 10_000;
+    for (let start = 0; start < n; start += CHUNK) {
+      const lines: string[] = [];
+      for (let i = start; i < Math.min(n, start + CHUNK); i++) {
+        // JSON.stringify writes NaN as null.
+        lines.push(JSON.stringify(Array.from(data.subarray(i * dim, i * dim + dim))));
+      }
+      writeSync(fd, lines.join('\n') + '\n');
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** One run of `online-em fit` on a file: every snapshot, the final one, and the process. */
+export async function fitFile(file: string, args: readonly string[]): Promise<{ run: CliRun; snapshots: MixtureSnapshot[]; final: MixtureSnapshot }> {
+  return fitOk([...args, file]);
+}
+
+/** Mean held-out log-likelihood (nats/point) of a snapshot's mixture. */
+export function scoreSnapshot(snapshot: MixtureSnapshot, batch: PointBatch): number {
+  return meanLogLikelihood(paramsFromSnapshot(snapshot), batch);
+}
+
+export interface RejectLine {
+  readonly line: number;
+  readonly epoch: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+export function readRejects(path: string): RejectLine[] {
+  const text = readFileSync(path, 'utf8').trim();
+  return text === '' ? [] : text.split('\n').map((line) => JSON.parse(line) as RejectLine);
+}
+
+/** A one-line record of a comparison, printed so a run shows its margins. */
+export function report(label: string, figures: Record<string, number | string>): void {
+  const parts = Object.entries(figures).map(([key, v]) => `${key} ${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(4)) : v}`);
+  console.log(`[recovery] ${label}: ${parts.join(', ')}`);
+}
