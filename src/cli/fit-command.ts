@@ -2,7 +2,7 @@ import { createWriteStream, existsSync, statSync, type WriteStream } from 'node:
 import { Observable } from 'rxjs';
 import { RefusedPoint } from '../em/point-validation.js';
 import { decodeJsonPoints } from '../io/json-points.js';
-import { numberedLines } from '../io/line-source.js';
+import { lineBatches, type LineBatch } from '../io/line-source.js';
 import { onlineEm } from '../stream/online-em-operator.js';
 import type { PointRowsInput } from '../stream/point-input.js';
 import { CliError } from './cli-error.js';
@@ -67,7 +67,7 @@ export async function fitCommand(argv: readonly string[], io: { stdout: NodeJS.W
     }
   };
 
-  const source = lineChunks(numberedLines(file === '-' ? null : file, epochs));
+  const source = lineChunks(lineBatches(file === '-' ? null : file, epochs));
   let lastSnapshotSeen = false;
   await new Promise<void>((resolve, reject) => {
     source
@@ -110,35 +110,32 @@ export async function fitCommand(argv: readonly string[], io: { stdout: NodeJS.W
 /**
  * Decode lines into chunks of rows (a line may hold one point or a batch). A line
  * that is not a point becomes a RefusedPoint, so it is reported and counted with the
- * rest. Lines are pulled one at a time: reading waits for the fit.
+ * rest. Reading waits for the fit: each batch of lines is fitted before the next read.
  */
-function lineChunks(lines: AsyncIterable<{ text: string; lineNumber: number; epoch: number }>): Observable<PointRowsInput<ChunkPosition>> {
+function lineChunks(batches: AsyncIterable<LineBatch>): Observable<PointRowsInput<ChunkPosition>> {
   return new Observable((subscriber) => {
     let stopped = false;
     (async () => {
-      let rows: unknown[] = [];
-      let lineOfRow: number[] = [];
-      let epoch = 1;
-      const flush = (): void => {
-        if (rows.length > 0) subscriber.next({ points: rows, position: { lines: lineOfRow, epoch } });
-        rows = [];
-        lineOfRow = [];
-      };
-      for await (const line of lines) {
+      for await (const { lines, firstLineNumber, epoch } of batches) {
         if (stopped) return;
-        if (line.epoch !== epoch) {
-          flush();
-          epoch = line.epoch;
+        let rows: unknown[] = [];
+        let lineOfRow: number[] = [];
+        for (let i = 0; i < lines.length; i++) {
+          if (lines[i].trim() === '') continue;
+          const decoded = decodeJsonPoints(lines[i]);
+          const lineRows = decoded.ok ? decoded.rows : [new RefusedPoint(`${decoded.code}: ${decoded.message}`)];
+          for (const row of lineRows) {
+            rows.push(row);
+            lineOfRow.push(firstLineNumber + i);
+          }
+          if (rows.length >= ROWS_PER_CHUNK) {
+            subscriber.next({ points: rows, position: { lines: lineOfRow, epoch } });
+            rows = [];
+            lineOfRow = [];
+          }
         }
-        const decoded = decodeJsonPoints(line.text);
-        const lineRows = decoded.ok ? decoded.rows : [new RefusedPoint(`${decoded.code}: ${decoded.message}`)];
-        for (const row of lineRows) {
-          rows.push(row);
-          lineOfRow.push(line.lineNumber);
-        }
-        if (rows.length >= ROWS_PER_CHUNK) flush();
+        if (rows.length > 0) subscriber.next({ points: rows, position: { lines: lineOfRow, epoch } });
       }
-      flush();
       subscriber.complete();
     })().catch((error: unknown) => subscriber.error(error));
     return () => {

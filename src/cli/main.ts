@@ -2,9 +2,6 @@
 import { IncompatibleStateError, InvalidOptionError } from '../em/errors.js';
 import { CliError } from './cli-error.js';
 import { flagForOption } from './engine-options.js';
-import { demoProducerCommand } from './demo-producer-command.js';
-import { fitCommand } from './fit-command.js';
-import { runCommand } from './run-command.js';
 
 const USAGE = `Usage: online-em <command> [options]
 
@@ -20,12 +17,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   const io = { stdout: process.stdout, stderr: process.stderr };
   switch (command) {
+    // Each command loads only what it needs: fit starts without loading kafkajs.
     case 'run':
-      return runCommand(rest);
+      return (await import('./run-command.js')).runCommand(rest);
     case 'fit':
-      return fitCommand(rest, io);
+      return (await import('./fit-command.js')).fitCommand(rest, io);
     case 'demo-producer':
-      return demoProducerCommand(rest);
+      return (await import('./demo-producer-command.js')).demoProducerCommand(rest);
     case undefined:
     case 'help':
     case '--help':

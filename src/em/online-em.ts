@@ -26,6 +26,21 @@ const INIT_SCREEN_SAMPLE = 3000;
 const INIT_SCREEN_ITERATIONS = 3;
 const INIT_SCREEN_KEEP = 2;
 
+/**
+ * Multiply-adds the warm-up EM may spend on running to convergence (about a second):
+ * a small warm-up converges fully, while a large one (d = 32, K = 16: 20,000 points)
+ * stops early and leaves the rest to the stream, instead of taking tens of seconds.
+ */
+const INIT_WORK_BUDGET = 1.5e9;
+const MIN_INIT_ITERATIONS = 5;
+
+/** Iterations of the warm-up EM: initMaxIter, or fewer when the work budget says so. */
+function initIterations(o: ResolvedOptions, n: number, d: number): number {
+  const perComponent = o.covarianceType === 'full' ? d * (d + 1) : 2 * d;
+  const perIteration = n * o.components * perComponent;
+  return Math.min(o.initMaxIter, Math.max(MIN_INIT_ITERATIONS, Math.floor(INIT_WORK_BUDGET / perIteration)));
+}
+
 /** γ of the polynomial-decay average: weights grow like u^γ, so early iterates fade. */
 const AVERAGING_GAMMA = 1;
 
@@ -270,7 +285,7 @@ export class OnlineEm {
       covarianceType: o.covarianceType,
       regCovar: o.regCovar,
       restarts: o.restarts,
-      maxIter: o.initMaxIter,
+      maxIter: initIterations(o, buffer.n, d),
       tol: o.initTol,
       seed: o.seed,
       minWeight: o.minWeight,
