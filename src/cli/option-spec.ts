@@ -45,7 +45,7 @@ export function parseCommandLine(
   try {
     parsed = parseArgs({ args: joinNegativeValues(specs, argv), options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new CliError(cleanParseError(error));
+    throw new CliError(cleanParseError(error, specs));
   }
   const raw = parsed.values as Record<string, string | boolean | undefined>;
   const values: Record<string, OptionValue> = {};
@@ -60,7 +60,7 @@ export function parseCommandLine(
   if (!help) {
     for (const spec of specs) {
       if (spec.required && values[spec.name] === null) {
-        throw new CliError(`--${spec.name} is required: ${spec.description}${spec.env ? ` (or set ${spec.env})` : ''}`);
+        throw new CliError(requiredMessage(spec));
       }
     }
   }
@@ -137,12 +137,29 @@ function formatDefault(value: OptionValue): string {
   return (magnitude >= 1e6 && powerOfTen) || magnitude < 1e-3 ? value.toExponential().replace('e+', 'e') : String(value);
 }
 
-function cleanParseError(error: unknown): string {
+/** `--components is required: number of mixture components, an integer from 1 to 1024 (or set ...)`. */
+export function requiredMessage(spec: OptionSpec): string {
+  return `--${spec.name} is required: ${spec.description}, ${describeAccepted(spec)}${spec.env ? ` (or set ${spec.env})` : ''}`;
+}
+
+/** What an option accepts, in words: `an integer from 1 to 1024`, `one of full, diag`. */
+function describeAccepted(spec: OptionSpec): string {
+  if (spec.kind === 'choice') return `one of ${spec.choices!.join(', ')}`;
+  if (spec.kind === 'string') return 'a non-empty text';
+  if (spec.kind === 'flag') return 'true or false';
+  return `${spec.kind === 'int' ? 'an integer' : 'a number'}${describeRange(spec)}`;
+}
+
+function cleanParseError(error: unknown, specs: readonly OptionSpec[]): string {
   const message = error instanceof Error ? error.message : String(error);
   const unknown = /Unknown option '([^']+)'/.exec(message);
   if (unknown) return `unknown option ${unknown[1]} (see --help)`;
   const missing = /Option '([^']+)' argument missing/.exec(message);
-  if (missing) return `option ${missing[1].replace(/^-\w, /, '')} needs a value`;
+  if (missing) {
+    const flag = missing[1].replace(/^-\w, /, '').split(' ')[0];
+    const spec = specs.find((s) => `--${s.name}` === flag);
+    return `option ${flag} needs a value${spec ? `: ${describeAccepted(spec)}` : ''}`;
+  }
   return message.split('\n')[0].replace(/\. To specify.*$/, '');
 }
 

@@ -6,7 +6,7 @@ import { createLogger, type LogLevel, type Logger } from '../log/logger.js';
 import { CliError } from './cli-error.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
-import { formatOptionsHelp, parseCommandLine, type OptionSpec, type OptionValue } from './option-spec.js';
+import { formatOptionsHelp, parseCommandLine, requiredMessage, type OptionSpec, type OptionValue } from './option-spec.js';
 import { onShutdownSignals } from './signals.js';
 
 /** The demo's mixture when no cluster is given: what the embedded default fits. */
@@ -66,7 +66,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const values = parsed.values;
   const logger = loggerFrom(values);
   const embedded = values.brokers === null;
-  if (!embedded && values.components === null) throw new CliError('--components is required: number of mixture components (or set ONLINE_EM_COMPONENTS)');
+  if (!embedded && values.components === null) throw new CliError(requiredMessage(RUN_SPECS.find((s) => s.name === 'components')!));
   const broker = embedded ? new EmbeddedBroker(values['embedded-port'] as number, logger) : null;
   const brokers = broker ? [broker.address] : parseBrokers(values.brokers as string);
   const config = processorConfig(values, brokers, embedded);
