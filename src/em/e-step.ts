@@ -20,6 +20,13 @@ export interface EStepResult {
   readonly conditionals: readonly ConditionalFactors[];
 }
 
+/**
+ * A component whose joint density is below e^-40 (4e-18) of the best one's gets
+ * responsibility 0: far under what the statistics keep (1e-14), and it saves most of
+ * the work (the rest of its quadratic form, its exp) when components are apart.
+ */
+const NEGLIGIBLE_LOG_RATIO = 40;
+
 /** E-step through precision Cholesky factors and log-sum-exp. */
 export function eStep(f: ComponentFactors, batch: PointBatch): EStepResult {
   const { n } = batch;
@@ -54,18 +61,23 @@ function logJointFull(
   for (let r = 0; r < nRows; r++) {
     const i = rows ? rows[r] : r;
     const xo = i * d;
+    let best = -Infinity;
     for (let c = 0; c < K; c++) {
       const mo = c * d;
       const po = c * dd;
       for (let j = 0; j < d; j++) diff[j] = data[xo + j] - means[mo + j];
+      // ‖P(x-μ)‖² only grows row by row: stop once the component is negligible.
+      const cutoff = 2 * (constant[c] - best + NEGLIGIBLE_LOG_RATIO);
       let q = 0;
-      for (let a = 0; a < d; a++) {
+      for (let a = 0; a < d && q <= cutoff; a++) {
         const ro = po + a * d;
         let s = 0;
         for (let b = 0; b <= a; b++) s += P[ro + b] * diff[b];
         q += s * s;
       }
-      out[i * K + c] = constant[c] - 0.5 * q;
+      const value = q <= cutoff ? constant[c] - 0.5 * q : -Infinity;
+      out[i * K + c] = value;
+      if (value > best) best = value;
     }
   }
 }
@@ -137,7 +149,8 @@ function normaliseRows(resp: Float64Array, logLik: Float64Array, n: number, K: n
     for (let c = 0; c < K; c++) if (resp[o + c] > max) max = resp[o + c];
     let sum = 0;
     for (let c = 0; c < K; c++) {
-      const e = Math.exp(resp[o + c] - max);
+      const z = resp[o + c] - max;
+      const e = z < -NEGLIGIBLE_LOG_RATIO ? 0 : Math.exp(z);
       resp[o + c] = e;
       sum += e;
     }
