@@ -176,6 +176,15 @@ Raw results, with more fields than shown here, are in \`bench/out/{engine,peer,q
 ${engine ? engineSection(engine) : '## 1. Engine throughput\n\nNot run yet.\n'}
 ${peer ? peerSection(peer) : '## 2. Against scikit-learn\n\nNot run yet.\n'}
 ${quality ? qualitySection(quality) : '## 3. Quality figures\n\nNot run yet.\n'}`;
-  writeFileSync(path, text);
+  writeFileSync(path, text + keptKafkaBlock(path));
   return path;
+}
+
+/** The end-to-end Kafka section is written by `npm run bench:kafka`: keep it across rewrites. */
+function keptKafkaBlock(path) {
+  if (!existsSync(path)) return '';
+  const old = readFileSync(path, 'utf8');
+  const start = old.indexOf('<!-- kafka-bench:start -->');
+  const end = old.indexOf('<!-- kafka-bench:end -->');
+  return start >= 0 && end > start ? `\n${old.slice(start, end + '<!-- kafka-bench:end -->'.length)}\n` : '';
 }

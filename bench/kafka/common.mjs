@@ -1,0 +1,63 @@
+// Shared by the Kafka bench (run.mjs) and its child processes: the data, the message
+// formats, the engine options of `online-em run` and small helpers. Plain ESM over dist/.
+import { performance } from 'node:perf_hooks';
+import { randomMixture, sampleMixture } from '../../dist/synthetic/mixture-generator.js';
+import { binaryHeaders, encodeBinaryPoints, JSON_CONTENT_TYPE, CONTENT_TYPE_HEADER } from '../../dist/kafka/message-format.js';
+import { ENGINE_OPTION_SPECS, engineOptionsFrom } from '../../dist/cli/engine-options.js';
+import { parseCommandLine } from '../../dist/cli/option-spec.js';
+
+export const DIM = 8;
+export const COMPONENTS = 6;
+export const POINTS_PER_MESSAGE = 1000;
+/** The generating mixture: K = 6 full-covariance components in d = 8. */
+export const MIXTURE = randomMixture({ k: COMPONENTS, dim: DIM, seed: 20240607, separation: 3 });
+
+/** Epoch milliseconds with sub-millisecond resolution (comparable across processes and with log timestamps). */
+export const nowMs = () => performance.timeOrigin + performance.now();
+
+/** The points of message `index` of a stream with seed `seed` (deterministic: every process regenerates the same data). */
+export function messagePoints(seed, index, n = POINTS_PER_MESSAGE) {
+  return sampleMixture(MIXTURE, n, (seed * 1_000_003 + index) >>> 0).data;
+}
+
+/** {"points": [[...], ...]} with full float64 precision, as a producer serialising doubles would write it. */
+export function jsonValue(data, dim = DIM) {
+  const rows = new Array(data.length / dim);
+  for (let i = 0; i < rows.length; i++) rows[i] = Array.from(data.subarray(i * dim, i * dim + dim));
+  return Buffer.from(JSON.stringify({ points: rows }));
+}
+
+/** A Kafka message of the given format holding `data`. */
+export function encodeMessage(format, data) {
+  if (format === 'binary') return { value: Buffer.from(encodeBinaryPoints(data)), headers: binaryHeaders(DIM) };
+  return { value: jsonValue(data), headers: { [CONTENT_TYPE_HEADER]: JSON_CONTENT_TYPE } };
+}
+
+/** The engine options `online-em run --components 6` resolves to (every other engine flag at its default). */
+export function runEngineOptions() {
+  return engineOptionsFrom(parseCommandLine(ENGINE_OPTION_SPECS, ['--components', String(COMPONENTS)], {}).values);
+}
+
+/** Consumer settings of the processor (src/kafka/processor.ts), for the bare consumer. */
+export function processorConsumerConfig(groupId, maxMessageBytes = 8 * 1024 * 1024) {
+  return {
+    groupId,
+    readUncommitted: false,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxWaitTimeInMs: 1_000,
+    maxBytes: 16 * 1024 * 1024,
+    maxBytesPerPartition: Math.max(1024 * 1024, maxMessageBytes),
+    retry: { retries: 5, restartOnFailure: async () => false },
+  };
+}
+
+/** A logger for dist's createKafka that drops everything. */
+export const silentLogger = { debug() {}, info() {}, warn() {}, error() {}, status() {} };
+
+export function median(values) {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
