@@ -84,7 +84,10 @@ export function onlineEm<P = unknown>(options: OnlineEmOperatorOptions): Operato
       };
 
       const emitCheckpoint = (final: boolean): void => {
-        subscriber.next({ type: 'checkpoint', state: engine.exportState(), snapshot: engine.snapshot(new Date(scheduler.now())), position, final });
+        const snapshot = engine.snapshot(new Date(scheduler.now()));
+        // A checkpoint that carries the model counts as a snapshot for the cadence.
+        if (snapshot) cadence.mark(engine.counters.batches, scheduler.now());
+        subscriber.next({ type: 'checkpoint', state: engine.exportState(), snapshot, position, final });
       };
       const requests = options.checkpointRequests?.subscribe(() => emitCheckpoint(false));
 

@@ -113,6 +113,21 @@ describe('onlineEm operator', () => {
     expect(final.type === 'snapshot' && final.final && final.state!.pendingPoints.length).toBe(50 * d);
   });
 
+  it('counts a checkpoint with a model as a snapshot for the time cadence (no second snapshot right after)', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const input = new Subject<number[][]>();
+    const requests = new Subject<void>();
+    const events: OnlineEmEvent[] = [];
+    input.pipe(onlineEm({ ...options, snapshotEvery: null, snapshotIntervalMs: 1000, checkpointRequests: requests, scheduler })).subscribe((e) => events.push(e));
+    input.next(rows(0, 1500));
+    scheduler.schedule(() => requests.next(), 1000);
+    scheduler.schedule(() => input.next(rows(1500, 1700)), 1001);
+    scheduler.schedule(() => input.next(rows(1700, 1900)), 2000);
+    scheduler.flush();
+    expect(events.map((e) => e.type)).toEqual(['checkpoint', 'snapshot']);
+    expect(events[1].type === 'snapshot' && events[1].snapshot.pointsSeen).toBe(1900);
+  });
+
   it('emits progress events on the progress interval', () => {
     const scheduler = new VirtualTimeScheduler();
     const input = new Subject<number[][]>();
