@@ -1,6 +1,8 @@
 import type { ProgressEvent } from '../stream/online-em-events.js';
 
-const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+let formatter: Intl.NumberFormat | null = null;
+/** Created on first use: building an Intl formatter costs ~10 ms at start-up. */
+const integer = { format: (n: number): string => (formatter ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })).format(n) };
 
 /** One human line of progress: throughput, batches, fit quality, rejections. */
 export function formatProgress(event: ProgressEvent, extra: readonly string[] = []): string {
