@@ -14,7 +14,7 @@ import { deadLetterFor } from './dead-letter.js';
 import { createKafka, describeKafkaError, isConnectionError, isFenced } from './kafka-client.js';
 import { decodeMessage, type MessagePosition } from './message-format.js';
 import { ensureTopics, type TopicNames, type TopicSettings } from './topics.js';
-import { TransactionalPublisher } from './transactional-publisher.js';
+import { DEAD_LETTER_BATCH_BYTES, recordBytes, TransactionalPublisher } from './transactional-publisher.js';
 
 export interface ProcessorConfig {
   readonly brokers: readonly string[];
@@ -313,6 +313,7 @@ class SessionPipeline {
   private readonly subscription: Subscription;
   private readonly nextOffsets = new Map<string, PartitionOffset>();
   private deadLetters: Message[] = [];
+  private deadLetterBytes = 0;
   private pending: PendingCommit | null = null;
   private uncommittedMessages = 0;
   private lastCommitTime = Date.now();
@@ -421,7 +422,8 @@ class SessionPipeline {
   }
 
   private commitDueByTimeOrVolume(): boolean {
-    return this.deadLetters.length >= MAX_BUFFERED_DEAD_LETTERS || this.commitDueByTime();
+    // By bytes too: a thousand large dead letters are megabytes to hold and to send.
+    return this.deadLetters.length >= MAX_BUFFERED_DEAD_LETTERS || this.deadLetterBytes >= DEAD_LETTER_BATCH_BYTES || this.commitDueByTime();
   }
 
   private commitDueByTime(): boolean {
@@ -432,7 +434,9 @@ class SessionPipeline {
     switch (event.type) {
       case 'rejected': {
         const current = this.current!;
-        this.deadLetters.push(deadLetterFor(current.message, event.position!, event.rejections, current.rows, this.config.model));
+        const deadLetter = deadLetterFor(current.message, event.position!, event.rejections, current.rows, this.config.model);
+        this.deadLetters.push(deadLetter);
+        this.deadLetterBytes += recordBytes(deadLetter);
         this.processor.processorCounters.deadLettered++;
         break;
       }
@@ -479,6 +483,7 @@ class SessionPipeline {
       throw error;
     }
     this.deadLetters = [];
+    this.deadLetterBytes = 0;
     this.uncommittedMessages = 0;
     this.lastCommitTime = Date.now();
     this.processor.recordCommit(pointer, checkpoint, published);

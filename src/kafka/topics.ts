@@ -12,7 +12,10 @@ export interface TopicNames {
   readonly state: string;
 }
 
-/** Checkpoints hold the warm-up buffer while warming up: up to 20,000 points of d float64. */
+/**
+ * Checkpoints hold the warm-up buffer while warming up (up to 20,000 points of d float64),
+ * snapshots of large models and dead letters of large messages can exceed the broker's 1 MiB default.
+ */
 export const STATE_TOPIC_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export interface TopicSettings {
@@ -28,8 +31,12 @@ export async function ensureTopics(admin: Admin, names: TopicNames, settings: To
   const compacted = [{ name: 'cleanup.policy', value: 'compact' }];
   const wanted: ITopicConfig[] = [
     { topic: names.input, numPartitions: settings.inputPartitions, replicationFactor },
-    { topic: names.snapshot, numPartitions: 1, replicationFactor, configEntries: compacted },
-    { topic: names.deadLetter, numPartitions: 1, replicationFactor },
+    // Large models (K·d² beyond ~40,000 with full covariances) make snapshots above the 1 MiB default.
+    { topic: names.snapshot, numPartitions: 1, replicationFactor, configEntries: [...compacted, { name: 'max.message.bytes', value: String(STATE_TOPIC_MAX_MESSAGE_BYTES) }] },
+    // A dead letter carries its input message whole, and that can be larger than the broker's
+    // default limit of 1 MiB (an input topic may allow more); refused by the dead-letter topic,
+    // its commit would fail on every retry and the processor would never get past it.
+    { topic: names.deadLetter, numPartitions: 1, replicationFactor, configEntries: [{ name: 'max.message.bytes', value: String(STATE_TOPIC_MAX_MESSAGE_BYTES) }] },
     {
       topic: names.state,
       numPartitions: 1,

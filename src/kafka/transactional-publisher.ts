@@ -2,6 +2,30 @@ import type { Message, Producer, TopicMessages } from 'kafkajs';
 import { encodePointer, type CheckpointPointer, type PartitionOffset } from './checkpoint.js';
 import type { TopicNames } from './topics.js';
 
+/**
+ * Most bytes of dead letters sent in one produce request. kafkajs writes all the
+ * messages of one send to a partition as ONE record batch, and the broker refuses a
+ * batch above the topic's max.message.bytes (1 MiB by default) with MESSAGE_TOO_LARGE,
+ * a failure that no retry cures: a commit holding ~1 MiB of dead letters failed every
+ * time, and the processor restarted from the same checkpoint forever (found by
+ * test/kafka/reliability/fuzz.test.ts). The processor also commits once this much is
+ * buffered, so a commit needs few sends.
+ */
+export const DEAD_LETTER_BATCH_BYTES = 512 * 1024;
+
+/** Approximate size of a record: key, value, header names and values, plus overhead. */
+export function recordBytes(message: Message): number {
+  let bytes = 64 + byteLength(message.key) + byteLength(message.value);
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    for (const v of Array.isArray(value) ? value : [value]) bytes += 16 + Buffer.byteLength(name) + byteLength(v);
+  }
+  return bytes;
+}
+
+function byteLength(v: Buffer | string | null | undefined): number {
+  return v === null || v === undefined ? 0 : Buffer.isBuffer(v) ? v.length : Buffer.byteLength(v);
+}
+
 /** What one commit makes visible at once, or not at all. */
 export interface CommitRecords {
   readonly deadLetters: readonly Message[];
@@ -28,8 +52,12 @@ export class TransactionalPublisher {
   async commit(records: CommitRecords): Promise<CheckpointPointer> {
     const transaction = await this.producer.transaction();
     try {
+      // Dead letters first, in record batches of at most DEAD_LETTER_BATCH_BYTES (a larger
+      // one alone): still one transaction, so all or none become visible with the rest.
+      for (const chunk of chunksByBytes(records.deadLetters, DEAD_LETTER_BATCH_BYTES)) {
+        await transaction.send({ topic: this.topics.deadLetter, messages: chunk });
+      }
       const topicMessages: TopicMessages[] = [];
-      if (records.deadLetters.length > 0) topicMessages.push({ topic: this.topics.deadLetter, messages: [...records.deadLetters] });
       topicMessages.push({ topic: this.topics.state, messages: [{ key: this.model, value: records.checkpoint }] });
       if (records.snapshot) topicMessages.push({ topic: this.topics.snapshot, messages: [{ key: this.model, value: records.snapshot }] });
       const written = await transaction.sendBatch({ topicMessages });
@@ -54,6 +82,25 @@ export class TransactionalPublisher {
       throw error;
     }
   }
+}
+
+/** Consecutive runs of messages of at most `maxBytes` each (a larger message is a run of its own). */
+function chunksByBytes(messages: readonly Message[], maxBytes: number): Message[][] {
+  const chunks: Message[][] = [];
+  let chunk: Message[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = recordBytes(m);
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(m);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
 }
 
 function groupByTopic(offsets: readonly PartitionOffset[]): [string, PartitionOffset[]][] {
