@@ -3,8 +3,9 @@ import { Observable } from 'rxjs';
 import { RefusedPoint } from '../em/point-validation.js';
 import { decodeJsonPoints } from '../io/json-points.js';
 import { lineBatches, type LineBatch } from '../io/line-source.js';
+import { pointFileChunks, type LinePosition } from '../io/point-file-reader.js';
 import { onlineEm } from '../stream/online-em-operator.js';
-import type { PointRowsInput } from '../stream/point-input.js';
+import type { PointInput, PointRowsInput } from '../stream/point-input.js';
 import { CliError } from './cli-error.js';
 import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
 import { formatOptionsHelp, parseCommandLine, type OptionSpec } from './option-spec.js';
@@ -31,11 +32,6 @@ Options:
 ${formatOptionsHelp(FIT_SPECS)}
   -h, --help                        show this help`;
 
-/** Rows of one chunk of lines and the line each row came from. */
-interface ChunkPosition {
-  readonly lines: readonly number[];
-  readonly epoch: number;
-}
 
 const ROWS_PER_CHUNK = 1024;
 /** Beyond this, rejections are only counted on stderr: a wrong file must not flood the terminal. */
@@ -67,12 +63,14 @@ export async function fitCommand(argv: readonly string[], io: { stdout: NodeJS.W
     }
   };
 
-  const source = lineChunks(lineBatches(file === '-' ? null : file, epochs));
+  // A file is decoded on a second thread while this one fits; stdin is read here.
+  const source: Observable<PointInput<LinePosition>> =
+    file === null || file === '-' ? lineChunks(lineBatches(null, epochs)) : pointFileChunks(file, epochs, values['max-abs'] as number);
   let lastSnapshotSeen = false;
   await new Promise<void>((resolve, reject) => {
     source
       .pipe(
-        onlineEm<ChunkPosition>({
+        onlineEm<LinePosition>({
           ...engineOptionsFrom(values),
           snapshotEvery: values['snapshot-every'] as number,
           progressIntervalMs: showProgress ? 500 : null,
@@ -112,7 +110,7 @@ export async function fitCommand(argv: readonly string[], io: { stdout: NodeJS.W
  * that is not a point becomes a RefusedPoint, so it is reported and counted with the
  * rest. Reading waits for the fit: each batch of lines is fitted before the next read.
  */
-function lineChunks(batches: AsyncIterable<LineBatch>): Observable<PointRowsInput<ChunkPosition>> {
+function lineChunks(batches: AsyncIterable<LineBatch>): Observable<PointRowsInput<LinePosition>> {
   return new Observable((subscriber) => {
     let stopped = false;
     (async () => {

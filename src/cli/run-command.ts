@@ -1,6 +1,7 @@
 import { createKafka } from '../kafka/kafka-client.js';
 import { DemoProducer } from '../kafka/demo-producer.js';
-import { FencedError, Processor, type ProcessorConfig } from '../kafka/processor.js';
+import { FencedError, Processor } from '../kafka/processor.js';
+import type { ProcessorConfig } from '../kafka/processor-types.js';
 import { ensureTopics } from '../kafka/topics.js';
 import { createLogger, type LogLevel, type Logger } from '../log/logger.js';
 import { CliError } from './cli-error.js';
@@ -33,7 +34,7 @@ export const RUN_SPECS: readonly OptionSpec[] = [
   { name: 'snapshot-interval', kind: 'int', min: 100, default: 5000, env: 'ONLINE_EM_SNAPSHOT_INTERVAL', valueName: 'MS', description: 'publish a snapshot and a checkpoint at least this often while points arrive' },
   { name: 'progress-interval', kind: 'int', min: 100, default: 5000, env: 'ONLINE_EM_PROGRESS_INTERVAL', valueName: 'MS', description: 'how often the progress line is printed' },
   { name: 'max-message-bytes', kind: 'int', min: 16, default: 8 * 1024 * 1024, env: 'ONLINE_EM_MAX_MESSAGE_BYTES', description: 'larger input messages are dead-lettered unread' },
-  { name: 'session-timeout', kind: 'int', min: 1000, max: 3_600_000, default: 30_000, env: 'ONLINE_EM_SESSION_TIMEOUT', valueName: 'MS', description: 'consumer group session timeout: how soon a dead instance\'s partitions are taken over (the broker allows 6000 and up by default)' },
+  { name: 'session-timeout', kind: 'int', min: 1000, max: 3_600_000, default: 10_000, env: 'ONLINE_EM_SESSION_TIMEOUT', valueName: 'MS', description: 'consumer group session timeout: how soon a dead instance\'s partitions are taken over (the broker allows 6000 and up by default)' },
   { name: 'start-from', kind: 'choice', choices: ['earliest', 'latest'], default: 'earliest', env: 'ONLINE_EM_START_FROM', description: 'where a group without committed offsets starts reading' },
   { name: 'input-partitions', kind: 'int', min: 1, max: 10_000, default: 1, env: 'ONLINE_EM_INPUT_PARTITIONS', description: 'partitions of the input topic when it has to be created' },
   { name: 'replication-factor', kind: 'int', min: 1, max: 100, env: 'ONLINE_EM_REPLICATION_FACTOR', description: 'replication of topics it creates (default min(3, brokers))' },

@@ -17,12 +17,15 @@ export interface PointRejection {
 }
 
 /**
- * Stands in the rows for input that an adapter could not decode (invalid JSON, a
- * truncated binary message), so it is refused and counted with the other points.
+ * Stands in the rows for input an adapter already refused (invalid JSON, a truncated
+ * binary message, or a point validated elsewhere), so it is counted and reported with
+ * the other points.
  */
 export class RefusedPoint implements PointRejection {
-  readonly code = 'undecodable' as const;
-  constructor(readonly message: string) {}
+  constructor(
+    readonly message: string,
+    readonly code: RejectionCode = 'undecodable',
+  ) {}
 }
 
 /** A rejection and the position of the refused point in its input. */

@@ -1,42 +1,15 @@
-import type { Admin, KafkaMessage, Message, Producer } from 'kafkajs';
-import { concatMap, from, Subject, type Subscription } from 'rxjs';
-import type { OnlineEmOptions } from '../em/options.js';
-import type { MixtureSnapshot } from '../em/snapshot.js';
+import type { Admin, Producer } from 'kafkajs';
+import { concatMap, from, type Subscription } from 'rxjs';
 import type { Logger } from '../log/logger.js';
-import type { EngineState } from '../em/online-em.js';
-import { onlineEm } from '../stream/online-em-operator.js';
-import type { OnlineEmEvent, ProgressEvent } from '../stream/online-em-events.js';
-import { isFloat64Input, type PointInput } from '../stream/point-input.js';
-import { encodeCheckpoint, type Checkpoint, type CheckpointPointer, type PartitionOffset, type ProcessorCounters } from './checkpoint.js';
+import type { ProgressEvent } from '../stream/online-em-events.js';
+import type { Checkpoint, CheckpointPointer, ProcessorCounters } from './checkpoint.js';
 import { committedPointer, readCheckpoint } from './checkpoint-store.js';
-import { consumedBatches, type ConsumedBatch } from './consumer-batches.js';
-import { deadLetterFor } from './dead-letter.js';
+import { consumedBatches } from './consumer-batches.js';
 import { createKafka, describeKafkaError, isConnectionError, isFenced } from './kafka-client.js';
-import { decodeMessage, type MessagePosition } from './message-format.js';
-import { ensureTopics, type TopicNames, type TopicSettings } from './topics.js';
-import { DEAD_LETTER_BATCH_BYTES, recordBytes, TransactionalPublisher } from './transactional-publisher.js';
-
-export interface ProcessorConfig {
-  readonly brokers: readonly string[];
-  readonly clientId: string;
-  /** Name of the model: key of its snapshots and checkpoints. */
-  readonly model: string;
-  readonly group: string;
-  readonly transactionalId: string;
-  readonly topics: TopicNames;
-  readonly topicSettings: TopicSettings;
-  readonly engine: OnlineEmOptions;
-  /** Publish after this many minibatches (null: by time only). */
-  readonly snapshotEvery: number | null;
-  /** Publish (and checkpoint) at least this often while input arrives. */
-  readonly snapshotIntervalMs: number;
-  readonly progressIntervalMs: number;
-  readonly maxMessageBytes: number;
-  /** Where a group without committed offsets starts. */
-  readonly startFrom: 'earliest' | 'latest';
-  /** Consumer group session timeout: how soon a dead instance's partitions move on. */
-  readonly sessionTimeoutMs: number;
-}
+import type { PipelineHost, ProcessorConfig, PublishedSnapshot } from './processor-types.js';
+import { RestartSession, SessionPipeline } from './session-pipeline.js';
+import { ensureTopics } from './topics.js';
+import { TransactionalPublisher } from './transactional-publisher.js';
 
 /** Raised when another instance took over the model: restarting would only fight it. */
 export class FencedError extends Error {
@@ -46,30 +19,10 @@ export class FencedError extends Error {
   }
 }
 
-class RestartSession extends Error {}
-
-/** Dead letters held before a commit is forced, so memory stays bounded under a flood of bad input. */
-const MAX_BUFFERED_DEAD_LETTERS = 1000;
-const HEARTBEAT_EVERY_MESSAGES = 64;
 const MIN_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
 const CHECKPOINT_READ_TIMEOUT_MS = 60_000;
 const IDLE_REPORT_MS = 60_000;
-
-interface PendingCommit {
-  readonly state: EngineState;
-  readonly snapshot: MixtureSnapshot | null;
-  readonly final: boolean;
-}
-
-/** What a snapshot record holds: the engine's snapshot plus where it stands in the input. */
-export interface PublishedSnapshot extends MixtureSnapshot {
-  readonly model: string;
-  /** Next offset per input partition: the snapshot reflects every message before them. */
-  readonly offsets: readonly PartitionOffset[];
-  readonly input: { readonly messages: number; readonly deadLettered: number };
-  readonly final: boolean;
-}
 
 /**
  * The long-lived processor: consumes point messages in a consumer group, runs the
@@ -78,7 +31,7 @@ export interface PublishedSnapshot extends MixtureSnapshot {
  * restores the last committed checkpoint and resumes from the offsets committed with it,
  * so nothing is lost or counted twice. Sessions restart with backoff until `stop()`.
  */
-export class Processor {
+export class Processor implements PipelineHost {
   private stopping = false;
   private resolveStop!: () => void;
   private readonly stopRequested = new Promise<void>((resolve) => (this.resolveStop = resolve));
@@ -153,8 +106,9 @@ export class Processor {
       heartbeatInterval: Math.max(500, Math.floor(config.sessionTimeoutMs / 10)),
       // A short fetch wait keeps shutdown and rebalances quick when the topic is idle.
       maxWaitTimeInMs: 1_000,
-      maxBytes: 16 * 1024 * 1024,
-      maxBytesPerPartition: Math.max(1024 * 1024, config.maxMessageBytes),
+      // Small fetches keep memory flat; the broker still returns a larger message whole (KIP-74).
+      maxBytes: 4 * 1024 * 1024,
+      maxBytesPerPartition: 2 * 1024 * 1024,
       retry: { retries: 5, restartOnFailure: async () => false },
     });
     let subscription: Subscription | null = null;
@@ -264,7 +218,12 @@ export class Processor {
   /** @internal */
   recordCommit(pointer: CheckpointPointer, checkpoint: Checkpoint, snapshot: PublishedSnapshot | null): void {
     this.lastCommitted = { pointer, checkpoint };
-    if (!snapshot) return;
+    if (!snapshot) {
+      const state = checkpoint.engine;
+      const buffered = state.dim === null ? 0 : state.warmupPoints.length / state.dim;
+      this.logger.info(`checkpoint while warming up: ${buffered} points buffered, ${checkpoint.counters.deadLettered} dead letters`);
+      return;
+    }
     const ll = snapshot.logLikelihood.average;
     this.logger.info(
       `snapshot #${this.counters.snapshotsPublished}${snapshot.final ? ' (final)' : ''}: ${snapshot.pointsSeen} points, ` +
@@ -292,7 +251,10 @@ export class Processor {
       // Idle: say so once, then once a minute, rather than filling the log.
       if (Date.now() - this.lastIdleReport < IDLE_REPORT_MS) return;
       this.lastIdleReport = Date.now();
-      this.logger.status(`idle: waiting for points on ${this.config.topics.input} (lag ${lag}, ${c.snapshotsPublished} snapshots, ${c.deadLettered} dead letters)`);
+      this.logger.status(
+        `idle: ${p ? `${p.counters.pointsSeen} points, ` : ''}waiting for more on ${this.config.topics.input} ` +
+          `(lag ${lag}, ${c.snapshotsPublished} snapshots, ${c.deadLettered} dead letters)`,
+      );
       return;
     }
     this.lastIdleReport = 0;
@@ -302,191 +264,6 @@ export class Processor {
       `${Math.round(p.pointsPerSecond)} points/s | ${p.counters.pointsSeen} points | lag ${lag} messages | ` +
         `${p.warmingUp ? 'warming up' : `loglik ${ll === null ? 'n/a' : ll.toFixed(4)}`} | ${c.snapshotsPublished} snapshots | ${c.deadLettered} dead letters`,
     );
-  }
-}
-
-/** One session's pipeline: the operator fed message by message, and the commits. */
-class SessionPipeline {
-  restartRequested = false;
-  private readonly inputs = new Subject<PointInput<MessagePosition>>();
-  private readonly checkpointRequests = new Subject<void>();
-  private readonly subscription: Subscription;
-  private readonly nextOffsets = new Map<string, PartitionOffset>();
-  private deadLetters: Message[] = [];
-  private deadLetterBytes = 0;
-  private pending: PendingCommit | null = null;
-  private uncommittedMessages = 0;
-  private lastCommitTime = Date.now();
-  private current: { message: KafkaMessage; rows: number } | null = null;
-  private failure: unknown = null;
-  private lock: Promise<void> = Promise.resolve();
-  private rejectFailed!: (error: unknown) => void;
-  /** Rejects at the first failure: the session ends at once, and no batch is handled after it. */
-  readonly failed = new Promise<never>((_resolve, reject) => (this.rejectFailed = reject));
-  private readonly config: ProcessorConfig;
-
-  constructor(
-    private readonly processor: Processor,
-    checkpoint: Checkpoint | null,
-    private readonly publisher: TransactionalPublisher,
-  ) {
-    this.config = processor.config;
-    for (const o of checkpoint?.offsets ?? []) this.nextOffsets.set(`${o.topic}:${o.partition}`, o);
-    this.subscription = this.inputs
-      .pipe(
-        onlineEm<MessagePosition>({
-          ...this.config.engine,
-          snapshotEvery: this.config.snapshotEvery,
-          snapshotIntervalMs: this.config.snapshotIntervalMs,
-          progressIntervalMs: Math.max(250, Math.floor(this.config.progressIntervalMs / 2)),
-          flushOnComplete: false,
-          includeState: true,
-          checkpointRequests: this.checkpointRequests,
-          ...(checkpoint ? { initialState: checkpoint.engine } : {}),
-        }),
-      )
-      .subscribe({ next: (event) => this.onEvent(event), error: (error: unknown) => (this.failure = error) });
-    this.failed.catch(() => undefined);
-  }
-
-  /** Handle one fetched batch, message by message; commits when one is due. */
-  handle(batch: ConsumedBatch): Promise<void> {
-    return this.serially(() => this.process(batch)).then(
-      () => batch.done(),
-      (error: unknown) => batch.done(error),
-    );
-  }
-
-  /**
-   * Commit what is uncommitted once the interval has passed, even if no more input
-   * arrives: after a burst, the model it produced must not wait for the next message.
-   */
-  commitIfDue(): void {
-    if (this.failure || this.processor.isStopping || !this.commitDueByTime()) return;
-    void this.serially(async () => {
-      if (!this.commitDueByTime()) return;
-      this.checkpointRequests.next();
-      if (this.pending) await this.commit();
-    }).catch(() => undefined);
-  }
-
-  /** Resolves when no batch or commit is under way. */
-  idle(): Promise<void> {
-    return this.lock.then(() => undefined, () => undefined);
-  }
-
-  /** Batches and timed commits run one at a time; after a failure, nothing runs. */
-  private serially(work: () => Promise<void>): Promise<void> {
-    const run = this.lock.then(() => {
-      if (this.failure) throw this.failure;
-      return work();
-    });
-    this.lock = run.catch((error: unknown) => {
-      // The engine is now ahead of what was committed: nothing more may be processed.
-      this.failure ??= error;
-      this.rejectFailed(error);
-    });
-    return run;
-  }
-
-  /** Shutdown: the final snapshot (or checkpoint while warming up) and the offsets, committed. */
-  async finish(): Promise<void> {
-    this.inputs.complete();
-    if (this.failure) throw this.failure;
-    if (this.pending && this.nextOffsets.size > 0) await this.commit();
-    this.subscription.unsubscribe();
-  }
-
-  private async process({ payload }: ConsumedBatch): Promise<void> {
-    const { batch, heartbeat, isRunning, isStale } = payload;
-    if (this.restartRequested) throw new RestartSession('the consumer group rebalanced');
-    const counters = this.processor.processorCounters;
-    let handled = 0;
-    for (const message of batch.messages) {
-      if (this.processor.isStopping || !isRunning() || isStale()) break;
-      const position = { topic: batch.topic, partition: batch.partition, offset: message.offset };
-      const input = decodeMessage(message.value, message.headers, position, this.config.maxMessageBytes);
-      this.current = { message, rows: isFloat64Input(input) ? input.data.length / input.dim : (input as { points: unknown[] }).points.length };
-      this.inputs.next(input);
-      if (this.failure) throw this.failure;
-      this.nextOffsets.set(`${batch.topic}:${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() });
-      counters.messages++;
-      this.uncommittedMessages++;
-      if (!this.pending && this.commitDueByTimeOrVolume()) this.checkpointRequests.next();
-      payload.resolveOffset(message.offset);
-      if (this.pending) await this.commit();
-      if (++handled % HEARTBEAT_EVERY_MESSAGES === 0) await heartbeat();
-    }
-    const next = this.nextOffsets.get(`${batch.topic}:${batch.partition}`);
-    if (next) this.processor.recordLag(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next.offset))));
-  }
-
-  private commitDueByTimeOrVolume(): boolean {
-    // By bytes too: a thousand large dead letters are megabytes to hold and to send.
-    return this.deadLetters.length >= MAX_BUFFERED_DEAD_LETTERS || this.deadLetterBytes >= DEAD_LETTER_BATCH_BYTES || this.commitDueByTime();
-  }
-
-  private commitDueByTime(): boolean {
-    return this.uncommittedMessages > 0 && Date.now() - this.lastCommitTime >= this.config.snapshotIntervalMs;
-  }
-
-  private onEvent(event: OnlineEmEvent<MessagePosition>): void {
-    switch (event.type) {
-      case 'rejected': {
-        const current = this.current!;
-        const deadLetter = deadLetterFor(current.message, event.position!, event.rejections, current.rows, this.config.model);
-        this.deadLetters.push(deadLetter);
-        this.deadLetterBytes += recordBytes(deadLetter);
-        this.processor.processorCounters.deadLettered++;
-        break;
-      }
-      case 'snapshot':
-        this.pending = { state: event.state!, snapshot: event.snapshot, final: event.final };
-        break;
-      case 'checkpoint':
-        this.pending = { state: event.state, snapshot: event.snapshot, final: event.final };
-        break;
-      case 'progress':
-        this.processor.recordProgress(event);
-        break;
-    }
-  }
-
-  private async commit(): Promise<void> {
-    const { state, snapshot, final } = this.pending!;
-    this.pending = null;
-    const counters = this.processor.processorCounters;
-    const offsets = [...this.nextOffsets.values()];
-    counters.checkpoints++;
-    if (snapshot) counters.snapshotsPublished++;
-    const checkpoint: Checkpoint = {
-      version: 1,
-      model: this.config.model,
-      engine: state,
-      counters: { ...counters },
-      offsets,
-      createdAt: new Date().toISOString(),
-    };
-    const published: PublishedSnapshot | null = snapshot
-      ? { ...snapshot, model: this.config.model, offsets, input: { messages: counters.messages, deadLettered: counters.deadLettered }, final }
-      : null;
-    let pointer: CheckpointPointer;
-    try {
-      pointer = await this.publisher.commit({
-        deadLetters: this.deadLetters,
-        snapshot: published ? Buffer.from(JSON.stringify(published)) : null,
-        checkpoint: encodeCheckpoint(checkpoint),
-        offsets,
-      });
-    } catch (error) {
-      this.processor.markProducerSuspect();
-      throw error;
-    }
-    this.deadLetters = [];
-    this.deadLetterBytes = 0;
-    this.uncommittedMessages = 0;
-    this.lastCommitTime = Date.now();
-    this.processor.recordCommit(pointer, checkpoint, published);
   }
 }
 

@@ -14,7 +14,6 @@ import {
   runToEnd,
   sleep,
   stackTraceLines,
-  waitForCommittedOffset,
 } from '../support/reliability.js';
 
 /**
@@ -29,10 +28,11 @@ const K = 3;
 const POINTS = 500_000;
 /**
  * Engine options: identical for both runs (the model depends on them, not on the cadence).
- * The long warm-up (150,000 points, about a second of input) spans several of the killed
+ * The long warm-up (250,000 points, a fair share of a second of input) spans several of the killed
  * run's commits, so a kill can land in it after a checkpoint of the warm-up buffer.
  */
-const ENGINE = ['--components', String(K), '--warmup', '150000', '--seed', '5'];
+const WARMUP = 250_000;
+const ENGINE = ['--components', String(K), '--warmup', String(WARMUP), '--seed', '5'];
 /** The reference commits by time only; the killed run commits after every minibatch. */
 const REFERENCE_CADENCE = ['--snapshot-interval', '1000'];
 /** A short session timeout (the broker's minimum) makes the one restart that waits for it wait 6 s, not 30. */
@@ -56,7 +56,7 @@ function buildStream(): AccountedMessage[] {
     return bad('partly bad JSON', JSON.stringify({ points: rows }), extra.length, m.valid);
   };
   const firstJson = messages.findIndex((m, i) => i >= 1 && !m.headers);
-  // In the warm-up (the first 150,000 points): a JSON message with one out-of-range point.
+  // In the warm-up (the first WARMUP points): a JSON message with one out-of-range point.
   messages[firstJson] = partlyBadJson(messages[firstJson], [[1e308, 0, 0, 0]]);
   const later = messages.findIndex((m, i) => i >= 300 && !m.headers);
   messages[later] = partlyBadJson(messages[later], [['x', 1, 2, 3], [1, 2, 3]]);
@@ -131,8 +131,8 @@ describe('crash: SIGKILL at random moments, restart, same model as an uninterrup
       } else if (phase === 'restore') {
         await restored;
       } else if (phase === 'warm-up') {
-        // Kill as soon as a checkpoint of the warm-up buffer (fewer than 150,000 points, no model yet) is committed.
-        await waitForCommittedOffset(killed.group, killed.input, (offset) => offset > 0, 60_000);
+        // Kill as soon as a checkpoint of the warm-up buffer (fewer than WARMUP points, no model yet) is committed.
+        await proc.waitFor(/checkpoint while warming up/, 60_000);
       } else {
         await proc.waitFor(/consuming /, 120_000);
         const before = (proc.output.match(/snapshot #\d+/g) ?? []).length;
@@ -192,7 +192,7 @@ describe('crash: SIGKILL at random moments, restart, same model as an uninterrup
     expect(stackTraceLines(logs)).toEqual([]);
     // One kill fell in the warm-up (no model yet), and a restart resumed from a warm-up checkpoint.
     expect(kills.find((k) => k.phase === 'warm-up')?.inWarmup).toBe(true);
-    expect(kills.some((k) => Number(/: (\d+) points/.exec(k.restoredFrom)?.[1] ?? NaN) < 150_000)).toBe(true);
+    expect(kills.some((k) => Number(/: (\d+) points/.exec(k.restoredFrom)?.[1] ?? NaN) < WARMUP)).toBe(true);
     expect(kills.filter((k) => k.phase !== 'startup' && k.phase !== 'restore').every((k) => /restored model|no checkpoint/.test(k.restoredFrom))).toBe(true);
     // The same model, bit for bit: SIGKILLs and the commit cadence change nothing.
     expect(difference).toBeLessThanOrEqual(1e-9);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../../src/em/random.js';
 import type { MixtureParams } from '../../../src/em/types.js';
-import type { PublishedSnapshot } from '../../../src/kafka/processor.js';
+import type { PublishedSnapshot } from '../../../src/kafka/processor-types.js';
 import { randomMixture, sampleMixture } from '../../../src/synthetic/mixture-generator.js';
 import { good, StreamLedger, toKafkaMessages, type AccountedMessage } from '../support/accounted-stream.js';
 import { createTopic, produce, uniqueNames } from '../support/kafka-io.js';

@@ -1,5 +1,5 @@
 import type { IHeaders } from 'kafkajs';
-import type { PublishedSnapshot } from '../../../src/kafka/processor.js';
+import type { PublishedSnapshot } from '../../../src/kafka/processor-types.js';
 import { binaryHeaders, encodeBinaryPoints } from '../../../src/kafka/message-format.js';
 
 /** One input message and what it must do to the counts (by the message format's rules). */

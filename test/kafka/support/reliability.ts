@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { IHeaders, KafkaMessage } from 'kafkajs';
 import { choleskyLower } from '../../../src/em/cholesky.js';
-import type { PublishedSnapshot } from '../../../src/kafka/processor.js';
+import type { PublishedSnapshot } from '../../../src/kafka/processor-types.js';
 import { testKafka, type uniqueNames } from './kafka-io.js';
 import { ProcessorProcess } from './processor-process.js';
 

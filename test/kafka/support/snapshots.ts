@@ -1,4 +1,4 @@
-import type { PublishedSnapshot } from '../../../src/kafka/processor.js';
+import type { PublishedSnapshot } from '../../../src/kafka/processor-types.js';
 import { readTopic } from './kafka-io.js';
 
 /** The committed snapshots of a snapshot topic, in order. */

@@ -1,0 +1,49 @@
+import type { OnlineEmOptions } from '../em/options.js';
+import type { MixtureSnapshot } from '../em/snapshot.js';
+import type { ProgressEvent } from '../stream/online-em-events.js';
+import type { Checkpoint, CheckpointPointer, PartitionOffset, ProcessorCounters } from './checkpoint.js';
+import type { TopicNames, TopicSettings } from './topics.js';
+
+export interface ProcessorConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Name of the model: key of its snapshots and checkpoints. */
+  readonly model: string;
+  readonly group: string;
+  readonly transactionalId: string;
+  readonly topics: TopicNames;
+  readonly topicSettings: TopicSettings;
+  readonly engine: OnlineEmOptions;
+  /** Publish after this many minibatches (null: by time only). */
+  readonly snapshotEvery: number | null;
+  /** Publish (and checkpoint) at least this often while input arrives. */
+  readonly snapshotIntervalMs: number;
+  readonly progressIntervalMs: number;
+  readonly maxMessageBytes: number;
+  /** Where a group without committed offsets starts. */
+  readonly startFrom: 'earliest' | 'latest';
+  /** Consumer group session timeout: how soon a dead instance's partitions move on. */
+  readonly sessionTimeoutMs: number;
+}
+
+/** What a snapshot record holds: the engine's snapshot plus where it stands in the input. */
+export interface PublishedSnapshot extends MixtureSnapshot {
+  readonly model: string;
+  /** Next offset per input partition: the snapshot reflects every message before them. */
+  readonly offsets: readonly PartitionOffset[];
+  readonly input: { readonly messages: number; readonly deadLettered: number };
+  readonly final: boolean;
+}
+
+/** What a session's pipeline needs of the processor that outlives it. */
+export interface PipelineHost {
+  readonly config: ProcessorConfig;
+  readonly isStopping: boolean;
+  /** Counters restored with the checkpoint and carried into the next one. */
+  readonly processorCounters: ProcessorCounters;
+  /** A transaction failed: the next session starts with a new producer. */
+  markProducerSuspect(): void;
+  recordCommit(pointer: CheckpointPointer, checkpoint: Checkpoint, snapshot: PublishedSnapshot | null): void;
+  recordLag(topic: string, partition: number, lag: number): void;
+  recordProgress(event: ProgressEvent): void;
+}
