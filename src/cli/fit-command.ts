@@ -3,7 +3,7 @@ import { Observable } from 'rxjs';
 import { RefusedPoint } from '../em/point-validation.js';
 import { decodeJsonPoints } from '../io/json-points.js';
 import { lineBatches, type LineBatch } from '../io/line-source.js';
-import { pointFileChunks, type LinePosition } from '../io/point-file-reader.js';
+import { pointFileChunks, ROWS_PER_INPUT, type LinePosition } from '../io/point-file-reader.js';
 import { onlineEm } from '../stream/online-em-operator.js';
 import type { PointInput, PointRowsInput } from '../stream/point-input.js';
 import { CliError } from './cli-error.js';
@@ -33,7 +33,6 @@ ${formatOptionsHelp(FIT_SPECS)}
   -h, --help                        show this help`;
 
 
-const ROWS_PER_CHUNK = 1024;
 /** Beyond this, rejections are only counted on stderr: a wrong file must not flood the terminal. */
 const MAX_REJECTIONS_ON_STDERR = 100;
 
@@ -126,7 +125,7 @@ function lineChunks(batches: AsyncIterable<LineBatch>): Observable<PointRowsInpu
             rows.push(row);
             lineOfRow.push(firstLineNumber + i);
           }
-          if (rows.length >= ROWS_PER_CHUNK) {
+          if (rows.length >= ROWS_PER_INPUT) {
             subscriber.next({ points: rows, position: { lines: lineOfRow, epoch } });
             rows = [];
             lineOfRow = [];

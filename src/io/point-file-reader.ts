@@ -12,6 +12,8 @@ export interface LinePosition {
 
 /** Chunks the worker may have decoded ahead of the fit. */
 const READ_AHEAD = 3;
+/** Rows per input item handed to the operator (it checks its snapshot cadence between items). */
+export const ROWS_PER_INPUT = 1024;
 
 /**
  * The points of an NDJSON file, decoded and validated on a worker thread while the
@@ -44,7 +46,12 @@ export function pointFileChunks(file: string, epochs: number, maxAbs: number): O
           position: { lines: refused.map((r) => r.line), epoch },
         });
       }
-      if (message.lines.length > 0) subscriber.next({ data: message.data, dim: message.dim, position: { lines: message.lines, epoch } });
+      // In pieces as the main-thread path makes them, so snapshot cadences stay as fine.
+      const { data, dim, lines } = message;
+      for (let start = 0; start < lines.length; start += ROWS_PER_INPUT) {
+        const end = Math.min(lines.length, start + ROWS_PER_INPUT);
+        subscriber.next({ data: data.subarray(start * dim, end * dim), dim, position: { lines: lines.subarray(start, end), epoch } });
+      }
       grant(1);
     });
     worker.on('error', (error) => {
