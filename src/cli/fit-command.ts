@@ -3,13 +3,18 @@ import { Observable } from 'rxjs';
 import { RefusedPoint } from '../em/point-validation.js';
 import { decodeJsonPoints } from '../io/json-points.js';
 import { lineBatches, type LineBatch } from '../io/line-source.js';
-import { pointFileChunks, ROWS_PER_INPUT, type LinePosition } from '../io/point-file-reader.js';
 import { onlineEm } from '../stream/online-em-operator.js';
-import type { PointInput, PointRowsInput } from '../stream/point-input.js';
+import type { PointRowsInput } from '../stream/point-input.js';
 import { CliError } from './cli-error.js';
 import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
 import { formatOptionsHelp, parseCommandLine, type OptionSpec } from './option-spec.js';
 import { formatProgress } from './progress-line.js';
+
+export /** The line each row of an input item came from. */
+interface ChunkPosition {
+  readonly lines: readonly number[];
+  readonly epoch: number;
+}
 
 export const FIT_SPECS: readonly OptionSpec[] = [
   ...ENGINE_OPTION_SPECS.map((spec) => (spec.name === 'components' ? { ...spec, required: true } : spec)),
@@ -33,6 +38,8 @@ ${formatOptionsHelp(FIT_SPECS)}
   -h, --help                        show this help`;
 
 
+/** Rows per input item: the operator checks its snapshot cadence between items. */
+const ROWS_PER_CHUNK = 1024;
 /** Beyond this, rejections are only counted on stderr: a wrong file must not flood the terminal. */
 const MAX_REJECTIONS_ON_STDERR = 100;
 
@@ -62,14 +69,12 @@ export async function fitCommand(argv: readonly string[], io: { stdout: NodeJS.W
     }
   };
 
-  // A file is decoded on a second thread while this one fits; stdin is read here.
-  const source: Observable<PointInput<LinePosition>> =
-    file === null || file === '-' ? lineChunks(lineBatches(null, epochs)) : pointFileChunks(file, epochs, values['max-abs'] as number);
+  const source = lineChunks(lineBatches(file === '-' ? null : file, epochs));
   let lastSnapshotSeen = false;
   await new Promise<void>((resolve, reject) => {
     source
       .pipe(
-        onlineEm<LinePosition>({
+        onlineEm<ChunkPosition>({
           ...engineOptionsFrom(values),
           snapshotEvery: values['snapshot-every'] as number,
           progressIntervalMs: showProgress ? 500 : null,
@@ -109,7 +114,7 @@ export async function fitCommand(argv: readonly string[], io: { stdout: NodeJS.W
  * that is not a point becomes a RefusedPoint, so it is reported and counted with the
  * rest. Reading waits for the fit: each batch of lines is fitted before the next read.
  */
-function lineChunks(batches: AsyncIterable<LineBatch>): Observable<PointRowsInput<LinePosition>> {
+function lineChunks(batches: AsyncIterable<LineBatch>): Observable<PointRowsInput<ChunkPosition>> {
   return new Observable((subscriber) => {
     let stopped = false;
     (async () => {
@@ -125,7 +130,7 @@ function lineChunks(batches: AsyncIterable<LineBatch>): Observable<PointRowsInpu
             rows.push(row);
             lineOfRow.push(firstLineNumber + i);
           }
-          if (rows.length >= ROWS_PER_INPUT) {
+          if (rows.length >= ROWS_PER_CHUNK) {
             subscriber.next({ points: rows, position: { lines: lineOfRow, epoch } });
             rows = [];
             lineOfRow = [];
