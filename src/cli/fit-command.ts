@@ -10,7 +10,7 @@ import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
 import { formatOptionsHelp, parseCommandLine, type OptionSpec } from './option-spec.js';
 import { formatProgress } from './progress-line.js';
 
-export /** The line each row of an input item came from. */
+/** The line each row of an input item came from. */
 interface ChunkPosition {
   readonly lines: readonly number[];
   readonly epoch: number;
