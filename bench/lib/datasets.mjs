@@ -6,24 +6,13 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomMixture, sampleMixture } from '../../dist/index.js';
 import { SeededRandom } from '../../dist/em/random.js';
+import { maskCompletelyAtRandom } from '../../dist/synthetic/perturbations.js';
 import { REPO_ROOT } from './paths.mjs';
 
 const VEGA = join(REPO_ROOT, 'node_modules', 'vega-datasets', 'data');
 
 /** n×dim rows (NaN where missing) as a PointBatch. */
-export function batchOf(data, dim) {
-  const n = data.length / dim;
-  let rowsWithMissing = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < dim; j++) {
-      if (Number.isNaN(data[i * dim + j])) {
-        rowsWithMissing++;
-        break;
-      }
-    }
-  }
-  return { n, dim, data, rowsWithMissing };
-}
+export { pointBatch as batchOf } from '../../dist/em/point-batch.js';
 
 /** NDJSON, one point per line, NaN as null. */
 export function writeNdjson(path, data, dim) {
@@ -95,32 +84,10 @@ export function maskPenguins(rows, p = 0.1) {
   });
 }
 
-/** Every mean moved by `distance` in its own random direction, as in drift.test.ts. */
-export function shiftedMixture(mixture, distance, seed) {
-  const rng = new SeededRandom(seed);
-  const means = mixture.means.slice();
-  for (let c = 0; c < mixture.k; c++) {
-    const direction = Array.from({ length: mixture.dim }, () => rng.normal());
-    const norm = Math.hypot(...direction);
-    for (let j = 0; j < mixture.dim; j++) means[c * mixture.dim + j] += (distance * direction[j]) / norm;
-  }
-  return { ...mixture, means };
-}
+export { shiftedMixture } from '../../dist/synthetic/perturbations.js';
 
-/** Each coordinate hidden (NaN) with probability p, as in missing-data.test.ts; returns the masked copy and the all-missing rows. */
+/** Each coordinate hidden (NaN) with probability p, as in missing-data.test.ts; returns the masked copy and the count of all-missing rows. */
 export function maskMcar(data, dim, p, seed) {
-  const rng = new SeededRandom(seed);
-  const masked = data.slice();
-  let allMissing = 0;
-  for (let i = 0; i < data.length / dim; i++) {
-    let missing = 0;
-    for (let j = 0; j < dim; j++) {
-      if (rng.uniform() < p) {
-        masked[i * dim + j] = NaN;
-        missing++;
-      }
-    }
-    if (missing === dim) allMissing++;
-  }
-  return { masked, allMissing };
+  const { masked, allMissingRows } = maskCompletelyAtRandom(data, dim, p, seed);
+  return { masked, allMissing: allMissingRows.length };
 }

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SeededRandom } from '../../src/em/random.js';
 import { meanLogLikelihood } from '../../src/em/score.js';
-import type { MixtureParams } from '../../src/em/types.js';
 import { randomMixture, sampleMixture } from '../../src/synthetic/mixture-generator.js';
+import { shiftedMixture } from '../../src/synthetic/perturbations.js';
 import { batchOf, batchReference, ensureDistBuilt, fitFile, makeTempDir, report, scoreSnapshot, writePointsNdjson } from './support.js';
 
 /**
@@ -40,21 +39,10 @@ beforeAll(() => {
 
 afterAll(() => temp?.remove());
 
-function shifted(mixture: MixtureParams, distance: number, seed: number): MixtureParams {
-  const rng = new SeededRandom(seed);
-  const means = mixture.means.slice();
-  for (let c = 0; c < mixture.k; c++) {
-    const direction = Array.from({ length: mixture.dim }, () => rng.normal());
-    const norm = Math.hypot(...direction);
-    for (let j = 0; j < mixture.dim; j++) means[c * mixture.dim + j] += (distance * direction[j]) / norm;
-  }
-  return { ...mixture, means };
-}
-
 describe('forgetting (--half-life) tracks a jump of the means', () => {
   it.each([1, 2, 3])('mixture seed %i: within 0.05 nats/point of the new regime 3 half-lives after the jump', async (seed) => {
     const before = randomMixture({ k: K, dim: DIM, seed });
-    const after = shifted(before, JUMP, 100 + seed);
+    const after = shiftedMixture(before, JUMP, 100 + seed);
     const oldData = sampleMixture(before, PER_REGIME, 1000 * seed + 1).data;
     const newData = sampleMixture(after, PER_REGIME, 1000 * seed + 2).data;
     const heldOut = batchOf(sampleMixture(after, 20_000, 1000 * seed + 3).data, DIM);

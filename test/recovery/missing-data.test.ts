@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SeededRandom } from '../../src/em/random.js';
 import { meanLogLikelihood } from '../../src/em/score.js';
 import { randomMixture, sampleMixture } from '../../src/synthetic/mixture-generator.js';
+import { maskCompletelyAtRandom } from '../../src/synthetic/perturbations.js';
 import { batchOf, ensureDistBuilt, fitFile, makeTempDir, readRejects, report, scoreSnapshot, writePointsNdjson } from './support.js';
 
 /**
@@ -34,21 +34,8 @@ describe('25% of coordinates missing completely at random', () => {
     const mixture = randomMixture({ k: K, dim: DIM, seed });
     const complete = sampleMixture(mixture, N, 1000 * seed + 1).data;
     const heldOut = batchOf(sampleMixture(mixture, 20_000, 1000 * seed + 2).data, DIM);
-    const rng = new SeededRandom(1000 * seed + 3);
-    const masked = complete.slice();
-    const allMissingLines: number[] = [];
-    let hidden = 0;
-    for (let i = 0; i < N; i++) {
-      let missing = 0;
-      for (let j = 0; j < DIM; j++) {
-        if (rng.uniform() < P_MISSING) {
-          masked[i * DIM + j] = NaN;
-          missing++;
-        }
-      }
-      hidden += missing;
-      if (missing === DIM) allMissingLines.push(i + 1);
-    }
+    const { masked, hidden, allMissingRows } = maskCompletelyAtRandom(complete, DIM, P_MISSING, 1000 * seed + 3);
+    const allMissingLines = allMissingRows.map((i) => i + 1);
     expect(Math.abs(hidden / (N * DIM) - P_MISSING)).toBeLessThan(0.005);
     const completeFile = join(temp.dir, `complete-${seed}.ndjson`);
     const maskedFile = join(temp.dir, `masked-${seed}.ndjson`);

@@ -21,19 +21,7 @@ export function batchReference(batch: PointBatch, k: number): BatchEmResult {
 }
 
 /** n×dim rows (NaN where missing) as a batch. */
-export function batchOf(data: Float64Array, dim: number): PointBatch {
-  const n = data.length / dim;
-  let rowsWithMissing = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < dim; j++) {
-      if (Number.isNaN(data[i * dim + j])) {
-        rowsWithMissing++;
-        break;
-      }
-    }
-  }
-  return { n, dim, data, rowsWithMissing };
-}
+export { pointBatch as batchOf } from '../../src/em/point-batch.js';
 
 export function makeTempDir(prefix: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `online-em-${prefix}-`));
