@@ -264,7 +264,12 @@ cmd_format() {
   local cid=${KAFKA_CLUSTER_ID:-}
   if [[ -z $cid ]]; then
     # A Kafka Uuid: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints).
-    cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+    # Like Kafka's own Uuid.randomUuid, never one starting with '-': the storage tool would take
+    # it for an option ("--cluster-id: expected one argument"), one format in 64.
+    cid=-
+    while [[ $cid == -* ]]; do
+      cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+    done
   fi
   write_config
   mkdir -p "$DATA_DIR"
