@@ -22,20 +22,7 @@ export class ProcessorProcess {
 
   /** Standard options for a test model on the test broker. */
   static forNames(names: ReturnType<typeof uniqueNames>, extra: readonly string[] = [], env: Record<string, string> = {}): ProcessorProcess {
-    return new ProcessorProcess(
-      [
-        '--brokers', testBrokers().join(','),
-        '--input-topic', names.input,
-        '--snapshot-topic', names.snapshot,
-        '--dead-letter-topic', names.deadLetter,
-        '--state-topic', names.state,
-        '--model', names.model,
-        '--group', names.group,
-        '--progress-interval', '1000',
-        ...extra,
-      ],
-      env,
-    );
+    return new ProcessorProcess(processorArgs(names, testBrokers().join(','), extra), env);
   }
 
   get output(): string {
@@ -80,4 +67,19 @@ export class ProcessorProcess {
   kill(signal: NodeJS.Signals): void {
     this.child.kill(signal);
   }
+}
+
+/** Standard `run` arguments for a test model `names` on `brokers`. */
+export function processorArgs(names: ReturnType<typeof uniqueNames>, brokers: string, extra: readonly string[] = []): string[] {
+  return [
+    '--brokers', brokers,
+    '--input-topic', names.input,
+    '--snapshot-topic', names.snapshot,
+    '--dead-letter-topic', names.deadLetter,
+    '--state-topic', names.state,
+    '--model', names.model,
+    '--group', names.group,
+    '--progress-interval', '1000',
+    ...extra,
+  ];
 }

@@ -192,20 +192,7 @@ export async function readCommittedSnapshots(topic: string): Promise<PublishedSn
   return (await readAllRecords(topic)).map((r) => JSON.parse(r.value!.toString('utf8')) as PublishedSnapshot);
 }
 
-/** Standard processor arguments for `names` on `brokers`. */
-export function processorArgs(names: Names, brokers: string, extra: readonly string[] = []): string[] {
-  return [
-    '--brokers', brokers,
-    '--input-topic', names.input,
-    '--snapshot-topic', names.snapshot,
-    '--dead-letter-topic', names.deadLetter,
-    '--state-topic', names.state,
-    '--model', names.model,
-    '--group', names.group,
-    '--progress-interval', '1000',
-    ...extra,
-  ];
-}
+export { processorArgs } from './processor-process.js';
 
 /**
  * Run a processor until a committed snapshot shows `points` points, then SIGTERM it and
