@@ -314,15 +314,20 @@ cmd_start() {
   command -v setsid >/dev/null 2>&1 && launcher=(setsid)
   [[ -f $LOG_FILE ]] && stat -c %s "$LOG_FILE" >"$RUN_DIR/log.offset" || echo 0 >"$RUN_DIR/log.offset"
   # 9>&- : don't hand the kafka.sh lock to the broker.
-  nohup "${launcher[@]}" "$JAVA" "${heap[@]}" "${perf[@]}" \
+  # The launched shell writes its own pid and then becomes the JVM: `$!` is not the broker's
+  # pid when setsid has to fork (it does when job control put the job in its own group).
+  nohup "${launcher[@]}" bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" "$JAVA" "${heap[@]}" "${perf[@]}" \
     -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$LOG4J_CONFIG" -Dkafka.log.file="$LOG_FILE" \
     -Dkafka.log.level="${KAFKA_LOG_LEVEL:-INFO}" -Dkafka.logs.dir="$LOG_DIR" \
     "${jvm[@]}" -cp "$LIB_DIR/*" kafka.Kafka "$PROPS" \
     </dev/null >"$OUT_FILE" 2>&1 9>&- &
-  local pid=$!
-  printf '%s\n' "$pid" >"$PID_FILE"
-  say "started Kafka $(kafka_version) (pid $pid) on $HOST:$PORT (controller $HOST:$CPORT); log: $LOG_FILE"
+  local tries=0
+  until read_pid; do
+    ((++tries < 100)) || die "the broker's launcher did not start (no pid in $PID_FILE after 5 s)" "see $OUT_FILE"
+    sleep 0.05
+  done
+  say "started Kafka $(kafka_version) (pid $PID) on $HOST:$PORT (controller $HOST:$CPORT); log: $LOG_FILE"
 }
 
 cmd_await() {
