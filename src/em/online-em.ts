@@ -161,7 +161,7 @@ export class OnlineEm {
    * last, partial minibatch. Not for a pause (a restart would then batch differently).
    */
   flush(): void {
-    if (!this.params && this.warmupCount >= Math.min(this.options.components, 2) && this.warmupCount > 0) this.initialise();
+    if (!this.params && this.warmupCount >= Math.min(this.options.components, 2)) this.initialise();
     if (this.assembler && this.assembler.pendingCount > 0) this.update(this.assembler.takePending());
   }
 
