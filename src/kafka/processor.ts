@@ -189,12 +189,23 @@ export class Processor implements PipelineHost {
   private async restore(kafka: ReturnType<typeof createKafka>, admin: Admin): Promise<Checkpoint | null> {
     const { config, logger } = this;
     const pointer = await committedPointer(admin, config.group, config.topics.input);
+    const cached = this.lastCommitted;
+    if (cached && (!pointer || (pointer.partition === cached.pointer.partition && BigInt(pointer.offset) < BigInt(cached.pointer.offset)))) {
+      // Our last commit was acknowledged, yet the group's offsets are older: seen after a
+      // broker crash right after a commit. That commit's checkpoint is the truth; the
+      // pipeline skips the messages it already holds, and the next commit repairs the offsets.
+      logger.warn(
+        `the group's committed offsets are behind this process's last acknowledged commit ` +
+          `(checkpoint ${cached.pointer.partition}@${cached.pointer.offset}); resuming from that commit`,
+      );
+      this.counters = { ...cached.checkpoint.counters };
+      return cached.checkpoint;
+    }
     if (!pointer) {
       this.counters = { messages: 0, deadLettered: 0, snapshotsPublished: 0, checkpoints: 0 };
       logger.info(`no checkpoint for group ${config.group}: starting a new fit from the ${config.startFrom} offsets`);
       return null;
     }
-    const cached = this.lastCommitted;
     const checkpoint =
       cached && cached.pointer.partition === pointer.partition && cached.pointer.offset === pointer.offset
         ? cached.checkpoint

@@ -126,14 +126,22 @@ export class SessionPipeline {
     if (this.restartRequested) throw new RestartSession('the consumer group rebalanced');
     const counters = this.processor.processorCounters;
     let handled = 0;
+    const key = `${batch.topic}:${batch.partition}`;
     for (const message of batch.messages) {
       if (this.processor.isStopping || !isRunning() || isStale()) break;
+      // Never twice into the model: a message before the checkpoint's offset is already in it
+      // (the consumer can start behind the checkpoint when committed offsets were lost).
+      const expected = this.nextOffsets.get(key);
+      if (expected && BigInt(message.offset) < BigInt(expected.offset)) {
+        payload.resolveOffset(message.offset);
+        continue;
+      }
       const position = { topic: batch.topic, partition: batch.partition, offset: message.offset };
       const input = decodeMessage(message.value, message.headers, position, this.config.maxMessageBytes);
       this.current = { message, rows: isFloat64Input(input) ? input.data.length / input.dim : (input as { points: unknown[] }).points.length };
       this.inputs.next(input);
       if (this.failure) throw this.failure;
-      this.nextOffsets.set(`${batch.topic}:${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() });
+      this.nextOffsets.set(key, { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() });
       counters.messages++;
       this.uncommittedMessages++;
       if (!this.pending && this.commitDueByTimeOrVolume()) this.checkpointRequests.next();
@@ -141,11 +149,10 @@ export class SessionPipeline {
       if (this.pending) await this.commit();
       if (++handled % HEARTBEAT_EVERY_MESSAGES === 0) await heartbeat();
     }
-    const next = this.nextOffsets.get(`${batch.topic}:${batch.partition}`);
+    const next = this.nextOffsets.get(key);
     if (!next) return;
     const lag = Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next.offset)));
     this.processor.recordLag(batch.topic, batch.partition, lag);
-    const key = `${batch.topic}:${batch.partition}`;
     const caughtUp = lag === 0 && this.behind.delete(key);
     if (lag > 0) this.behind.add(key);
     // Just caught up with a backlog: publish what it produced now rather than at the next tick.
