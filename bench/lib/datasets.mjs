@@ -40,7 +40,8 @@ export function syntheticSet({ dim, k, n, nTest, seed }) {
 }
 
 /**
- * flights-200k as in real-data.test.ts: shuffled (seed), each value dequantised by
+ * flights-200k, for the bench and for test/recovery/real-data.test.ts (which explains
+ * the transform): shuffled (seed), each value dequantised by
  * uniform noise of its rounding step, then [sign(delay)·log1p(|delay|), log(distance), time].
  */
 export function flightsPoints(seed = 2024) {

@@ -50,26 +50,16 @@ afterAll(() => temp?.remove());
  * rounding step (Theis, van den Oord & Bethge 2016), the standard way to fit a
  * continuous density to discrete data; both fits see the same dequantised points.
  */
-function flightsPoints(seed: number): Float64Array {
-  const rows = JSON.parse(readFileSync(join(DATA, 'flights-200k.json'), 'utf8')) as { delay: number; distance: number; time: number }[];
-  const rng = new SeededRandom(seed);
-  rng.shuffle(rows);
-  const out = new Float64Array(rows.length * 3);
-  rows.forEach((row, i) => {
-    const delay = row.delay + rng.uniform() - 0.5;
-    const distance = row.distance + rng.uniform() - 0.5;
-    const time = row.time + (rng.uniform() - 0.5) / 60;
-    out[i * 3] = Math.sign(delay) * Math.log1p(Math.abs(delay));
-    out[i * 3 + 1] = Math.log(distance);
-    out[i * 3 + 2] = time;
-  });
-  return out;
+async function flightsPoints(seed: number): Promise<Float64Array> {
+  // One implementation for the test and the bench (which runs on dist/, built in beforeAll).
+  const datasets = (await import('../../bench/lib/datasets.mjs')) as { flightsPoints: (seed: number) => Float64Array };
+  return datasets.flightsPoints(seed);
 }
 
 describe('flights-200k (delay, distance, time), K = 6 full', () => {
   it('one pass with default options is within 0.02 nats/point of batch EM on 20% held out', async () => {
     const k = 6;
-    const points = flightsPoints(2024);
+    const points = await flightsPoints(2024);
     const n = points.length / 3;
     expect(n).toBe(200_000);
     const nTrain = Math.round(0.8 * n);
