@@ -46,4 +46,6 @@ export interface PipelineHost {
   recordCommit(pointer: CheckpointPointer, checkpoint: Checkpoint, snapshot: PublishedSnapshot | null): void;
   recordLag(topic: string, partition: number, lag: number): void;
   recordProgress(event: ProgressEvent): void;
+  /** The consumer started at `from`, below the checkpoint's offset `checkpointAt`: those messages are skipped. */
+  recordSkipped(from: PartitionOffset, checkpointAt: string): void;
 }

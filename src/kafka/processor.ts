@@ -2,11 +2,12 @@ import type { Admin, Producer } from 'kafkajs';
 import { concatMap, from, type Subscription } from 'rxjs';
 import type { Logger } from '../log/logger.js';
 import type { ProgressEvent } from '../stream/online-em-events.js';
-import type { Checkpoint, CheckpointPointer, ProcessorCounters } from './checkpoint.js';
+import type { Checkpoint, CheckpointPointer, PartitionOffset, ProcessorCounters } from './checkpoint.js';
 import { committedPointer, readCheckpoint } from './checkpoint-store.js';
 import { consumedBatches } from './consumer-batches.js';
 import { createKafka, describeKafkaError, isConnectionError, isFenced } from './kafka-client.js';
 import type { PipelineHost, ProcessorConfig, PublishedSnapshot } from './processor-types.js';
+import { restoreSource } from './restore-source.js';
 import { RestartSession, SessionPipeline } from './session-pipeline.js';
 import { ensureTopics } from './topics.js';
 import { TransactionalPublisher } from './transactional-publisher.js';
@@ -188,28 +189,25 @@ export class Processor implements PipelineHost {
   /** The checkpoint committed with the group's offsets, from memory when this process wrote it. */
   private async restore(kafka: ReturnType<typeof createKafka>, admin: Admin): Promise<Checkpoint | null> {
     const { config, logger } = this;
-    const pointer = await committedPointer(admin, config.group, config.topics.input);
-    const cached = this.lastCommitted;
-    if (cached && (!pointer || (pointer.partition === cached.pointer.partition && BigInt(pointer.offset) < BigInt(cached.pointer.offset)))) {
-      // Our last commit was acknowledged, yet the group's offsets are older: seen after a
-      // broker crash right after a commit. That commit's checkpoint is the truth; the
-      // pipeline skips the messages it already holds, and the next commit repairs the offsets.
+    const source = restoreSource(await committedPointer(admin, config.group, config.topics.input), this.lastCommitted);
+    if (source.kind === 'acknowledged') {
+      // That commit's checkpoint is the truth; the pipeline skips the messages it already
+      // holds, and the next commit writes the offsets again.
+      const { pointer, checkpoint } = source.commit;
       logger.warn(
         `the group's committed offsets are behind this process's last acknowledged commit ` +
-          `(checkpoint ${cached.pointer.partition}@${cached.pointer.offset}); resuming from that commit`,
+          `(checkpoint ${pointer.partition}@${pointer.offset}); resuming from that commit`,
       );
-      this.counters = { ...cached.checkpoint.counters };
-      return cached.checkpoint;
+      this.counters = { ...checkpoint.counters };
+      return checkpoint;
     }
-    if (!pointer) {
+    if (source.kind === 'none') {
       this.counters = { messages: 0, deadLettered: 0, snapshotsPublished: 0, checkpoints: 0 };
       logger.info(`no checkpoint for group ${config.group}: starting a new fit from the ${config.startFrom} offsets`);
       return null;
     }
-    const checkpoint =
-      cached && cached.pointer.partition === pointer.partition && cached.pointer.offset === pointer.offset
-        ? cached.checkpoint
-        : await readCheckpoint(kafka, admin, config.topics.state, pointer, CHECKPOINT_READ_TIMEOUT_MS);
+    const { pointer } = source;
+    const checkpoint = source.inMemory?.checkpoint ?? (await readCheckpoint(kafka, admin, config.topics.state, pointer, CHECKPOINT_READ_TIMEOUT_MS));
     if (checkpoint.model !== config.model) {
       throw new Error(`the checkpoint committed for group ${config.group} belongs to model '${checkpoint.model}', not '${config.model}': use a group per model`);
     }
@@ -219,6 +217,14 @@ export class Processor implements PipelineHost {
         `${checkpoint.engine.counters.pointsSeen} points, ${checkpoint.counters.messages} messages`,
     );
     return checkpoint;
+  }
+
+  /** @internal */
+  recordSkipped(from: PartitionOffset, checkpointAt: string): void {
+    this.logger.info(
+      `${from.topic}/${from.partition}: the consumer starts at offset ${from.offset}, behind the checkpoint at ${checkpointAt}; ` +
+        `skipping ${BigInt(checkpointAt) - BigInt(from.offset)} messages already in the model`,
+    );
   }
 
   /** @internal counters shared with the session pipeline. */

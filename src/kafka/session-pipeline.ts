@@ -36,6 +36,8 @@ export class SessionPipeline {
   private readonly nextOffsets = new Map<string, PartitionOffset>();
   /** Partitions whose last batch left a lag: reaching lag 0 on them is catching up. */
   private readonly behind = new Set<string>();
+  /** Partitions on which this session already reported skipping messages below the checkpoint. */
+  private readonly skipping = new Set<string>();
   private deadLetters: Message[] = [];
   private deadLetterBytes = 0;
   private pending: PendingCommit | null = null;
@@ -133,6 +135,10 @@ export class SessionPipeline {
       // (the consumer can start behind the checkpoint when committed offsets were lost).
       const expected = this.nextOffsets.get(key);
       if (expected && BigInt(message.offset) < BigInt(expected.offset)) {
+        if (!this.skipping.has(key)) {
+          this.skipping.add(key);
+          this.processor.recordSkipped({ topic: batch.topic, partition: batch.partition, offset: message.offset }, expected.offset);
+        }
         payload.resolveOffset(message.offset);
         continue;
       }

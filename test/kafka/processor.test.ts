@@ -9,7 +9,7 @@ import { meanLogLikelihood } from '../../src/em/score.js';
 import { paramsFromSnapshot, type MixtureSnapshot } from '../../src/em/snapshot.js';
 import { binaryHeaders, encodeBinaryPoints } from '../../src/kafka/message-format.js';
 import { randomMixture, sampleMixture } from '../../src/synthetic/mixture-generator.js';
-import { committedOffsets, createTopic, produce, uniqueNames } from './support/kafka-io.js';
+import { committedOffsets, createTopic, produce, rewindCommittedOffset, uniqueNames } from './support/kafka-io.js';
 import { ProcessorProcess } from './support/processor-process.js';
 import { jsonMessages, readSnapshots } from './support/snapshots.js';
 
@@ -105,5 +105,28 @@ describe('online-em run against the real broker', () => {
     expect(last.input.messages).toBe(messages.length);
     // Snapshot counts only grow: nothing was replayed into the model.
     for (let i = 1; i < all.length; i++) expect(all[i].pointsSeen).toBeGreaterThanOrEqual(all[i - 1].pointsSeen);
+  });
+
+  it('resumes from its checkpoint, skipping what it holds, when the group\'s offsets are behind it (as after a broker crash)', async () => {
+    const names = uniqueNames('behind');
+    const n = 100_000;
+    const messages = jsonMessages(sampleMixture(truth, n, 15).data, d, 1000);
+    await createTopic(names.input);
+    await produce(names.input, messages.slice(0, 60));
+    const first = await runUntil(names, 60_000);
+    expect(first.exit.code).toBe(0);
+    expect(Number((await committedOffsets(names.group, names.input)).get(0))).toBe(60);
+
+    // The offsets go back 25 messages; their metadata still points at the checkpoint at 60.
+    await rewindCommittedOffset(names.group, names.input, '35');
+    await produce(names.input, messages.slice(60));
+    const second = await runUntil(names, n);
+    expect(second.exit.code).toBe(0);
+    expect(second.log).toMatch(/restored model .*: 60000 points, 60 messages/);
+    expect(second.log).toMatch(/starts at offset 35, behind the checkpoint at 60; skipping 25 messages already in the model/);
+    expect(second.final.pointsSeen).toBe(n);
+    expect(second.final.input).toEqual({ messages: messages.length, deadLettered: 0 });
+    expect(Number((await committedOffsets(names.group, names.input)).get(0))).toBe(messages.length);
+    for (let i = 1; i < second.snapshots.length; i++) expect(second.snapshots[i].pointsSeen).toBeGreaterThanOrEqual(second.snapshots[i - 1].pointsSeen);
   });
 });

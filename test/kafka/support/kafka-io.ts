@@ -123,3 +123,29 @@ export async function committedOffsets(group: string, topic: string): Promise<Ma
     await admin.disconnect();
   }
 }
+
+/**
+ * Move a group's committed offset on partition 0 back to `offset`, keeping its metadata (the
+ * checkpoint pointer): the state a broker crash can leave, with the offsets older than the
+ * checkpoint they point at. The group must have no members.
+ */
+export async function rewindCommittedOffset(group: string, topic: string, offset: string): Promise<void> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  let metadata: string | null;
+  try {
+    const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    metadata = t?.partitions.find((p) => p.partition === 0)?.metadata ?? null;
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = testKafka().producer({ transactionalId: `online-em-test-rewind-${randomUUID()}`, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    const transaction = await producer.transaction();
+    await transaction.sendOffsets({ consumerGroupId: group, topics: [{ topic, partitions: [{ partition: 0, offset, metadata }] }] });
+    await transaction.commit();
+  } finally {
+    await producer.disconnect();
+  }
+}
