@@ -17,14 +17,14 @@
 //    "End to end" runs from the same start to the log line of the snapshot showing all points.
 //    Also: the engine alone on the same messages, in one process (bench/kafka/engine-alone.mjs).
 // 3. Memory: RSS (/proc/<pid>/status VmRSS every 500 ms) of the processor over a 5M-point
-//    binary backlog, a 2M-point JSON one and a 20M-point binary one (is it bounded on a long run?),
+//    binary backlog, a 5M-point JSON one and a 20M-point binary one (is it bounded on a long run?),
 //    the last two time allowing.
 // 4. Raw numbers to bench/out/kafka.json; the block between <!-- kafka-bench:start --> and
 //    <!-- kafka-bench:end --> in BENCHMARKS.md is replaced (appended, or the file created).
 //
 // Environment: BENCH_KAFKA_PORT (39292), BENCH_KAFKA_POINTS (points per throughput topic, 3,000,000),
 // BENCH_KAFKA_REPEATS (3), BENCH_KAFKA_MEMORY_POINTS (5,000,000), BENCH_KAFKA_MEMORY_JSON_POINTS
-// (2,000,000; 0 skips), BENCH_KAFKA_MEMORY_LONG_POINTS (20,000,000 binary points: is RSS bounded
+// (5,000,000; 0 skips), BENCH_KAFKA_MEMORY_LONG_POINTS (20,000,000 binary points: is RSS bounded
 // on a long run? 0 skips), BENCH_KAFKA_BUDGET_S (600: optional parts are skipped past it),
 // BENCH_KAFKA_OUT_FILE / BENCH_KAFKA_BENCHMARKS_FILE (other output paths, e.g. for a trial run).
 // `node bench/kafka/run.mjs --report` only re-renders the BENCHMARKS.md block from bench/out/kafka.json.
@@ -38,6 +38,8 @@ import { COMPONENTS, DIM, encodeMessage, median, messagePoints, nowMs, POINTS_PE
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
+// The unbundled command (the bin, dist/bin/online-em.js, has its own copy of the modules):
+// the probe times OnlineEm and TransactionalPublisher by patching dist/'s classes.
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
 const PROBE = join(HERE, 'probe.mjs');
 const BARE = join(HERE, 'bare-consumer.mjs');
@@ -61,7 +63,7 @@ const BROKERS = [`127.0.0.1:${PORT}`];
 const POINTS = int('BENCH_KAFKA_POINTS', 3_000_000);
 const REPEATS = Math.max(1, int('BENCH_KAFKA_REPEATS', 3));
 const MEMORY_POINTS = int('BENCH_KAFKA_MEMORY_POINTS', 5_000_000);
-const MEMORY_JSON_POINTS = int('BENCH_KAFKA_MEMORY_JSON_POINTS', 2_000_000);
+const MEMORY_JSON_POINTS = int('BENCH_KAFKA_MEMORY_JSON_POINTS', 5_000_000);
 const MEMORY_LONG_POINTS = int('BENCH_KAFKA_MEMORY_LONG_POINTS', 20_000_000);
 const BUDGET_MS = int('BENCH_KAFKA_BUDGET_S', 600) * 1000;
 const RSS_SAMPLE_MS = 500;

@@ -30,7 +30,7 @@ export function cleanEnv() {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ONLINE_EM_')));
 }
 
-/** `node dist/cli/main.js fit ARGS` as a whole process; throws on failure. */
+/** `node dist/bin/online-em.js fit ARGS` as a whole process; throws on failure. */
 export async function fitCli(args) {
   const r = await run(process.execPath, [CLI_MAIN, 'fit', ...args], { env: cleanEnv() });
   if (r.code !== 0) throw new Error(`online-em fit ${args.join(' ')} exited with ${r.code}:\n${r.stderr}`);

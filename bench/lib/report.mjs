@@ -76,7 +76,7 @@ function peerSection(p) {
   return `## 2. Against scikit-learn (quality and speed)
 
 Each data set is written as NDJSON (train, and a held-out test set: 20%). *Ours* is one pass of
-\`node dist/cli/main.js fit --components K train.ndjson\` with default options, timed as a whole
+\`node dist/bin/online-em.js fit --components K train.ndjson\` (the package's \`bin\`) with default options, timed as a whole
 process (start-up, JSON parsing, the fit, writing the snapshots). *Engine alone* is the same fit
 in-process on the points as \`Float64Array\` (no parsing, no process start)${p.rows.every((r) => r.engineOnlySameModel) ? '; it gives the identical model' : ''}: the
 difference is the price of NDJSON input. *sklearn* is

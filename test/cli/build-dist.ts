@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 /** Repository root (this file is test/cli/build-dist.ts). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The command under test, as the package's bin runs it. */
-export const CLI_MAIN = join(REPO_ROOT, 'dist', 'cli', 'main.js');
+export const CLI_MAIN = join(REPO_ROOT, 'dist', 'bin', 'online-em.js');
 
 const STATE_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'online-em-tests');
 const LOCK_DIR = join(STATE_DIR, 'build.lock');
@@ -28,9 +28,9 @@ function sleep(ms: number): void {
 }
 
 /**
- * Build dist/ with `npx tsc -p .` unless a build that started after the newest change
+ * Build dist/ with `npm run build` (tsc, then the CLI bundle) unless a build that started after the newest change
  * under src/ (and tsconfig.json) already exists. Test files run in parallel workers
- * and spawn `node dist/cli/main.js`: building once under a lock keeps one file's
+ * and spawn `node dist/bin/online-em.js`: building once under a lock keeps one file's
  * compiler from rewriting dist/ while another file's CLI is loading it.
  */
 export function ensureDistBuilt(): void {
@@ -48,15 +48,18 @@ export function ensureDistBuilt(): void {
     }
   }
   try {
-    const sourcesChanged = Math.max(newestMtime(join(REPO_ROOT, 'src')), statSync(join(REPO_ROOT, 'tsconfig.json')).mtimeMs);
+    const sourcesChanged = Math.max(
+      newestMtime(join(REPO_ROOT, 'src')),
+      ...['tsconfig.json', 'package.json', join('scripts', 'bundle-cli.mjs')].map((f) => statSync(join(REPO_ROOT, f)).mtimeMs),
+    );
     const stamp = existsSync(STAMP) ? (JSON.parse(readFileSync(STAMP, 'utf8')) as { startedAt: number }) : null;
     if (stamp && stamp.startedAt > sourcesChanged && existsSync(CLI_MAIN)) return;
     const startedAt = Date.now();
     try {
-      execFileSync('npx', ['tsc', '-p', '.'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (error) {
       const e = error as { stdout?: Buffer; stderr?: Buffer };
-      throw new Error(`npx tsc -p . failed:\n${String(e.stdout ?? '')}${String(e.stderr ?? '')}`);
+      throw new Error(`npm run build failed:\n${String(e.stdout ?? '')}${String(e.stderr ?? '')}`);
     }
     writeFileSync(STAMP, JSON.stringify({ startedAt }));
   } finally {

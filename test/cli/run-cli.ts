@@ -17,7 +17,7 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, ...extra };
 }
 
-/** Run `node dist/cli/main.js ARGS` to completion, optionally feeding stdin. */
+/** Run `node dist/bin/online-em.js ARGS` to completion, optionally feeding stdin. */
 export function runCli(args: readonly string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();

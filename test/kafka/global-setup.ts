@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ensureDistBuilt } from '../cli/build-dist.js';
 
 /**
  * The integration tests need the real local broker: start it (scripts/kafka/kafka.sh up,
@@ -12,8 +13,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 export default function setup(): () => void {
   const port = process.env.KAFKA_TEST_PORT ?? '39092';
   const env = { ...process.env, KAFKA_PORT: port };
-  const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('npx tsc failed: the integration tests run the built command (dist/)');
+  // The integration tests run the built command (dist/bin/online-em.js).
+  ensureDistBuilt();
   const running = spawnSync('bash', ['scripts/kafka/kafka.sh', 'status'], { cwd: root, env, stdio: 'ignore' }).status === 0;
   if (!running) {
     const up = spawnSync('bash', ['scripts/kafka/kafka.sh', 'up'], { cwd: root, env, stdio: 'inherit' });

@@ -13,7 +13,7 @@ import { committedOffsets, createTopic, produce, rewindCommittedOffset, uniqueNa
 import { ProcessorProcess } from './support/processor-process.js';
 import { jsonMessages, readSnapshots } from './support/snapshots.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../dist/bin/online-em.js', import.meta.url));
 const FAST = ['--snapshot-interval', '300', '--components', '3'];
 
 /** Run until a snapshot shows `points` points, then SIGTERM; returns the exit and the final snapshot. */

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { testBrokers, type uniqueNames } from './kafka-io.js';
 
-const MAIN = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../../dist/bin/online-em.js', import.meta.url));
 
 /** `online-em run` as a child process, its log kept for assertions. */
 export class ProcessorProcess {
