@@ -10,6 +10,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** rxjs's exports send node (and any bundler targeting it) to its CommonJS build; take its ES modules, which tree-shake. */
+const rxjsEsModules = {
+  name: 'rxjs-es-modules',
+  setup(b) {
+    b.onResolve({ filter: /^rxjs$/ }, () => ({ path: join(root, 'node_modules', 'rxjs', 'dist', 'esm', 'index.js') }));
+  },
+};
 const outdir = join(root, 'dist', 'bin');
 // Files are overwritten, never deleted first: a CLI started meanwhile (tests run in parallel)
 // must not find its entry missing. Chunks of an older build are removed afterwards.
@@ -21,8 +29,7 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // rxjs's package.json sends node to its CommonJS build; es2015 selects its ES modules.
-  conditions: ['es2015'],
+  plugins: [rxjsEsModules],
   external: ['kafkajs'],
   sourcemap: 'linked',
   logLevel: 'warning',

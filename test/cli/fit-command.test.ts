@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIT_SPECS } from '../../src/cli/fit-command.js';
 import { SNAPSHOT_SCHEMA, type MixtureSnapshot } from '../../src/em/snapshot.js';
 import { randomMixture, sampleMixture } from '../../src/synthetic/mixture-generator.js';
-import { ensureDistBuilt } from './build-dist.js';
+import { ensureDistBuilt, REPO_ROOT } from './build-dist.js';
 import { fitOk, runCli, snapshotsOf, withoutCreatedAt } from './run-cli.js';
 
 /**
@@ -106,6 +106,19 @@ describe('online-em fit: output', () => {
     const b = await fitOk(args);
     expect(b.snapshots.map(withoutCreatedAt)).toEqual(a.snapshots.map(withoutCreatedAt));
     expect(a.snapshots.length).toBeGreaterThan(2);
+  });
+
+  it('the bundled bin (dist/bin) and the plain tsc output (dist/cli/main.js) write the same snapshots and rejections', async () => {
+    const input = write('mixed.ndjson', ndjson([...rows.slice(0, 1500), '[1, "x"]', '{"points": 3}', ...rows.slice(1500)]));
+    const args = ['fit', '-k', '5', '--seed', '7', '--snapshot-every', '3', input];
+    const bundled = await runCli(args);
+    const plain = await runCli(args, { main: join(REPO_ROOT, 'dist', 'cli', 'main.js') });
+    expect(bundled.code).toBe(0);
+    expect(plain.code).toBe(0);
+    expect(snapshotsOf(bundled).map(withoutCreatedAt)).toEqual(snapshotsOf(plain).map(withoutCreatedAt));
+    expect(bundled.stderr).toBe(plain.stderr);
+    expect(bundled.stderr).toMatch(/line 1501/);
+    expect(snapshotsOf(bundled).length).toBeGreaterThan(2);
   });
 });
 

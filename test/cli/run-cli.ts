@@ -17,11 +17,11 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, ...extra };
 }
 
-/** Run `node dist/bin/online-em.js ARGS` to completion, optionally feeding stdin. */
-export function runCli(args: readonly string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+/** Run `node dist/bin/online-em.js ARGS` (or another `main`) to completion, optionally feeding stdin. */
+export function runCli(args: readonly string[], options: { stdin?: string; env?: Record<string, string>; main?: string } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], {
+    const child = spawn(process.execPath, [options.main ?? CLI_MAIN, ...args], {
       cwd: REPO_ROOT,
       env: cleanEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
