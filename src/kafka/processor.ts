@@ -223,7 +223,7 @@ export class Processor implements PipelineHost {
   recordSkipped(from: PartitionOffset, checkpointAt: string): void {
     this.logger.info(
       `${from.topic}/${from.partition}: the consumer starts at offset ${from.offset}, behind the checkpoint at ${checkpointAt}; ` +
-        `skipping ${BigInt(checkpointAt) - BigInt(from.offset)} messages already in the model`,
+        `skipping offsets ${from.offset} to ${BigInt(checkpointAt) - 1n}, already in the model`,
     );
   }
 
