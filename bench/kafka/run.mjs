@@ -507,6 +507,15 @@ function memorySummary(run) {
   const min = Math.min(...rss);
   const max = Math.max(...rss);
   const heap = warm.map((s) => s.heapUsed).filter((x) => x !== null);
+  const committed = warm.map((s) => s.heapTotal).filter((x) => x !== null);
+  // The largest rise of RSS between two samples from 20% on, and what V8's committed heap did meanwhile.
+  let step = null;
+  for (let i = 1; i < warm.length; i++) {
+    const rise = warm[i].rss - warm[i - 1].rss;
+    if (rise > 0 && (!step || rise > step.rss)) {
+      step = { rss: rise, atPoints: warm[i].points, heapTotalBefore: warm[i - 1].heapTotal, heapTotalAfter: warm[i].heapTotal };
+    }
+  }
   const mean = (list) => (list.length ? list.reduce((a, s) => a + s.rss, 0) / list.length : null);
   // Least-squares slope of RSS against points from 20% on: growth per million points.
   const mx = warm.reduce((a, s) => a + s.points, 0) / warm.length;
@@ -521,6 +530,8 @@ function memorySummary(run) {
     rssAt: Object.fromEntries([0.1, 0.5, 0.9, 1].map((f) => [`${f * 100}%`, at(f)?.rss ?? null])),
     afterWarmup: { from: '20% of the points', min, max, spread: (max - min) / min },
     heapUsedAfterWarmup: heap.length ? { min: Math.min(...heap), max: Math.max(...heap) } : null,
+    heapTotalAfterWarmup: committed.length ? { min: Math.min(...committed), max: Math.max(...committed) } : null,
+    largestRssStep: step,
     meanRss: { '20-60%': mean(warm.filter((s) => s.points < n * 0.6)), '60-100%': mean(warm.filter((s) => s.points >= n * 0.6)) },
     rssSlopePerMillionPoints: slope,
     label: run.label,
@@ -642,11 +653,11 @@ function markdown(result) {
       'least-squares slope of RSS against points over the same range. The V8 heap comes from the probe (`process.memoryUsage()`).',
   );
   p();
-  p('| format | points | RSS at 10% | 50% | 90% | 100% | min – max from 20% | spread (target ≤ 20%) | mean at 20–60% → 60–100% | trend per million points | V8 heap used from 20% |');
-  p('|---|---|---|---|---|---|---|---|---|---|---|');
+  p('| format | points | RSS at 10% | 50% | 90% | 100% | min – max from 20% | spread (target ≤ 20%) | mean at 20–60% → 60–100% | trend per million points | V8 heap used from 20% | V8 heap committed from 20% |');
+  p('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const mem of result.memory) {
     if (mem.error || mem.skipped) {
-      p(`| ${mem.format} | ${mem.points ? fmtInt(mem.points) : 'n/a'} | ${mem.error ? `failed: ${mem.error}` : `skipped: ${mem.skipped}`} | | | | | | | | |`);
+      p(`| ${mem.format} | ${mem.points ? fmtInt(mem.points) : 'n/a'} | ${mem.error ? `failed: ${mem.error}` : `skipped: ${mem.skipped}`} | | | | | | | | | |`);
       continue;
     }
     const a = mem.rssAt;
@@ -654,8 +665,21 @@ function markdown(result) {
       `| ${mem.format} | ${fmtInt(mem.points)} | ${mib(a['10%'])} | ${mib(a['50%'])} | ${mib(a['90%'])} | ${mib(a['100%'])} | ` +
         `${mib(mem.afterWarmup.min)} – ${mib(mem.afterWarmup.max)} | ${pct(mem.afterWarmup.spread)}: ${mem.flat ? 'met' : '**missed**'} | ` +
         `${mib(mem.meanRss['20-60%'])} → ${mib(mem.meanRss['60-100%'])} | ${mem.rssSlopePerMillionPoints === null ? 'n/a' : `${fmt1(mem.rssSlopePerMillionPoints / 2 ** 20)} MiB`} | ` +
-        `${mem.heapUsedAfterWarmup ? `${mib(mem.heapUsedAfterWarmup.min)} – ${mib(mem.heapUsedAfterWarmup.max)}` : 'n/a'} |`,
+        `${mem.heapUsedAfterWarmup ? `${mib(mem.heapUsedAfterWarmup.min)} – ${mib(mem.heapUsedAfterWarmup.max)}` : 'n/a'} | ` +
+        `${mem.heapTotalAfterWarmup ? `${mib(mem.heapTotalAfterWarmup.min)} – ${mib(mem.heapTotalAfterWarmup.max)}` : 'n/a'} |`,
     );
+  }
+  const stepped = result.memory.filter((m) => !m.error && !m.skipped && !m.flat && m.largestRssStep?.heapTotalBefore != null);
+  if (stepped.length > 0) {
+    p();
+    for (const m of stepped) {
+      const st = m.largestRssStep;
+      p(
+        `Where the ${fmtInt(m.points)}-point ${m.format} run missed: its largest rise of RSS, ${mib(st.rss)} between two samples, came at ` +
+          `${fmtInt(st.atPoints)} points, while V8's committed heap went from ${mib(st.heapTotalBefore)} to ${mib(st.heapTotalAfter)} ` +
+          '(V8 sizing its heap up once; the heap in use stays in the range shown).',
+      );
+    }
   }
   p(END_MARK);
   return L.join('\n');
@@ -879,6 +903,11 @@ try {
   if (process.argv.includes('--report')) {
     // Only re-render the BENCHMARKS.md block from the last raw numbers (no broker, nothing measured).
     const result = JSON.parse(readFileSync(OUT_FILE, 'utf8'));
+    // Summaries are recomputed from the raw samples, so a report of older numbers gets newer columns.
+    result.memory = result.memory.map((m) => {
+      const run = (result.memoryRuns ?? []).find((r) => r.label === m.label && !r.error);
+      return run && !m.error && !m.skipped ? memorySummary(run) : m;
+    });
     updateBenchmarks(markdown(result));
     log(`kafka-bench block of ${BENCHMARKS} re-rendered from ${OUT_FILE} (measured ${result.date})`);
   } else {
