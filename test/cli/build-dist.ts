@@ -28,8 +28,8 @@ function sleep(ms: number): void {
 }
 
 /**
- * Build dist/ with `npm run build` (tsc, then the CLI bundle) unless a build that started after the newest change
- * under src/ (and tsconfig.json) already exists. Test files run in parallel workers
+ * Build dist/ with `npm run build` (tsc, then the CLI bundle) unless a build that started after
+ * the newest change under src/ (or to tsconfig.json, package.json, scripts/bundle-cli.mjs) exists. Test files run in parallel workers
  * and spawn `node dist/bin/online-em.js`: building once under a lock keeps one file's
  * compiler from rewriting dist/ while another file's CLI is loading it.
  */
