@@ -15,5 +15,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 USER node
+# Metrics and health (--metrics-port / ONLINE_EM_METRICS_PORT).
+EXPOSE 9464
 ENTRYPOINT ["node", "dist/bin/online-em.js"]
 CMD ["run"]

@@ -6,6 +6,7 @@ import { ensureTopics } from '../kafka/topics.js';
 import { createLogger, type LogLevel, type Logger } from '../log/logger.js';
 import { CliError } from './cli-error.js';
 import { EmbeddedBroker } from './embedded-broker.js';
+import { MetricsServer } from './metrics-server.js';
 import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
 import { formatOptionsHelp, parseCommandLine, requiredMessage, type OptionSpec, type OptionValue } from './option-spec.js';
 import { onShutdownSignals } from './signals.js';
@@ -35,6 +36,8 @@ export const RUN_SPECS: readonly OptionSpec[] = [
   { name: 'progress-interval', kind: 'int', min: 100, default: 5000, env: 'ONLINE_EM_PROGRESS_INTERVAL', valueName: 'MS', description: 'how often the progress line is printed' },
   { name: 'max-message-bytes', kind: 'int', min: 16, default: 8 * 1024 * 1024, env: 'ONLINE_EM_MAX_MESSAGE_BYTES', description: 'larger input messages are dead-lettered unread' },
   { name: 'session-timeout', kind: 'int', min: 1000, max: 3_600_000, default: 10_000, env: 'ONLINE_EM_SESSION_TIMEOUT', valueName: 'MS', description: 'consumer group session timeout: how soon a dead instance\'s partitions are taken over (the broker allows 6000 and up by default)' },
+  { name: 'metrics-port', kind: 'int', min: 0, max: 65535, env: 'ONLINE_EM_METRICS_PORT', valueName: 'PORT', description: 'serve /metrics (Prometheus), /healthz and /readyz on this port (0: any free port, logged; default: off)' },
+  { name: 'metrics-host', kind: 'string', default: '0.0.0.0', env: 'ONLINE_EM_METRICS_HOST', valueName: 'HOST', description: 'address the metrics server listens on' },
   { name: 'start-from', kind: 'choice', choices: ['earliest', 'latest'], default: 'earliest', env: 'ONLINE_EM_START_FROM', description: 'where a group without committed offsets starts reading' },
   { name: 'input-partitions', kind: 'int', min: 1, max: 10_000, default: 1, env: 'ONLINE_EM_INPUT_PARTITIONS', description: 'partitions of the input topic when it has to be created' },
   { name: 'replication-factor', kind: 'int', min: 1, max: 100, env: 'ONLINE_EM_REPLICATION_FACTOR', description: 'replication of topics it creates (default min(3, brokers))' },
@@ -73,6 +76,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const config = processorConfig(values, brokers, embedded);
 
   const processor = new Processor(config, logger);
+  let metrics: MetricsServer | null = null;
   let demo: DemoProducer | null = null;
   let demoClient: ReturnType<typeof createKafka> | null = null;
   const removeSignals = onShutdownSignals(logger, () => {
@@ -80,6 +84,10 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     processor.stop();
   });
   try {
+    if (values['metrics-port'] !== null) {
+      metrics = await MetricsServer.start(values['metrics-host'] as string, values['metrics-port'] as number, () => processor.status());
+      logger.info(`metrics on ${metrics.url}/metrics, health on ${metrics.url}/healthz and ${metrics.url}/readyz`);
+    }
     if (broker) {
       await broker.start();
       logger.info(`embedded default: fitting a drifting ${DEMO.components}-component mixture in ${DEMO.dim}-d streamed to ${config.topics.input}; Ctrl-C stops it all`);
@@ -108,6 +116,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     throw error;
   } finally {
     removeSignals();
+    await metrics?.close();
     await demo?.stop();
     await broker?.stop();
   }

@@ -6,6 +6,7 @@ import type { Checkpoint, CheckpointPointer, PartitionOffset, ProcessorCounters 
 import { committedPointer, readCheckpoint } from './checkpoint-store.js';
 import { consumedBatches } from './consumer-batches.js';
 import { createKafka, describeKafkaError, isConnectionError, isFenced } from './kafka-client.js';
+import type { ProcessorState, ProcessorStatus } from './processor-status.js';
 import type { PipelineHost, ProcessorConfig, PublishedSnapshot } from './processor-types.js';
 import { restoreSource } from './restore-source.js';
 import { RestartSession, SessionPipeline } from './session-pipeline.js';
@@ -47,6 +48,15 @@ export class Processor implements PipelineHost {
   private client!: ReturnType<typeof createKafka>;
   private producer: Producer | null = null;
   private producerSuspect = false;
+  private state: ProcessorState = 'starting';
+  private lastError: string | null = null;
+  private sessions = 0;
+  private sessionFailures = 0;
+  /**
+   * The newest committed checkpoint known, for status(): this process's last commit (with its
+   * time and snapshot), or the checkpoint a session restored from an earlier process.
+   */
+  private committedView: { checkpoint: Checkpoint; at: number | null; snapshot: PublishedSnapshot | null } | null = null;
 
   constructor(
     readonly config: ProcessorConfig,
@@ -57,10 +67,41 @@ export class Processor implements PipelineHost {
     return this.stopping;
   }
 
+  /** State and counters for metrics and health checks. */
+  status(): ProcessorStatus {
+    const view = this.committedView;
+    const snapshot = view?.snapshot ?? null;
+    return {
+      model: this.config.model,
+      state: this.state,
+      lastError: this.lastError,
+      sessions: this.sessions,
+      sessionFailures: this.sessionFailures,
+      committed: view
+        ? {
+              counters: { ...view.checkpoint.counters },
+              engine: { ...view.checkpoint.engine.counters },
+              at: view.at,
+              logLikelihoodAverage: snapshot?.logLikelihood.average ?? null,
+              stepSize: snapshot?.stepSize ?? null,
+              converged: snapshot ? snapshot.converged : null,
+            }
+        : null,
+      live: this.lastProgress
+        ? { pointsSeen: this.lastProgress.counters.pointsSeen, pointsPerSecond: this.lastProgress.pointsPerSecond, warmingUp: this.lastProgress.warmingUp }
+        : null,
+      lag: [...this.lag.entries()].map(([key, messages]) => {
+        const at = key.lastIndexOf(':');
+        return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)), messages };
+      }),
+    };
+  }
+
   /** Finish the message in flight, publish the final snapshot, commit, leave the group. */
   stop(): void {
     if (this.stopping) return;
     this.stopping = true;
+    this.state = 'stopping';
     this.resolveStop();
   }
 
@@ -72,6 +113,7 @@ export class Processor implements PipelineHost {
     try {
       while (!this.stopping) {
         try {
+          this.sessions++;
           await this.session();
           backoff = MIN_BACKOFF_MS;
         } catch (error) {
@@ -81,6 +123,9 @@ export class Processor implements PipelineHost {
             continue;
           }
           if (this.stopping) break;
+          this.sessionFailures++;
+          this.state = 'retrying';
+          this.lastError = describeKafkaError(error);
           const what = isConnectionError(error) ? 'cannot reach Kafka' : 'Kafka session failed';
           this.logger.warn(
             `${what}: ${describeKafkaError(error)}; retrying in ${Math.round(backoff / 1000)} s ` +
@@ -91,6 +136,7 @@ export class Processor implements PipelineHost {
         }
       }
     } finally {
+      this.state = 'stopped';
       clearInterval(progress);
       await this.producer?.disconnect().catch(() => undefined);
     }
@@ -131,6 +177,8 @@ export class Processor implements PipelineHost {
       });
       logger.info(`consuming ${config.topics.input} as group ${config.group}, model '${config.model}'`);
       this.consuming = true;
+      if (!this.stopping) this.state = 'consuming';
+      this.lastError = null;
       const timedCommits = setInterval(() => pipeline.commitIfDue(), Math.min(1000, config.snapshotIntervalMs / 2));
       try {
         await Promise.race([ended, this.stopRequested, pipeline.failed]);
@@ -149,6 +197,7 @@ export class Processor implements PipelineHost {
       throw error;
     } finally {
       this.consuming = false;
+      if (this.state === 'consuming') this.state = 'starting';
       (subscription as Subscription | null)?.unsubscribe();
       await consumer.disconnect().catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
@@ -212,6 +261,7 @@ export class Processor implements PipelineHost {
       throw new Error(`the checkpoint committed for group ${config.group} belongs to model '${checkpoint.model}', not '${config.model}': use a group per model`);
     }
     this.counters = { ...checkpoint.counters };
+    if (this.committedView?.checkpoint !== checkpoint) this.committedView = { checkpoint, at: null, snapshot: null };
     logger.info(
       `restored model '${config.model}' from checkpoint ${config.topics.state}/${pointer.partition}@${pointer.offset}: ` +
         `${checkpoint.engine.counters.pointsSeen} points, ${checkpoint.counters.messages} messages`,
@@ -235,6 +285,7 @@ export class Processor implements PipelineHost {
   /** @internal */
   recordCommit(pointer: CheckpointPointer, checkpoint: Checkpoint, snapshot: PublishedSnapshot | null): void {
     this.lastCommitted = { pointer, checkpoint };
+    this.committedView = { checkpoint, at: Date.now(), snapshot };
     if (!snapshot) {
       const state = checkpoint.engine;
       const buffered = state.dim === null ? 0 : state.warmupPoints.length / state.dim;

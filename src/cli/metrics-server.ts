@@ -1,0 +1,67 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ProcessorStatus } from '../kafka/processor-status.js';
+import { prometheusMetrics } from '../kafka/prometheus-metrics.js';
+import { CliError } from './cli-error.js';
+
+/**
+ * HTTP endpoints for operators:
+ * - GET /metrics  Prometheus text exposition of the processor's status;
+ * - GET /healthz  liveness: 200 while the process runs its loop (a broker outage is not a
+ *                 reason to restart it: it retries on its own);
+ * - GET /readyz   readiness: 200 while consuming, 503 while starting, retrying or stopping,
+ *                 with the state and the last error as JSON.
+ */
+export class MetricsServer {
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  static async start(host: string, port: number, status: () => ProcessorStatus): Promise<MetricsServer> {
+    const server = createServer((request, response) => {
+      const path = (request.url ?? '/').split('?')[0];
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        response.writeHead(405, { allow: 'GET, HEAD' }).end();
+        return;
+      }
+      const s = status();
+      if (path === '/metrics') {
+        const memory = process.memoryUsage();
+        response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+        response.end(prometheusMetrics(s, { rss: memory.rss, heapUsed: memory.heapUsed }));
+      } else if (path === '/healthz') {
+        const alive = s.state !== 'stopped';
+        json(response, alive ? 200 : 503, { status: alive ? 'alive' : 'stopped', state: s.state });
+      } else if (path === '/readyz') {
+        const ready = s.state === 'consuming';
+        json(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', state: s.state, lastError: s.lastError });
+      } else {
+        json(response, 404, { error: `no such endpoint ${path}: try /metrics, /healthz or /readyz` });
+      }
+    });
+    // The server must not keep a stopping process alive.
+    server.unref();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(new CliError(`cannot serve metrics on ${host}:${port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message} (--metrics-port, --metrics-host)`)),
+      );
+      server.listen(port, host, () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return new MetricsServer(server, `http://${shown}:${address.port}`);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}
+
+function json(response: ServerResponse, code: number, body: unknown): void {
+  response.writeHead(code, { 'content-type': 'application/json' });
+  response.end(`${JSON.stringify(body)}\n`);
+}

@@ -1,0 +1,78 @@
+import type { ProcessorStatus } from './processor-status.js';
+
+/** Process memory for the exposition (process.memoryUsage()). */
+export interface ProcessMemory {
+  readonly rss: number;
+  readonly heapUsed: number;
+}
+
+interface Sample {
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/**
+ * The processor's status in the Prometheus text exposition format (version 0.0.4).
+ * Every series carries the model's name as a label, so several processors can share
+ * one scrape configuration.
+ */
+export function prometheusMetrics(status: ProcessorStatus, memory: ProcessMemory): string {
+  const lines: string[] = [];
+  const model = { model: status.model };
+  const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: readonly Sample[]): void => {
+    lines.push(`# HELP online_em_${name} ${help}`, `# TYPE online_em_${name} ${type}`);
+    for (const s of samples) lines.push(`online_em_${name}${labelText({ ...model, ...s.labels })} ${numberText(s.value)}`);
+  };
+  const c = status.committed;
+  metric('points_total', 'counter', 'Points in the model as of the last commit.', [{ value: c?.engine.pointsSeen ?? 0 }]);
+  metric('points_rejected_total', 'counter', 'Points refused with a reason (sent to the dead-letter topic), as of the last commit.', [
+    { value: c?.engine.rejected ?? 0 },
+  ]);
+  metric('messages_total', 'counter', 'Input messages consumed, as of the last commit.', [{ value: c?.counters.messages ?? 0 }]);
+  metric('dead_letters_total', 'counter', 'Messages written to the dead-letter topic, as of the last commit.', [{ value: c?.counters.deadLettered ?? 0 }]);
+  metric('snapshots_published_total', 'counter', 'Snapshots committed to the snapshot topic.', [{ value: c?.counters.snapshotsPublished ?? 0 }]);
+  metric('checkpoints_total', 'counter', 'Checkpoints committed (each with its snapshot, dead letters and input offsets).', [
+    { value: c?.counters.checkpoints ?? 0 },
+  ]);
+  metric('minibatches_total', 'counter', 'Stepwise-EM updates, as of the last commit.', [{ value: c?.engine.batches ?? 0 }]);
+  metric('reseeds_total', 'counter', 'Dead components re-seeded.', [{ value: c?.engine.reseeds ?? 0 }]);
+  metric('jitter_events_total', 'counter', 'Covariances that needed diagonal jitter to stay positive definite.', [{ value: c?.engine.jitterEvents ?? 0 }]);
+  metric('skipped_batches_total', 'counter', 'Updates discarded because they were not finite.', [{ value: c?.engine.skippedBatches ?? 0 }]);
+  if (c?.logLikelihoodAverage != null) {
+    metric('log_likelihood_average', 'gauge', 'Moving average of the prequential log-likelihood, nats per point, at the last commit.', [
+      { value: c.logLikelihoodAverage },
+    ]);
+  }
+  if (c?.stepSize != null) metric('step_size', 'gauge', 'Step size of the last update at the last commit.', [{ value: c.stepSize }]);
+  if (c?.converged != null) metric('converged', 'gauge', '1 when the moving log-likelihood average has stopped changing.', [{ value: c.converged ? 1 : 0 }]);
+  if (c?.at != null) metric('last_commit_timestamp_seconds', 'gauge', 'When the last checkpoint was committed (Unix time).', [{ value: c.at / 1000 }]);
+  metric('live_points', 'gauge', 'Points through the engine now, committed or not.', [{ value: status.live?.pointsSeen ?? 0 }]);
+  metric('points_per_second', 'gauge', 'Engine throughput over the last progress interval.', [{ value: status.live?.pointsPerSecond ?? 0 }]);
+  metric('warming_up', 'gauge', '1 while the warm-up buffer fills (no model yet).', [{ value: status.live ? (status.live.warmingUp ? 1 : 0) : 1 }]);
+  metric(
+    'consumer_lag_messages',
+    'gauge',
+    'Messages between the last one processed and the end of the partition, at the last fetch.',
+    status.lag.map((l) => ({ labels: { topic: l.topic, partition: String(l.partition) }, value: l.messages })),
+  );
+  metric('consuming', 'gauge', '1 while a session consumes the input; 0 while starting, retrying or stopping.', [
+    { value: status.state === 'consuming' ? 1 : 0 },
+  ]);
+  metric('sessions_total', 'counter', 'Consumer sessions started.', [{ value: status.sessions }]);
+  metric('session_failures_total', 'counter', 'Sessions ended by a Kafka error (each is retried with backoff).', [{ value: status.sessionFailures }]);
+  metric('resident_memory_bytes', 'gauge', 'Resident set size of the process.', [{ value: memory.rss }]);
+  metric('heap_used_bytes', 'gauge', 'V8 heap in use.', [{ value: memory.heapUsed }]);
+  return `${lines.join('\n')}\n`;
+}
+
+function labelText(labels: Readonly<Record<string, string>>): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`);
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+function numberText(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}
