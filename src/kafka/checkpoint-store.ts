@@ -18,8 +18,36 @@ export async function committedPointer(admin: Admin, groupId: string, inputTopic
   return best;
 }
 
-/** Read the one checkpoint record at the pointer (read_committed), within `timeoutMs`. */
-export async function readCheckpoint(kafka: Kafka, admin: Admin, stateTopic: string, pointer: CheckpointPointer, timeoutMs: number): Promise<Checkpoint> {
+/** Quiet time after which the tail of the state topic counts as read. */
+const TAIL_IDLE_MS = 1000;
+
+export interface CheckpointsFromPointer {
+  /** The checkpoint at the pointer; null when compaction removed it (a newer one of the model exists). */
+  readonly atPointer: Checkpoint | null;
+  /** The newest committed checkpoint of the model after the pointer, if any. */
+  readonly newest: { readonly pointer: CheckpointPointer; readonly checkpoint: Checkpoint } | null;
+  /** Why a newer record of the model was passed over (it did not decode), else null. */
+  readonly unreadable: string | null;
+}
+
+/**
+ * Read the checkpoint at the pointer (read_committed), and any committed checkpoint of
+ * `model` after it, within `timeoutMs`. Normally there is none: a transaction writes one
+ * record and its commit marker, so the partition ends 2 past the pointer and nothing more is
+ * read. A newer committed checkpoint means the offsets of its transaction were lost (seen
+ * after a broker crash); it is then the truth. Records of other models are skipped.
+ */
+export async function readCheckpointsFrom(
+  kafka: Kafka,
+  admin: Admin,
+  stateTopic: string,
+  pointer: CheckpointPointer,
+  model: string,
+  timeoutMs: number,
+): Promise<CheckpointsFromPointer> {
+  const partitionEnd = (await admin.fetchTopicOffsets(stateTopic)).find((p) => p.partition === pointer.partition)?.high;
+  const end = partitionEnd === undefined ? null : BigInt(partitionEnd);
+  const tailToRead = end === null || end > BigInt(pointer.offset) + 2n;
   const groupId = `online-em-checkpoint-reader-${randomUUID()}`;
   const consumer = kafka.consumer({
     groupId,
@@ -29,10 +57,23 @@ export async function readCheckpoint(kafka: Kafka, admin: Admin, stateTopic: str
     retry: { retries: 3, restartOnFailure: async () => false },
   });
   let timer: NodeJS.Timeout | undefined;
+  let idle: NodeJS.Timeout | undefined;
   try {
     await consumer.connect();
     await consumer.subscribe({ topics: [stateTopic], fromBeginning: true });
-    const found = new Promise<Buffer>((resolve, reject) => {
+    const read = new Promise<{ atPointer: Buffer | null; newest: { offset: string; value: Buffer } | null }>((resolve, reject) => {
+      let atPointer: Buffer | null = null;
+      let newest: { offset: string; value: Buffer } | null = null;
+      const finish = (): void => resolve({ atPointer, newest });
+      // Markers and aborted records take offsets too, and kafkajs skips batches of only those
+      // without calling eachMessage: the end of every batch tells how far the reading got.
+      let position = BigInt(pointer.offset);
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        if (payload.partition !== pointer.partition) return;
+        const next = BigInt(payload.lastOffset) + 1n;
+        if (next > position) position = next;
+        if ((atPointer || newest) && end !== null && position >= end) finish();
+      });
       timer = setTimeout(
         () => reject(new Error(`checkpoint ${stateTopic}/${pointer.partition}@${pointer.offset} not found within ${timeoutMs} ms`)),
         timeoutMs,
@@ -40,14 +81,36 @@ export async function readCheckpoint(kafka: Kafka, admin: Admin, stateTopic: str
       void consumer.run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
-          if (partition === pointer.partition && message.offset === pointer.offset && message.value) resolve(message.value);
+          if (partition !== pointer.partition || !message.value) return;
+          const offset = BigInt(message.offset);
+          if (offset === BigInt(pointer.offset)) atPointer = message.value;
+          else if (offset > BigInt(pointer.offset) && message.key?.toString('utf8') === model) newest = { offset: message.offset, value: message.value };
+          // Reading from the pointer, a newer record of the model first means compaction removed
+          // the pointer's (only possible when a newer one exists): that newer one is the answer.
+          if (!atPointer && !newest) return;
+          // Done when nothing can follow (the usual case), at the partition's end (see above),
+          // or once the tail stays quiet.
+          if (!tailToRead) return finish();
+          clearTimeout(idle);
+          idle = setTimeout(finish, TAIL_IDLE_MS);
         },
       });
       consumer.seek({ topic: stateTopic, partition: pointer.partition, offset: pointer.offset });
     });
-    return decodeCheckpoint(await found);
+    const found = await read;
+    let newest: CheckpointsFromPointer['newest'] = null;
+    let unreadable: string | null = null;
+    if (found.newest) {
+      try {
+        newest = { pointer: { partition: pointer.partition, offset: found.newest.offset }, checkpoint: decodeCheckpoint(found.newest.value) };
+      } catch (error) {
+        unreadable = `${stateTopic}/${pointer.partition}@${found.newest.offset}: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
+    return { atPointer: found.atPointer ? decodeCheckpoint(found.atPointer) : null, newest, unreadable };
   } finally {
     clearTimeout(timer);
+    clearTimeout(idle);
     await consumer.disconnect().catch(() => undefined);
     await admin.deleteGroups([groupId]).catch(() => undefined);
   }

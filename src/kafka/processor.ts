@@ -3,12 +3,12 @@ import { concatMap, from, type Subscription } from 'rxjs';
 import type { Logger } from '../log/logger.js';
 import type { ProgressEvent } from '../stream/online-em-events.js';
 import type { Checkpoint, CheckpointPointer, PartitionOffset, ProcessorCounters } from './checkpoint.js';
-import { committedPointer, readCheckpoint } from './checkpoint-store.js';
+import { committedPointer, readCheckpointsFrom } from './checkpoint-store.js';
 import { consumedBatches } from './consumer-batches.js';
 import { createKafka, describeKafkaError, isConnectionError, isFenced } from './kafka-client.js';
 import type { ProcessorState, ProcessorStatus } from './processor-status.js';
 import type { PipelineHost, ProcessorConfig, PublishedSnapshot } from './processor-types.js';
-import { restoreSource } from './restore-source.js';
+import { newerCheckpointRefusal, restoreSource } from './restore-source.js';
 import { RestartSession, SessionPipeline } from './session-pipeline.js';
 import { ensureTopics } from './topics.js';
 import { TransactionalPublisher } from './transactional-publisher.js';
@@ -255,8 +255,28 @@ export class Processor implements PipelineHost {
       logger.info(`no checkpoint for group ${config.group}: starting a new fit from the ${config.startFrom} offsets`);
       return null;
     }
-    const { pointer } = source;
-    const checkpoint = source.inMemory?.checkpoint ?? (await readCheckpoint(kafka, admin, config.topics.state, pointer, CHECKPOINT_READ_TIMEOUT_MS));
+    let { pointer } = source;
+    let checkpoint: Checkpoint;
+    if (source.inMemory) {
+      checkpoint = source.inMemory.checkpoint;
+    } else {
+      const read = await readCheckpointsFrom(kafka, admin, config.topics.state, pointer, config.model, CHECKPOINT_READ_TIMEOUT_MS);
+      if (read.unreadable) logger.warn(`passed over a checkpoint record that does not decode: ${read.unreadable}`);
+      const refusal = read.newest ? newerCheckpointRefusal(read.atPointer, read.newest.checkpoint, config.model, config.topics.input) : null;
+      if (read.newest && refusal === null) {
+        // Its transaction committed (read_committed shows it), but its offsets were lost:
+        // the pipeline skips what it holds, and the next commit writes the offsets again.
+        logger.warn(
+          `the group's offsets point at checkpoint ${pointer.partition}@${pointer.offset}, but a newer committed one of this model ` +
+            `exists at ${read.newest.pointer.partition}@${read.newest.pointer.offset} (its offsets were lost, as after a broker crash); resuming from it`,
+        );
+        ({ pointer, checkpoint } = read.newest);
+      } else {
+        if (read.newest) logger.warn(`not resuming from checkpoint ${read.newest.pointer.partition}@${read.newest.pointer.offset}: ${refusal}`);
+        if (!read.atPointer) throw new Error(`checkpoint ${config.topics.state}/${pointer.partition}@${pointer.offset} is gone (compacted away)`);
+        checkpoint = read.atPointer;
+      }
+    }
     if (checkpoint.model !== config.model) {
       throw new Error(`the checkpoint committed for group ${config.group} belongs to model '${checkpoint.model}', not '${config.model}': use a group per model`);
     }

@@ -9,7 +9,10 @@ import { meanLogLikelihood } from '../../src/em/score.js';
 import { paramsFromSnapshot, type MixtureSnapshot } from '../../src/em/snapshot.js';
 import { binaryHeaders, encodeBinaryPoints } from '../../src/kafka/message-format.js';
 import { randomMixture, sampleMixture } from '../../src/synthetic/mixture-generator.js';
+import { decodeCheckpoint, encodePointer } from '../../src/kafka/checkpoint.js';
+import { republished } from './support/accounted-stream.js';
 import { committedOffsets, createTopic, produce, rewindCommittedOffset, uniqueNames } from './support/kafka-io.js';
+import { readAllRecords, readCommittedSnapshots } from './support/reliability.js';
 import { ProcessorProcess } from './support/processor-process.js';
 import { jsonMessages, readSnapshots } from './support/snapshots.js';
 
@@ -107,15 +110,20 @@ describe('online-em run against the real broker', () => {
     for (let i = 1; i < all.length; i++) expect(all[i].pointsSeen).toBeGreaterThanOrEqual(all[i - 1].pointsSeen);
   });
 
-  it('resumes from its checkpoint, skipping what it holds, when the group\'s offsets are behind it (as after a broker crash)', async () => {
-    const names = uniqueNames('behind');
-    const n = 100_000;
-    const messages = jsonMessages(sampleMixture(truth, n, 15).data, d, 1000);
+  /** 100 messages of 1,000 points; a first run takes the first 60 and stops. */
+  async function stoppedAt60(prefix: string, seed: number, extra: readonly string[] = []) {
+    const names = uniqueNames(prefix);
+    const messages = jsonMessages(sampleMixture(truth, 100_000, seed).data, d, 1000);
     await createTopic(names.input);
     await produce(names.input, messages.slice(0, 60));
-    const first = await runUntil(names, 60_000);
+    const first = await runUntil(names, 60_000, extra);
     expect(first.exit.code).toBe(0);
     expect(Number((await committedOffsets(names.group, names.input)).get(0))).toBe(60);
+    return { names, messages, n: 100_000 };
+  }
+
+  it('resumes from its checkpoint, skipping what it holds, when the group\'s offsets are behind it (as after a broker crash)', async () => {
+    const { names, messages, n } = await stoppedAt60('behind', 15);
 
     // The offsets go back 25 messages; their metadata still points at the checkpoint at 60.
     await rewindCommittedOffset(names.group, names.input, '35');
@@ -128,5 +136,28 @@ describe('online-em run against the real broker', () => {
     expect(second.final.input).toEqual({ messages: messages.length, deadLettered: 0 });
     expect(Number((await committedOffsets(names.group, names.input)).get(0))).toBe(messages.length);
     for (let i = 1; i < second.snapshots.length; i++) expect(second.snapshots[i].pointsSeen).toBeGreaterThanOrEqual(second.snapshots[i - 1].pointsSeen);
+  });
+
+  it('resumes from the newest committed checkpoint when the group\'s offsets and pointer are older (later commits\' offsets lost)', async () => {
+    // A commit about every message, so there are older checkpoints to point the group at.
+    const { names, messages, n } = await stoppedAt60('lost-offsets', 16, ['--snapshot-every', '5']);
+
+    const states = (await readAllRecords(names.state)).map((r) => ({ offset: r.offset, checkpoint: decodeCheckpoint(r.value!) }));
+    const newest = states.at(-1)!;
+    expect(newest.checkpoint.offsets[0].offset).toBe('60');
+    const older = states.filter((s) => Number(s.checkpoint.offsets[0].offset) <= 40).at(-1)!;
+    const olderOffset = older.checkpoint.offsets[0].offset;
+    // As if the offsets of every transaction after `older` had been lost.
+    await rewindCommittedOffset(names.group, names.input, olderOffset, encodePointer({ partition: 0, offset: older.offset }));
+    await produce(names.input, messages.slice(60));
+    const second = await runUntil(names, n);
+    expect(second.exit.code).toBe(0);
+    expect(second.log).toMatch(new RegExp(`point at checkpoint 0@${older.offset}, but a newer committed one of this model exists at 0@${newest.offset} .*; resuming from it`));
+    expect(second.log).toMatch(/restored model .*: 60000 points, 60 messages/);
+    expect(second.log).toMatch(new RegExp(`starts at offset ${olderOffset}, behind the checkpoint at 60; skipping offsets ${olderOffset} to 59`));
+    expect(second.final.pointsSeen).toBe(n);
+    expect(second.final.input).toEqual({ messages: messages.length, deadLettered: 0 });
+    // Nothing published twice: every committed snapshot moves the offsets forward.
+    expect(republished(await readCommittedSnapshots(names.snapshot))).toEqual([]);
   });
 });

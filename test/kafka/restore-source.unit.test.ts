@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { restoreSource } from '../../src/kafka/restore-source.js';
+import type { Checkpoint } from '../../src/kafka/checkpoint.js';
+import { newerCheckpointRefusal, restoreSource } from '../../src/kafka/restore-source.js';
 
 const at = (partition: number, offset: string) => ({ partition, offset });
 const ours = (offset: string, partition = 0) => ({ pointer: at(partition, offset), checkpoint: `checkpoint@${offset}` });
@@ -37,5 +38,31 @@ describe('restoreSource', () => {
 
   it('does not compare offsets of different state-topic partitions', () => {
     expect(restoreSource(at(1, '3'), ours('7', 0))).toEqual({ kind: 'committed', pointer: at(1, '3'), inMemory: null });
+  });
+});
+
+describe('newerCheckpointRefusal', () => {
+  const checkpoint = (checkpoints: number, offset: string, extra: Partial<Checkpoint> = {}): Checkpoint =>
+    ({
+      version: 1,
+      model: 'm',
+      engine: {} as Checkpoint['engine'],
+      counters: { messages: Number(offset), deadLettered: 0, snapshotsPublished: checkpoints, checkpoints },
+      offsets: [{ topic: 'points', partition: 0, offset }],
+      ...extra,
+    }) as Checkpoint;
+
+  it('accepts a later checkpoint of the same model and input', () => {
+    expect(newerCheckpointRefusal(checkpoint(3, '35'), checkpoint(5, '60'), 'm', 'points')).toBeNull();
+    // The pointer's own record may be compacted away: then only model and input are checked.
+    expect(newerCheckpointRefusal(null, checkpoint(5, '60'), 'm', 'points')).toBeNull();
+  });
+
+  it('refuses another model\'s, another input\'s, or one that does not follow the committed checkpoint', () => {
+    expect(newerCheckpointRefusal(checkpoint(3, '35'), checkpoint(5, '60', { model: 'other' }), 'm', 'points')).toMatch(/model 'other'/);
+    expect(newerCheckpointRefusal(checkpoint(3, '35'), checkpoint(5, '60', { offsets: [{ topic: 'elsewhere', partition: 0, offset: '60' }] }), 'm', 'points')).toMatch(/topic 'elsewhere'/);
+    expect(newerCheckpointRefusal(checkpoint(3, '35'), checkpoint(3, '60'), 'm', 'points')).toMatch(/checkpoint count not higher/);
+    expect(newerCheckpointRefusal(checkpoint(3, '35'), checkpoint(5, '30'), 'm', 'points')).toMatch(/behind the committed one on points\/0/);
+    expect(newerCheckpointRefusal(checkpoint(3, '35'), checkpoint(5, '60', { offsets: [{ topic: 'points', partition: 1, offset: '60' }] }), 'm', 'points')).toMatch(/behind the committed one on points\/0/);
   });
 });

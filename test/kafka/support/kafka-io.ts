@@ -126,16 +126,16 @@ export async function committedOffsets(group: string, topic: string): Promise<Ma
 
 /**
  * Move a group's committed offset on partition 0 back to `offset`, keeping its metadata (the
- * checkpoint pointer): the state a broker crash can leave, with the offsets older than the
- * checkpoint they point at. The group must have no members.
+ * checkpoint pointer) unless `metadata` is given: the states a broker crash can leave, with
+ * offsets older than the checkpoint. The group must have no members.
  */
-export async function rewindCommittedOffset(group: string, topic: string, offset: string): Promise<void> {
+export async function rewindCommittedOffset(group: string, topic: string, offset: string, newMetadata?: string): Promise<void> {
   const admin = testKafka().admin();
   await admin.connect();
   let metadata: string | null;
   try {
     const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    metadata = t?.partitions.find((p) => p.partition === 0)?.metadata ?? null;
+    metadata = newMetadata ?? t?.partitions.find((p) => p.partition === 0)?.metadata ?? null;
   } finally {
     await admin.disconnect();
   }
