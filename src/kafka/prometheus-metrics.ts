@@ -46,9 +46,11 @@ export function prometheusMetrics(status: ProcessorStatus, memory: ProcessMemory
   if (c?.stepSize != null) metric('step_size', 'gauge', 'Step size of the last update at the last commit.', [{ value: c.stepSize }]);
   if (c?.converged != null) metric('converged', 'gauge', '1 when the moving log-likelihood average has stopped changing.', [{ value: c.converged ? 1 : 0 }]);
   if (c?.at != null) metric('last_commit_timestamp_seconds', 'gauge', 'When the last checkpoint was committed (Unix time).', [{ value: c.at / 1000 }]);
-  metric('live_points', 'gauge', 'Points through the engine now, committed or not.', [{ value: status.live?.pointsSeen ?? 0 }]);
+  // Before the first progress event of a process, the committed checkpoint tells.
+  metric('live_points', 'gauge', 'Points through the engine now, committed or not.', [{ value: status.live?.pointsSeen ?? c?.engine.pointsSeen ?? 0 }]);
   metric('points_per_second', 'gauge', 'Engine throughput over the last progress interval.', [{ value: status.live?.pointsPerSecond ?? 0 }]);
-  metric('warming_up', 'gauge', '1 while the warm-up buffer fills (no model yet).', [{ value: status.live ? (status.live.warmingUp ? 1 : 0) : 1 }]);
+  const warmingUp = status.live ? status.live.warmingUp : !c || c.engine.batches === 0;
+  metric('warming_up', 'gauge', '1 while the warm-up buffer fills (no model yet).', [{ value: warmingUp ? 1 : 0 }]);
   metric(
     'consumer_lag_messages',
     'gauge',

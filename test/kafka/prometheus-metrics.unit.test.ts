@@ -83,6 +83,10 @@ describe('prometheusMetrics', () => {
     expect(fresh.get('online_em_warming_up{model="sensors \\"eu\\"\\\\1"}')).toBe(1);
     expect([...fresh.keys()].some((k) => k.startsWith('online_em_log_likelihood_average'))).toBe(false);
     expect([...fresh.keys()].some((k) => k.startsWith('online_em_last_commit_timestamp_seconds'))).toBe(false);
+    // Restored from a checkpoint with a model, before the first progress: not warming up.
+    const restored = parse(prometheusMetrics({ ...status, committed: { ...status.committed!, at: null }, live: null }, { rss: 1, heapUsed: 1 }));
+    expect(restored.get('online_em_warming_up{model="sensors \\"eu\\"\\\\1"}')).toBe(0);
+    expect(restored.get('online_em_live_points{model="sensors \\"eu\\"\\\\1"}')).toBe(119_000);
   });
 });
 
