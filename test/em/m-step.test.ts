@@ -8,7 +8,7 @@ import { SeededRandom } from '../../src/em/random.js';
 import { blendStats, zeroStats } from '../../src/em/sufficient-stats.js';
 import { COVARIANCE_TYPES, type CovarianceType, type PointBatch } from '../../src/em/types.js';
 import { expectAllFinite, expectArrayClose, expectClose, expectSpdCovariances } from '../helpers/assertions.js';
-import { gaussianCloud, mixtureOfType, punchMissing, sampleBatch } from '../helpers/fixtures.js';
+import { collinearPoints, gaussianCloud, mixtureOfType, punchMissing, sampleBatch } from '../helpers/fixtures.js';
 import { naiveBatchMStep, naiveEStep, naiveStats, twoPassMoments } from '../helpers/naive-gmm.js';
 
 const REG = 1e-6;
@@ -124,15 +124,7 @@ describe('mStep numerical robustness: covariances stay symmetric positive defini
   const degenerate: Record<string, () => Float64Array> = {
     'all points equal': () => Float64Array.from({ length: n * d }, (_, i) => [3, -2, 7][i % d]),
     'all points equal at offset 1e9': () => Float64Array.from({ length: n * d }, (_, i) => 1e9 + [3, -2, 7][i % d]),
-    'collinear points': () => {
-      const rng = new SeededRandom(1);
-      const out = new Float64Array(n * d);
-      for (let i = 0; i < n; i++) {
-        const t = rng.normal();
-        out.set([1 + t, 2 - 2 * t, 3 + 0.5 * t], i * d);
-      }
-      return out;
-    },
+    'collinear points': () => collinearPoints(n, 1),
     'collinear points at scale 1e9': () => {
       const rng = new SeededRandom(2);
       const out = new Float64Array(n * d);

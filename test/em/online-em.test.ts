@@ -8,7 +8,7 @@ import { SeededRandom } from '../../src/em/random.js';
 import type { MixtureSnapshot } from '../../src/em/snapshot.js';
 import { COVARIANCE_TYPES, type CovarianceType } from '../../src/em/types.js';
 import { expectAllFinite, expectBitIdentical, expectClose, expectSpdCovariances } from '../helpers/assertions.js';
-import { gaussianCloud, mixtureOfType, punchMissing, sampleBatch, toRows } from '../helpers/fixtures.js';
+import { collinearPoints, gaussianCloud, mixtureOfType, punchMissing, sampleBatch, toRows } from '../helpers/fixtures.js';
 import { twoPassMoments } from '../helpers/naive-gmm.js';
 
 const NOW = new Date(0);
@@ -328,15 +328,7 @@ describe('OnlineEm numerical robustness', () => {
   const n = 400;
   const streams: Record<string, () => Float64Array> = {
     'all points equal': () => Float64Array.from({ length: n * d }, (_, i) => [3, -2, 7][i % d]),
-    'collinear points': () => {
-      const rng = new SeededRandom(1);
-      const out = new Float64Array(n * d);
-      for (let i = 0; i < n; i++) {
-        const t = rng.normal();
-        out.set([1 + t, 2 - 2 * t, 3 + 0.5 * t], i * d);
-      }
-      return out;
-    },
+    'collinear points': () => collinearPoints(n, 1),
     'offset 1e9': () => gaussianCloud(n, d, 2, 1, 1e9),
     'scale 1e-9': () => gaussianCloud(n, d, 3, 1e-9),
     'scale 1e9': () => gaussianCloud(n, d, 4, 1e9),

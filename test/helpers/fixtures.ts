@@ -48,6 +48,17 @@ export function gaussianCloud(n: number, d: number, seed: number, scale = 1, off
   return out;
 }
 
+/** n points in 3-d on the line (1, 2, 3) + t·(1, -2, 0.5), t standard normal: rank-1 scatter. */
+export function collinearPoints(n: number, seed: number): Float64Array {
+  const rng = new SeededRandom(seed);
+  const out = new Float64Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const t = rng.normal();
+    out.set([1 + t, 2 - 2 * t, 3 + 0.5 * t], i * 3);
+  }
+  return out;
+}
+
 /** Rows as plain arrays (the shape ingestRows takes). */
 export function toRows(data: Float64Array, d: number): number[][] {
   const rows: number[][] = [];

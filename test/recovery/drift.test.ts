@@ -1,9 +1,8 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { meanLogLikelihood } from '../../src/em/score.js';
 import { randomMixture, sampleMixture } from '../../src/synthetic/mixture-generator.js';
 import { shiftedMixture } from '../../src/synthetic/perturbations.js';
-import { batchOf, batchReference, ensureDistBuilt, fitFile, makeTempDir, report, scoreSnapshot, writePointsNdjson } from './support.js';
+import { batchOf, batchReference, fitFile, useFitWorkspace, report, scoreSnapshot, writePointsNdjson } from './support.js';
 
 /**
  * A stream whose means jump halfway: 100,000 points of a 2-d, 3-component mixture,
@@ -30,14 +29,7 @@ const HALF_LIFE = 5000;
 const JUMP = 1;
 const MAX_GAP = 0.05;
 
-let temp: ReturnType<typeof makeTempDir>;
-
-beforeAll(() => {
-  ensureDistBuilt();
-  temp = makeTempDir('drift');
-}, 120_000);
-
-afterAll(() => temp?.remove());
+const inTemp = useFitWorkspace('drift');
 
 describe('forgetting (--half-life) tracks a jump of the means', () => {
   it.each([1, 2, 3])('mixture seed %i: within 0.05 nats/point of the new regime 3 half-lives after the jump', async (seed) => {
@@ -50,7 +42,7 @@ describe('forgetting (--half-life) tracks a jump of the means', () => {
     const stream = new Float64Array(2 * PER_REGIME * DIM);
     stream.set(oldData);
     stream.set(newData, PER_REGIME * DIM);
-    const file = join(temp.dir, `drift-${seed}.ndjson`);
+    const file = inTemp(`drift-${seed}.ndjson`);
     writePointsNdjson(file, stream, DIM);
 
     // A snapshot every minibatch (200 points); the CLI decodes about 1,000 lines at a time.

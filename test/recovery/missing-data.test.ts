@@ -1,9 +1,8 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { meanLogLikelihood } from '../../src/em/score.js';
 import { randomMixture, sampleMixture } from '../../src/synthetic/mixture-generator.js';
 import { maskCompletelyAtRandom } from '../../src/synthetic/perturbations.js';
-import { batchOf, ensureDistBuilt, fitFile, makeTempDir, readRejects, report, scoreSnapshot, writePointsNdjson } from './support.js';
+import { batchOf, fitFile, useFitWorkspace, readRejects, report, scoreSnapshot, writePointsNdjson } from './support.js';
 
 /**
  * Missing completely at random: each coordinate of 100,000 points of a 5-d,
@@ -20,14 +19,7 @@ const N = 100_000;
 const P_MISSING = 0.25;
 const MAX_GAP = 0.03;
 
-let temp: ReturnType<typeof makeTempDir>;
-
-beforeAll(() => {
-  ensureDistBuilt();
-  temp = makeTempDir('missing');
-}, 120_000);
-
-afterAll(() => temp?.remove());
+const inTemp = useFitWorkspace('missing');
 
 describe('25% of coordinates missing completely at random', () => {
   it.each([1, 2])('mixture seed %i: within 0.03 nats/point of the fit on complete data', async (seed) => {
@@ -37,9 +29,9 @@ describe('25% of coordinates missing completely at random', () => {
     const { masked, hidden, allMissingRows } = maskCompletelyAtRandom(complete, DIM, P_MISSING, 1000 * seed + 3);
     const allMissingLines = allMissingRows.map((i) => i + 1);
     expect(Math.abs(hidden / (N * DIM) - P_MISSING)).toBeLessThan(0.005);
-    const completeFile = join(temp.dir, `complete-${seed}.ndjson`);
-    const maskedFile = join(temp.dir, `masked-${seed}.ndjson`);
-    const rejectsFile = join(temp.dir, `rejects-${seed}.ndjson`);
+    const completeFile = inTemp(`complete-${seed}.ndjson`);
+    const maskedFile = inTemp(`masked-${seed}.ndjson`);
+    const rejectsFile = inTemp(`rejects-${seed}.ndjson`);
     writePointsNdjson(completeFile, complete, DIM);
     writePointsNdjson(maskedFile, masked, DIM);
 

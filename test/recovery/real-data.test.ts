@@ -1,15 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fitBatchEm } from '../../src/em/batch-em.js';
 import { SeededRandom } from '../../src/em/random.js';
 import { meanLogLikelihood } from '../../src/em/score.js';
 import {
   batchOf,
   batchReference,
-  ensureDistBuilt,
   fitFile,
-  makeTempDir,
+  useFitWorkspace,
   readRejects,
   REFERENCE,
   REPO_ROOT,
@@ -26,14 +25,7 @@ import {
 const MAX_GAP = 0.02;
 const DATA = join(REPO_ROOT, 'node_modules', 'vega-datasets', 'data');
 
-let temp: ReturnType<typeof makeTempDir>;
-
-beforeAll(() => {
-  ensureDistBuilt();
-  temp = makeTempDir('real-data');
-}, 120_000);
-
-afterAll(() => temp?.remove());
+const inTemp = useFitWorkspace('real-data');
 
 /**
  * flights-200k as 3-d points. The file is ordered by time of day, so it is shuffled
@@ -65,7 +57,7 @@ describe('flights-200k (delay, distance, time), K = 6 full', () => {
     const nTrain = Math.round(0.8 * n);
     const train = points.subarray(0, nTrain * 3);
     const heldOut = batchOf(points.slice(nTrain * 3), 3);
-    const file = join(temp.dir, 'flights-train.ndjson');
+    const file = inTemp('flights-train.ndjson');
     writePointsNdjson(file, train, 3);
 
     const { final, run } = await fitFile(file, ['--components', String(k)]);
@@ -117,9 +109,9 @@ describe('penguins, K = 3 full, 30 epochs', () => {
   }
 
   async function fitRows(name: string, rows: (number | null)[][]) {
-    const file = join(temp.dir, `${name}.ndjson`);
+    const file = inTemp(`${name}.ndjson`);
     writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    const rejectsFile = join(temp.dir, `${name}-rejects.ndjson`);
+    const rejectsFile = inTemp(`${name}-rejects.ndjson`);
     const result = await fitFile(file, ['--components', '3', '--epochs', String(EPOCHS), '--rejects', rejectsFile]);
     return { ...result, rejects: readRejects(rejectsFile) };
   }

@@ -1,11 +1,14 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { fitBatchEm, type BatchEmResult } from '../../src/em/batch-em.js';
 import { meanLogLikelihood } from '../../src/em/score.js';
 import { paramsFromSnapshot, type MixtureSnapshot } from '../../src/em/snapshot.js';
 import type { PointBatch } from '../../src/em/types.js';
 import { fitOk, type CliRun } from '../cli/run-cli.js';
+
+import { ensureDistBuilt } from '../cli/build-dist.js';
 
 export { ensureDistBuilt, REPO_ROOT } from '../cli/build-dist.js';
 
@@ -23,9 +26,23 @@ export function batchReference(batch: PointBatch, k: number): BatchEmResult {
 /** n×dim rows (NaN where missing) as a batch. */
 export { pointBatch as batchOf } from '../../src/em/point-batch.js';
 
-export function makeTempDir(prefix: string): { dir: string; remove: () => void } {
+function makeTempDir(prefix: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `online-em-${prefix}-`));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The hooks every recovery suite needs: the CLI built before the first test, a temporary
+ * folder removed after the last. Returns the path of a file in that folder.
+ */
+export function useFitWorkspace(prefix: string): (name: string) => string {
+  let temp: ReturnType<typeof makeTempDir> | null = null;
+  beforeAll(() => {
+    ensureDistBuilt();
+    temp = makeTempDir(prefix);
+  }, 120_000);
+  afterAll(() => temp?.remove());
+  return (name) => join(temp!.dir, name);
 }
 
 /** Write n×dim rows as NDJSON, one point per line, NaN as null (a missing coordinate). */

@@ -1,8 +1,7 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { meanLogLikelihood } from '../../src/em/score.js';
 import { randomMixture, sampleMixture } from '../../src/synthetic/mixture-generator.js';
-import { batchOf, batchReference, ensureDistBuilt, fitFile, makeTempDir, report, scoreSnapshot, writePointsNdjson } from './support.js';
+import { batchOf, batchReference, fitFile, useFitWorkspace, report, scoreSnapshot, writePointsNdjson } from './support.js';
 
 /**
  * One pass of `online-em fit` with default options (only -k given) over n iid points
@@ -30,21 +29,14 @@ const CASES = [
   { dim: 16, k: 8, n: 300_000, seed: 3 },
 ] as const;
 
-let temp: ReturnType<typeof makeTempDir>;
-
-beforeAll(() => {
-  ensureDistBuilt();
-  temp = makeTempDir('synthetic');
-}, 120_000);
-
-afterAll(() => temp?.remove());
+const inTemp = useFitWorkspace('synthetic');
 
 describe('online EM recovers synthetic mixtures in one pass with default options', () => {
   it.each(CASES)('d=$dim K=$k n=$n mixture seed $seed: held-out log-likelihood within 0.02 of batch EM', async ({ dim, k, n, seed }) => {
     const mixture = randomMixture({ k, dim, seed });
     const train = sampleMixture(mixture, n, 1000 * seed + 1).data;
     const heldOut = batchOf(sampleMixture(mixture, HELD_OUT, 1000 * seed + 2).data, dim);
-    const file = join(temp.dir, `train-d${dim}-k${k}-s${seed}.ndjson`);
+    const file = inTemp(`train-d${dim}-k${k}-s${seed}.ndjson`);
     writePointsNdjson(file, train, dim);
 
     const { final, run } = await fitFile(file, ['--components', String(k)]);
