@@ -7,7 +7,7 @@
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { createKafka } from '../../dist/kafka/kafka-client.js';
 import { DIMENSION_HEADER, headerText } from '../../dist/kafka/message-format.js';
-import { nowMs, processorConsumerConfig, silentLogger } from './common.mjs';
+import { bareConsumerConfig, nowMs, silentLogger } from './common.mjs';
 
 const { brokers, topic, group, points: expected, format } = JSON.parse(process.argv[2]);
 const HEARTBEAT_EVERY_MESSAGES = 64;
@@ -67,7 +67,7 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 
 const kafka = createKafka({ brokers, clientId: 'online-em-bench-bare', logger: silentLogger });
-const consumer = kafka.consumer(processorConsumerConfig(group));
+const consumer = kafka.consumer(bareConsumerConfig(group));
 consumer.on(consumer.events.GROUP_JOIN, () => (r.joinedAt ??= nowMs()));
 consumer.on(consumer.events.FETCH_START, () => {
   if (r.firstFetchStart !== null) return;

@@ -5,6 +5,8 @@ import { randomMixture, sampleMixture } from '../../dist/synthetic/mixture-gener
 import { binaryHeaders, encodeBinaryPoints, JSON_CONTENT_TYPE, CONTENT_TYPE_HEADER } from '../../dist/kafka/message-format.js';
 import { ENGINE_OPTION_SPECS, engineOptionsFrom } from '../../dist/cli/engine-options.js';
 import { parseCommandLine } from '../../dist/cli/option-spec.js';
+import { RUN_SPECS } from '../../dist/cli/run-command.js';
+import { processorConsumerConfig } from '../../dist/kafka/consumer-config.js';
 
 export const DIM = 8;
 export const COMPONENTS = 6;
@@ -38,18 +40,9 @@ export function runEngineOptions() {
   return engineOptionsFrom(parseCommandLine(ENGINE_OPTION_SPECS, ['--components', String(COMPONENTS)], {}).values);
 }
 
-/** Consumer settings of the processor (src/kafka/processor.ts), for the bare consumer. */
-export function processorConsumerConfig(groupId, maxMessageBytes = 8 * 1024 * 1024) {
-  return {
-    groupId,
-    readUncommitted: false,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
-    maxWaitTimeInMs: 1_000,
-    maxBytes: 16 * 1024 * 1024,
-    maxBytesPerPartition: Math.max(1024 * 1024, maxMessageBytes),
-    retry: { retries: 5, restartOnFailure: async () => false },
-  };
+/** Consumer settings of the processor as `online-em run` configures it by default, for the bare consumer. */
+export function bareConsumerConfig(groupId) {
+  return processorConsumerConfig(groupId, RUN_SPECS.find((s) => s.name === 'session-timeout').default);
 }
 
 /** A logger for dist's createKafka that drops everything. */

@@ -5,6 +5,7 @@ import type { ProgressEvent } from '../stream/online-em-events.js';
 import type { Checkpoint, CheckpointPointer, PartitionOffset, ProcessorCounters } from './checkpoint.js';
 import { committedPointer, readCheckpointsFrom } from './checkpoint-store.js';
 import { consumedBatches } from './consumer-batches.js';
+import { processorConsumerConfig } from './consumer-config.js';
 import { createKafka, describeKafkaError, isConnectionError, isFenced } from './kafka-client.js';
 import type { ProcessorState, ProcessorStatus } from './processor-status.js';
 import type { PipelineHost, ProcessorConfig, PublishedSnapshot } from './processor-types.js';
@@ -146,18 +147,7 @@ export class Processor implements PipelineHost {
     const { config, logger } = this;
     const kafka = this.client;
     const admin = kafka.admin();
-    const consumer = kafka.consumer({
-      groupId: config.group,
-      readUncommitted: false,
-      sessionTimeout: config.sessionTimeoutMs,
-      heartbeatInterval: Math.max(500, Math.floor(config.sessionTimeoutMs / 10)),
-      // A short fetch wait keeps shutdown and rebalances quick when the topic is idle.
-      maxWaitTimeInMs: 1_000,
-      // Small fetches keep memory flat; the broker still returns a larger message whole (KIP-74).
-      maxBytes: 4 * 1024 * 1024,
-      maxBytesPerPartition: 2 * 1024 * 1024,
-      retry: { retries: 5, restartOnFailure: async () => false },
-    });
+    const consumer = kafka.consumer(processorConsumerConfig(config.group, config.sessionTimeoutMs));
     let subscription: Subscription | null = null;
     try {
       await admin.connect();

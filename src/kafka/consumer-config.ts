@@ -1,0 +1,20 @@
+import type { ConsumerConfig } from 'kafkajs';
+
+/**
+ * The processor's consumer settings, shared with the Kafka bench's bare consumer so the
+ * baseline it is compared against reads the same way.
+ */
+export function processorConsumerConfig(groupId: string, sessionTimeoutMs: number): ConsumerConfig {
+  return {
+    groupId,
+    readUncommitted: false,
+    sessionTimeout: sessionTimeoutMs,
+    heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 10)),
+    // A short fetch wait keeps shutdown and rebalances quick when the topic is idle.
+    maxWaitTimeInMs: 1_000,
+    // Small fetches keep memory flat; the broker still returns a larger message whole (KIP-74).
+    maxBytes: 4 * 1024 * 1024,
+    maxBytesPerPartition: 2 * 1024 * 1024,
+    retry: { retries: 5, restartOnFailure: async () => false },
+  };
+}
