@@ -4,10 +4,11 @@
 // JSON -> JSON.parse + conversion of the rows to a Float64Array (null -> NaN, no validation).
 // Usage: node bench/kafka/bare-consumer.mjs '<json {brokers, topic, group, points, format}>'
 // Prints one JSON line with the timings on stdout.
-import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { createKafka } from '../../dist/kafka/kafka-client.js';
 import { DIMENSION_HEADER, headerText } from '../../dist/kafka/message-format.js';
-import { bareConsumerConfig, nowMs, silentLogger } from './common.mjs';
+import { bareConsumerConfig, silentLogger } from './common.mjs';
+import { cpuMs, nowMs, observeGc, watchFetches } from './instrument.mjs';
 
 const { brokers, topic, group, points: expected, format } = JSON.parse(process.argv[2]);
 const HEARTBEAT_EVERY_MESSAGES = 64;
@@ -55,29 +56,12 @@ const r = {
   cpuAtFirstFetchMs: null,
   cpuAtLastMessageMs: null,
 };
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) {
-    r.gcCount++;
-    r.gcMs += e.duration;
-  }
-}).observe({ entryTypes: ['gc'] });
+observeGc(r);
 
 const kafka = createKafka({ brokers, clientId: 'online-em-bench-bare', logger: silentLogger });
 const consumer = kafka.consumer(bareConsumerConfig(group));
 consumer.on(consumer.events.GROUP_JOIN, () => (r.joinedAt ??= nowMs()));
-consumer.on(consumer.events.FETCH_START, () => {
-  if (r.firstFetchStart !== null) return;
-  r.firstFetchStart = nowMs();
-  r.cpuAtFirstFetchMs = cpuMs();
-});
-consumer.on(consumer.events.FETCH, (event) => {
-  r.fetches++;
-  r.fetchMs += event.payload.duration;
-});
+watchFetches(consumer, r);
 let finish;
 const finished = new Promise((resolve) => (finish = resolve));
 let lastBatchEnd = null;

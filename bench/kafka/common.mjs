@@ -1,6 +1,5 @@
 // Shared by the Kafka bench (run.mjs) and its child processes: the data, the message
 // formats, the engine options of `online-em run` and small helpers. Plain ESM over dist/.
-import { performance } from 'node:perf_hooks';
 import { randomMixture, sampleMixture } from '../../dist/synthetic/mixture-generator.js';
 import { binaryHeaders, encodeBinaryPoints, JSON_CONTENT_TYPE, CONTENT_TYPE_HEADER } from '../../dist/kafka/message-format.js';
 import { ENGINE_OPTION_SPECS, engineOptionsFrom } from '../../dist/cli/engine-options.js';
@@ -15,7 +14,7 @@ export const POINTS_PER_MESSAGE = 1000;
 export const MIXTURE = randomMixture({ k: COMPONENTS, dim: DIM, seed: 20240607, separation: 3 });
 
 /** Epoch milliseconds with sub-millisecond resolution (comparable across processes and with log timestamps). */
-export const nowMs = () => performance.timeOrigin + performance.now();
+export { nowMs } from './instrument.mjs';
 
 /** The points of message `index` of a stream with seed `seed` (deterministic: every process regenerates the same data). */
 export function messagePoints(seed, index, n = POINTS_PER_MESSAGE) {

@@ -8,17 +8,13 @@
 // and observes GC pauses. Cost: a few clock reads per 1,000-point message.
 // It rewrites BENCH_PROBE_FILE (JSON) every 250 ms and at exit (then with the per-message series).
 import { renameSync, writeFileSync } from 'node:fs';
-import { performance, PerformanceObserver } from 'node:perf_hooks';
 import kafkajs from 'kafkajs';
 import { OnlineEm } from '../../dist/em/online-em.js';
 import { TransactionalPublisher } from '../../dist/kafka/transactional-publisher.js';
+import { cpuMs, nowMs, observeGc, watchFetches } from './instrument.mjs';
 
 const file = process.env.BENCH_PROBE_FILE;
-const now = () => performance.timeOrigin + performance.now();
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
+const now = nowMs;
 
 const s = {
   pid: process.pid,
@@ -96,16 +92,7 @@ TransactionalPublisher.prototype.commit = async function (...args) {
 const makeConsumer = kafkajs.Kafka.prototype.consumer;
 kafkajs.Kafka.prototype.consumer = function (...args) {
   const consumer = makeConsumer.apply(this, args);
-  consumer.on(consumer.events.FETCH_START, () => {
-    if (s.firstFetchStart !== null) return;
-    s.firstFetchStart = now();
-    s.cpuAtFirstFetchMs = cpuMs();
-  });
-  consumer.on(consumer.events.FETCH, (event) => {
-    s.fetches++;
-    s.fetchMs += event.payload.duration;
-    fetchLog.push([Math.round(now() - event.payload.duration), event.payload.duration]);
-  });
+  watchFetches(consumer, s, (event) => fetchLog.push([Math.round(now() - event.payload.duration), event.payload.duration]));
   const run = consumer.run;
   consumer.run = (options = {}) => {
     if (typeof options.eachBatch !== 'function') return run.call(consumer, options);
@@ -132,12 +119,7 @@ kafkajs.Kafka.prototype.consumer = function (...args) {
   return consumer;
 };
 
-new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) {
-    s.gcCount++;
-    s.gcMs += entry.duration;
-  }
-}).observe({ entryTypes: ['gc'] });
+observeGc(s);
 
 function write(withSeries) {
   if (!file) return;

@@ -785,38 +785,25 @@ async function main() {
   log('memory: producing the long backlogs ...');
   const memory = [];
   const memoryRuns = [];
-  if (MEMORY_POINTS > 0) {
-    const backlog = await produce(`${prefix}-memory-binary`, 'binary', MEMORY_POINTS, SEEDS.memoryBinary);
-    log(`memory: processor over ${fmtInt(MEMORY_POINTS)} binary points, sampling RSS every ${RSS_SAMPLE_MS} ms ...`);
-    const run = await runProcessor(backlog, 'memory-binary');
+  // The first run always; the optional ones only while the time budget allows (with their expected duration).
+  const memoryPlan = [
+    { label: 'memory-binary', format: 'binary', points: MEMORY_POINTS, seed: SEEDS.memoryBinary, what: 'binary points', needsMs: 0 },
+    { label: 'memory-json', format: 'json', points: MEMORY_JSON_POINTS, seed: SEEDS.memoryJson, what: 'JSON points', needsMs: 60_000 },
+    { label: 'memory-long', format: 'binary', points: MEMORY_LONG_POINTS, seed: SEEDS.memoryLong, what: 'binary points (long run)', needsMs: 120_000, deleteAfter: true },
+  ];
+  for (const plan of memoryPlan) {
+    if (plan.points <= 0) continue;
+    if (plan.needsMs > 0 && nowMs() - benchStart + plan.needsMs > BUDGET_MS) {
+      log(`memory: skipping the ${plan.what} backlog (time budget of ${BUDGET_MS / 1000} s)`);
+      memory.push({ format: plan.format, points: plan.points, skipped: `time budget of ${BUDGET_MS / 1000} s` });
+      continue;
+    }
+    const backlog = await produce(`${prefix}-${plan.label}`, plan.format, plan.points, plan.seed);
+    log(`memory: processor over ${fmtInt(plan.points)} ${plan.what}, sampling RSS every ${RSS_SAMPLE_MS} ms ...`);
+    const run = await runProcessor(backlog, plan.label);
     memoryRuns.push(run);
     memory.push(memorySummary(run));
-  }
-  if (MEMORY_JSON_POINTS > 0) {
-    const projected = (nowMs() - benchStart) + 60_000;
-    if (projected > BUDGET_MS) {
-      log(`memory: skipping the JSON backlog (time budget of ${BUDGET_MS / 1000} s)`);
-      memory.push({ format: 'json', points: MEMORY_JSON_POINTS, skipped: `time budget of ${BUDGET_MS / 1000} s` });
-    } else {
-      const backlog = await produce(`${prefix}-memory-json`, 'json', MEMORY_JSON_POINTS, SEEDS.memoryJson);
-      log(`memory: processor over ${fmtInt(MEMORY_JSON_POINTS)} JSON points ...`);
-      const run = await runProcessor(backlog, 'memory-json');
-      memoryRuns.push(run);
-      memory.push(memorySummary(run));
-    }
-  }
-  if (MEMORY_LONG_POINTS > 0) {
-    if (nowMs() - benchStart + 120_000 > BUDGET_MS) {
-      log(`memory: skipping the long binary backlog (time budget of ${BUDGET_MS / 1000} s)`);
-      memory.push({ format: 'binary', points: MEMORY_LONG_POINTS, skipped: `time budget of ${BUDGET_MS / 1000} s` });
-    } else {
-      const backlog = await produce(`${prefix}-memory-long`, 'binary', MEMORY_LONG_POINTS, SEEDS.memoryLong);
-      log(`memory: processor over ${fmtInt(MEMORY_LONG_POINTS)} binary points (long run) ...`);
-      const run = await runProcessor(backlog, 'memory-long');
-      memoryRuns.push(run);
-      memory.push(memorySummary(run));
-      await admin.deleteTopics({ topics: [backlog.topic], timeout: 30_000 }).catch(() => undefined);
-    }
+    if (plan.deleteAfter) await admin.deleteTopics({ topics: [backlog.topic], timeout: 30_000 }).catch(() => undefined);
   }
   for (const mem of memory) {
     if (mem.rssAt) {
@@ -831,46 +818,32 @@ async function main() {
   const engineAlone = {};
   for (const f of ['binary', 'json']) {
     engineAlone[f] = Object.fromEntries(
-      ['engine', 'decode', 'decode+engine', 'operator'].map((k) => [k, stats(engineRuns[f].map((r) => r[k]?.pointsPerSecond))]),
+      VARIANTS.map((k) => [k, stats(engineRuns[f].map((r) => r[k]?.pointsPerSecond))]),
     );
   }
-  const summary = (list, key) => stats(list.filter((x) => !x.error).map((x) => key(x)));
+  // Median and range of each named field over the runs that did not fail.
+  const summaries = (list, keys, field = (x, k) => x[k]) =>
+    Object.fromEntries(keys.map((k) => [k, stats(list.filter((x) => !x.error).map((x) => field(x, k)))]));
   const throughput = {};
   for (const f of ['binary', 'json']) {
     const { processor, bare } = runs[f];
-    const ratios = processor.map((p, i) => (p.error || bare[i]?.error ? null : p.pointsPerSecond / bare[i].pointsPerSecond));
+    // Processor over bare consumer of the same round, for one processor figure.
+    const ratioOf = (key) => stats(processor.map((p, i) => (p.error || bare[i]?.error ? null : p[key] / bare[i].pointsPerSecond)));
     throughput[f] = {
       processor: {
-        pointsPerSecond: summary(processor, (x) => x.pointsPerSecond),
-        mbPerSecond: summary(processor, (x) => x.mbPerSecond),
-        steadyPointsPerSecond: summary(processor, (x) => x.steadyPointsPerSecond),
-        processingMs: summary(processor, (x) => x.processingMs),
-        e2eMs: summary(processor, (x) => x.e2eMs),
-        e2ePointsPerSecond: summary(processor, (x) => x.e2ePointsPerSecond),
-        snapshotLagMs: summary(processor, (x) => x.snapshotLagMs),
-        startupMs: summary(processor, (x) => x.startupMs),
-        fromFirstPointPointsPerSecond: summary(processor, (x) => x.fromFirstPointPointsPerSecond),
-        breakdown: Object.fromEntries(
-          ['engineMs', 'commitMs', 'commits', 'fetches', 'fetchMs', 'betweenBatchesMs', 'otherInBatchMs', 'insideBatchMs', 'gcMs', 'cpuUtilisation', 'brokerCpuUtilisation', 'maxIngestCallMs', 'maxCommitMs', 'messagesPerBatch'].map(
-            (k) => [k, summary(processor, (x) => x.breakdown[k])],
-          ),
+        ...summaries(processor, ['pointsPerSecond', 'mbPerSecond', 'steadyPointsPerSecond', 'processingMs', 'e2eMs', 'e2ePointsPerSecond', 'snapshotLagMs', 'startupMs', 'fromFirstPointPointsPerSecond']),
+        breakdown: summaries(
+          processor,
+          ['engineMs', 'commitMs', 'commits', 'fetches', 'fetchMs', 'betweenBatchesMs', 'otherInBatchMs', 'insideBatchMs', 'gcMs', 'cpuUtilisation', 'brokerCpuUtilisation', 'maxIngestCallMs', 'maxCommitMs', 'messagesPerBatch'],
+          (x, k) => x.breakdown[k],
         ),
+        ...summaries(processor, ['withoutEnginePointsPerSecond']),
       },
-      bare: {
-        pointsPerSecond: summary(bare, (x) => x.pointsPerSecond),
-        mbPerSecond: summary(bare, (x) => x.mbPerSecond),
-        processingMs: summary(bare, (x) => x.processingMs),
-        betweenBatchesMs: summary(bare, (x) => x.betweenBatchesMs),
-        insideBatchMs: summary(bare, (x) => x.insideBatchMs),
-        fetchMs: summary(bare, (x) => x.fetchMs),
-        cpuUtilisation: summary(bare, (x) => x.cpuUtilisation),
-        startupMs: summary(bare, (x) => x.startupMs),
-      },
-      ratio: stats(ratios),
+      bare: summaries(bare, ['pointsPerSecond', 'mbPerSecond', 'processingMs', 'betweenBatchesMs', 'insideBatchMs', 'fetchMs', 'cpuUtilisation', 'startupMs']),
+      ratio: ratioOf('pointsPerSecond'),
       failures: [...processor, ...bare].filter((x) => x.error).map((x) => `${x.label}: ${x.error}`),
+      withoutEngineRatio: ratioOf('withoutEnginePointsPerSecond'),
     };
-    throughput[f].processor.withoutEnginePointsPerSecond = summary(processor, (x) => x.withoutEnginePointsPerSecond);
-    throughput[f].withoutEngineRatio = stats(processor.map((p, i) => (p.error || bare[i]?.error ? null : p.withoutEnginePointsPerSecond / bare[i].pointsPerSecond)));
     throughput[f].doubleSnapshots = processor.filter((x) => !x.error).map((x) => x.doubleSnapshots);
     log(
       `${f}: processor ${range(throughput[f].processor.pointsPerSecond, fmtInt)} points/s, bare ${range(throughput[f].bare.pointsPerSecond, fmtInt)} points/s, ` +
