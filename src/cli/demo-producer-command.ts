@@ -1,5 +1,5 @@
 import { createKafka } from '../kafka/kafka-client.js';
-import { DemoProducer } from '../kafka/demo-producer.js';
+import { DEMO_STREAM, DemoProducer } from '../kafka/demo-producer.js';
 import { createMissingTopics, replicationFor } from '../kafka/topics.js';
 import { CliError } from './cli-error.js';
 import { formatOptionsHelp, parseCommandLine, type OptionSpec } from './option-spec.js';
@@ -9,14 +9,14 @@ import { onShutdownSignals } from './signals.js';
 export const DEMO_PRODUCER_SPECS: readonly OptionSpec[] = [
   ...CONNECTION_SPECS.map((spec) => (spec.name === 'brokers' ? { ...spec, required: true, description: 'Kafka bootstrap servers' } : spec)),
   { name: 'topic', kind: 'string', default: 'online-em-points', env: 'ONLINE_EM_INPUT_TOPIC', description: 'topic to write the points to (created when missing)' },
-  { name: 'components', short: 'k', kind: 'int', min: 1, max: 1024, default: 3, description: 'components of the generating mixture' },
-  { name: 'dim', kind: 'int', min: 1, max: 4096, default: 2, description: 'dimension of the points' },
-  { name: 'rate', kind: 'number', min: 0, exclusiveMin: true, default: 5000, description: 'points per second' },
-  { name: 'points-per-message', kind: 'int', min: 1, max: 1_000_000, default: 100, description: 'points in each message' },
+  { name: 'components', short: 'k', kind: 'int', min: 1, max: 1024, default: DEMO_STREAM.components, description: 'components of the generating mixture' },
+  { name: 'dim', kind: 'int', min: 1, max: 4096, default: DEMO_STREAM.dim, description: 'dimension of the points' },
+  { name: 'rate', kind: 'number', min: 0, exclusiveMin: true, default: DEMO_STREAM.rate, description: 'points per second' },
+  { name: 'points-per-message', kind: 'int', min: 1, max: 1_000_000, default: DEMO_STREAM.pointsPerMessage, description: 'points in each message' },
   { name: 'format', kind: 'choice', choices: ['json', 'binary'], default: 'json', description: 'message format (binary: little-endian float64 rows)' },
-  { name: 'drift-period', kind: 'number', min: 0, default: 3_000_000, valueName: 'POINTS', description: 'points per full turn of the drifting means (0: stationary)' },
+  { name: 'drift-period', kind: 'number', min: 0, default: DEMO_STREAM.driftPeriod, valueName: 'POINTS', description: 'points per full turn of the drifting means (0: stationary)' },
   { name: 'bad-fraction', kind: 'number', min: 0, max: 1, default: 0, description: 'fraction of messages sent malformed on purpose' },
-  { name: 'seed', kind: 'int', min: 0, default: 7, description: 'seed of the mixture and of the points' },
+  { name: 'seed', kind: 'int', min: 0, default: DEMO_STREAM.seed, description: 'seed of the mixture and of the points' },
   { name: 'count', kind: 'int', min: 1, valueName: 'POINTS', description: 'stop after this many points (default: until Ctrl-C)' },
 ];
 

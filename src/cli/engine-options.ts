@@ -41,6 +41,6 @@ export function engineOptionsFrom(values: Readonly<Record<string, OptionValue>>)
 
 /** The flag for an engine option named in an InvalidOptionError (camelCase). */
 export function flagForOption(option: string): string {
-  const special: Record<string, string> = { covarianceType: 'covariance', maxAbsValue: 'max-abs', halfLife: 'half-life' };
+  const special: Record<string, string> = { covarianceType: 'covariance', maxAbsValue: 'max-abs' };
   return `--${special[option] ?? option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }

@@ -1,7 +1,6 @@
 import { createWriteStream, existsSync, statSync, type WriteStream } from 'node:fs';
 import { Observable } from 'rxjs';
-import { RefusedPoint } from '../em/point-validation.js';
-import { decodeJsonPoints } from '../io/json-points.js';
+import { jsonPointRows } from '../io/json-points.js';
 import { lineBatches, type LineBatch } from '../io/line-source.js';
 import { onlineEm } from '../stream/online-em-operator.js';
 import type { PointRowsInput } from '../stream/point-input.js';
@@ -124,9 +123,7 @@ function lineChunks(batches: AsyncIterable<LineBatch>): Observable<PointRowsInpu
         let lineOfRow: number[] = [];
         for (let i = 0; i < lines.length; i++) {
           if (lines[i].trim() === '') continue;
-          const decoded = decodeJsonPoints(lines[i]);
-          const lineRows = decoded.ok ? decoded.rows : [new RefusedPoint(`${decoded.code}: ${decoded.message}`)];
-          for (const row of lineRows) {
+          for (const row of jsonPointRows(lines[i])) {
             rows.push(row);
             lineOfRow.push(firstLineNumber + i);
           }

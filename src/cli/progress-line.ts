@@ -5,7 +5,7 @@ let formatter: Intl.NumberFormat | null = null;
 const integer = { format: (n: number): string => (formatter ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })).format(n) };
 
 /** One human line of progress: throughput, batches, fit quality, rejections. */
-export function formatProgress(event: ProgressEvent, extra: readonly string[] = []): string {
+export function formatProgress(event: ProgressEvent): string {
   const { counters, logLikelihood, warmingUp } = event;
   const parts = [
     `${integer.format(counters.pointsSeen)} points`,
@@ -16,5 +16,5 @@ export function formatProgress(event: ProgressEvent, extra: readonly string[] = 
     parts.push(`loglik ${logLikelihood.last.toFixed(4)} (avg ${logLikelihood.average!.toFixed(4)})`);
   }
   parts.push(`${integer.format(counters.rejected)} rejected`);
-  return [...parts, ...extra].join(' | ');
+  return parts.join(' | ');
 }

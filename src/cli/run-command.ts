@@ -1,5 +1,5 @@
 import { createKafka } from '../kafka/kafka-client.js';
-import { DemoProducer } from '../kafka/demo-producer.js';
+import { DEMO_STREAM, DemoProducer } from '../kafka/demo-producer.js';
 import { FencedError, Processor } from '../kafka/processor.js';
 import type { ProcessorConfig } from '../kafka/processor-types.js';
 import { ensureTopics } from '../kafka/topics.js';
@@ -11,8 +11,8 @@ import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
 import { formatOptionsHelp, parseCommandLine, requiredMessage, type OptionSpec, type OptionValue } from './option-spec.js';
 import { onShutdownSignals } from './signals.js';
 
-/** The demo's mixture when no cluster is given: what the embedded default fits. */
-const DEMO = { components: 3, dim: 2, rate: 5000, pointsPerMessage: 100, driftPeriod: 3_000_000, badFraction: 0.01 };
+/** The embedded default's demo stream, with 1% malformed messages to show the dead-letter topic. */
+const DEMO = { ...DEMO_STREAM, badFraction: 0.01 };
 
 export const CONNECTION_SPECS: readonly OptionSpec[] = [
   { name: 'brokers', kind: 'string', env: 'KAFKA_BROKERS', valueName: 'HOST:PORT,...', description: 'Kafka bootstrap servers; without them, the embedded default runs (a local broker and a demo stream)' },
@@ -100,7 +100,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       await producer.connect();
       demo = new DemoProducer(
         producer,
-        { topic: config.topics.input, components: DEMO.components, dim: DEMO.dim, rate: DEMO.rate, pointsPerMessage: DEMO.pointsPerMessage, format: 'json', driftPeriod: DEMO.driftPeriod, badFraction: DEMO.badFraction, seed: 7, maxPoints: null },
+        { ...DEMO, topic: config.topics.input, format: 'json', maxPoints: null },
         logger,
       );
       demo.start();

@@ -88,15 +88,18 @@ function accumulateMissing(
   const xc = new Float64Array(d);
   const obsDiff = new Float64Array(p);
   for (const i of pattern.rows) {
+    // The observed coordinates about the reference are the same for every component.
+    for (let a = 0; a < p; a++) {
+      const j = observed[a];
+      xc[j] = data[i * d + j] - ref[j];
+    }
     for (let c = 0; c < K; c++) {
       const g = resp[i * K + c];
       if (g < NEGLIGIBLE_RESPONSIBILITY) continue;
       const mo = c * d;
       for (let a = 0; a < p; a++) {
         const j = observed[a];
-        const x = data[i * d + j];
-        xc[j] = x - ref[j];
-        obsDiff[a] = x - means[mo + j];
+        obsDiff[a] = data[i * d + j] - means[mo + j];
       }
       const bo = c * q * p;
       for (let a = 0; a < q; a++) {

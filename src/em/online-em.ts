@@ -10,10 +10,12 @@ import { defaultWarmup, resolveOptions, type OnlineEmOptions, type ResolvedOptio
 import { concatBatches, pointBatch } from './point-batch.js';
 import {
   inferDimension,
+  pointLength,
   validateFloat64Rows,
   validatePointInto,
   validateRows,
   type IndexedRejection,
+  type PointRejection,
 } from './point-validation.js';
 import { PrequentialMonitor, type MonitorState } from './prequential-monitor.js';
 import { paramsToJson, SNAPSHOT_SCHEMA, type MixtureSnapshot } from './snapshot.js';
@@ -229,11 +231,9 @@ export class OnlineEm {
     engine.dim = d;
     if (state.stats) {
       // Copies: the engine blends its statistics in place and must not write into the checkpoint.
-      const { reference, s0, s1, s2 } = state.stats;
-      engine.stats = { k, dim: d, covarianceType, reference: reference.slice(), s0: s0.slice(), s1: s1.slice(), s2: s2.slice() };
+      engine.stats = cloneStats({ k, dim: d, covarianceType, ...state.stats });
       if (state.averaged && engine.options.averaging) {
-        const a = state.averaged;
-        engine.averaged = { k, dim: d, covarianceType, reference: reference.slice(), s0: a.s0.slice(), s1: a.s1.slice(), s2: a.s2.slice() };
+        engine.averaged = cloneStats({ k, dim: d, covarianceType, reference: state.stats.reference, ...state.averaged });
         engine.averagedUpdates = state.averagedUpdates;
       }
       engine.assembler = new MinibatchAssembler(d, engine.options.batchSize);
@@ -246,11 +246,11 @@ export class OnlineEm {
     return engine;
   }
 
+  /** Refuse every row: inferDimension found none valid on its own terms, so each has a reason. */
   private rejectAll(rows: readonly unknown[]): IndexedRejection[] {
     const rejected = rows.map((row, index) => {
-      const length = Array.isArray(row) || row instanceof Float64Array || row instanceof Float32Array ? row.length : 0;
-      const result = validatePointInto(row, length, this.options.maxAbsValue, new Float64Array(length), 0);
-      const reason = typeof result === 'number' ? { code: 'all-missing' as const, message: 'every coordinate is missing' } : result;
+      const length = pointLength(row);
+      const reason = validatePointInto(row, length, this.options.maxAbsValue, new Float64Array(length), 0) as PointRejection;
       return { index, ...reason };
     });
     this.counters.rejected += rejected.length;

@@ -50,10 +50,10 @@ export function validatePointInto(
   offset: number,
 ): number | PointRejection {
   if (value instanceof RefusedPoint) return { code: value.code, message: value.message };
-  if (!Array.isArray(value) && !(value instanceof Float64Array) && !(value instanceof Float32Array)) {
+  if (!isPointLike(value)) {
     return { code: 'not-an-array', message: `a point must be an array of numbers, got ${describe(value)}` };
   }
-  const row = value as ArrayLike<unknown>;
+  const row = value;
   if (row.length === 0) return { code: 'empty', message: 'a point must have at least one coordinate' };
   if (row.length !== dim) {
     return { code: 'wrong-dimension', message: `expected ${dim} coordinates, got ${row.length}` };
@@ -79,13 +79,21 @@ export function validatePointInto(
   return missing;
 }
 
+/** The length of a row that may be a point (an array or a typed array, as validatePointInto takes), else 0. */
+export function pointLength(row: unknown): number {
+  return isPointLike(row) ? row.length : 0;
+}
+
+function isPointLike(row: unknown): row is ArrayLike<unknown> {
+  return Array.isArray(row) || row instanceof Float64Array || row instanceof Float32Array;
+}
+
 /** Dimension of the first point that would be valid on its own, or null. */
 export function inferDimension(rows: readonly unknown[], maxAbs: number): number | null {
   for (const row of rows) {
-    // Typed-array rows are points too (validatePointInto accepts them).
-    if (!(Array.isArray(row) || row instanceof Float64Array || row instanceof Float32Array) || row.length === 0) continue;
-    const scratch = new Float64Array(row.length);
-    if (typeof validatePointInto(row, row.length, maxAbs, scratch, 0) === 'number') return row.length;
+    const length = pointLength(row);
+    if (length === 0) continue;
+    if (typeof validatePointInto(row, length, maxAbs, new Float64Array(length), 0) === 'number') return length;
   }
   return null;
 }

@@ -1,3 +1,5 @@
+import { RefusedPoint } from '../em/point-validation.js';
+
 /** Outcome of decoding one JSON text (an NDJSON line, a Kafka message) into point rows. */
 export type JsonPointsResult =
   | { readonly ok: true; readonly rows: readonly unknown[] }
@@ -19,7 +21,16 @@ export function decodeJsonPoints(text: string): JsonPointsResult {
   return pointsOf(value);
 }
 
-export function pointsOf(value: unknown): JsonPointsResult {
+/**
+ * The rows of a JSON text, or a single RefusedPoint saying why it holds none: what the
+ * operator takes (an undecodable line or message counts as one refused point).
+ */
+export function jsonPointRows(text: string): readonly unknown[] {
+  const decoded = decodeJsonPoints(text);
+  return decoded.ok ? decoded.rows : [new RefusedPoint(`${decoded.code}: ${decoded.message}`)];
+}
+
+function pointsOf(value: unknown): JsonPointsResult {
   if (Array.isArray(value)) {
     if (value.length === 0) return { ok: false, code: 'not-points', message: 'an empty array is neither a point nor a batch' };
     return { ok: true, rows: Array.isArray(value[0]) ? value : [value] };

@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
 
 /** Consecutive lines of the input, as read in one chunk. */
 export interface LineBatch {
@@ -19,7 +18,7 @@ const CHUNK_BYTES = 1 << 20;
  * parsing them). A file is re-read for each epoch; stdin can be read once only, so
  * it is kept in memory when more than one epoch is asked for.
  */
-export async function* lineBatches(file: string | null, epochs: number, stdin: Readable = process.stdin): AsyncGenerator<LineBatch> {
+export async function* lineBatches(file: string | null, epochs: number): AsyncGenerator<LineBatch> {
   const kept: string[][] | null = file === null && epochs > 1 ? [] : null;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     let lineNumber = 1;
@@ -30,7 +29,7 @@ export async function* lineBatches(file: string | null, epochs: number, stdin: R
       }
       continue;
     }
-    const input = file === null ? stdin.setEncoding('utf8') : createReadStream(file, { encoding: 'utf8', highWaterMark: CHUNK_BYTES });
+    const input = file === null ? process.stdin.setEncoding('utf8') : createReadStream(file, { encoding: 'utf8', highWaterMark: CHUNK_BYTES });
     // The unfinished last line, in pieces, so a very long line is joined once.
     let partial: string[] = [];
     for await (const chunk of input as AsyncIterable<string>) {

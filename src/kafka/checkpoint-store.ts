@@ -47,7 +47,8 @@ export async function readCheckpointsFrom(
 ): Promise<CheckpointsFromPointer> {
   const partitionEnd = (await admin.fetchTopicOffsets(stateTopic)).find((p) => p.partition === pointer.partition)?.high;
   const end = partitionEnd === undefined ? null : BigInt(partitionEnd);
-  const tailToRead = end === null || end > BigInt(pointer.offset) + 2n;
+  const at = BigInt(pointer.offset);
+  const tailToRead = end === null || end > at + 2n;
   const groupId = `online-em-checkpoint-reader-${randomUUID()}`;
   const consumer = kafka.consumer({
     groupId,
@@ -67,7 +68,7 @@ export async function readCheckpointsFrom(
       const finish = (): void => resolve({ atPointer, newest });
       // Markers and aborted records take offsets too, and kafkajs skips batches of only those
       // without calling eachMessage: the end of every batch tells how far the reading got.
-      let position = BigInt(pointer.offset);
+      let position = at;
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
         if (payload.partition !== pointer.partition) return;
         const next = BigInt(payload.lastOffset) + 1n;
@@ -83,8 +84,8 @@ export async function readCheckpointsFrom(
         eachMessage: async ({ partition, message }) => {
           if (partition !== pointer.partition || !message.value) return;
           const offset = BigInt(message.offset);
-          if (offset === BigInt(pointer.offset)) atPointer = message.value;
-          else if (offset > BigInt(pointer.offset) && message.key?.toString('utf8') === model) newest = { offset: message.offset, value: message.value };
+          if (offset === at) atPointer = message.value;
+          else if (offset > at && message.key?.toString('utf8') === model) newest = { offset: message.offset, value: message.value };
           // Reading from the pointer, a newer record of the model first means compaction removed
           // the pointer's (only possible when a newer one exists): that newer one is the answer.
           if (!atPointer && !newest) return;

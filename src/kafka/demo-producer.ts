@@ -4,6 +4,9 @@ import type { Logger } from '../log/logger.js';
 import { DriftingMixture } from '../synthetic/drifting-mixture.js';
 import { binaryHeaders, encodeBinaryPoints, JSON_CONTENT_TYPE } from './message-format.js';
 
+/** The demo stream's defaults: `online-em demo-producer` and the embedded default of `online-em run`. */
+export const DEMO_STREAM = { components: 3, dim: 2, rate: 5000, pointsPerMessage: 100, driftPeriod: 3_000_000, seed: 7 } as const;
+
 export interface DemoProducerOptions {
   readonly topic: string;
   readonly components: number;

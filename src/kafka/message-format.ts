@@ -1,8 +1,9 @@
 import { endianness } from 'node:os';
 import type { IHeaders } from 'kafkajs';
 import { RefusedPoint } from '../em/point-validation.js';
-import { decodeJsonPoints } from '../io/json-points.js';
+import { jsonPointRows } from '../io/json-points.js';
 import type { PointInput } from '../stream/point-input.js';
+import type { PartitionOffset } from './checkpoint.js';
 
 /** content-type of binary messages: little-endian float64 rows, NaN where missing. */
 export const BINARY_CONTENT_TYPE = 'application/x-online-em-f64le';
@@ -14,11 +15,7 @@ export const CONTENT_TYPE_HEADER = 'content-type';
 const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
 /** Where a message came from; snapshots and dead letters carry it back. */
-export interface MessagePosition {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: string;
-}
+export type MessagePosition = PartitionOffset;
 
 export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name];
@@ -57,8 +54,7 @@ export function decodeMessage(
   if (contentType !== JSON_CONTENT_TYPE && contentType !== 'text/json') {
     return refuse(`unsupported content-type ${JSON.stringify(contentType)}: use ${JSON_CONTENT_TYPE} or ${BINARY_CONTENT_TYPE}`);
   }
-  const decoded = decodeJsonPoints(value.toString('utf8'));
-  return decoded.ok ? { points: decoded.rows, position } : refuse(`${decoded.code}: ${decoded.message}`);
+  return { points: jsonPointRows(value.toString('utf8')), position };
 }
 
 /** Copy little-endian float64 bytes into an aligned Float64Array. */

@@ -41,7 +41,8 @@ export class Processor implements PipelineHost {
   /** The last checkpoint this process committed: saves reading it back after a failure. */
   private lastCommitted: { pointer: CheckpointPointer; checkpoint: Checkpoint } | null = null;
   private counters: ProcessorCounters = { messages: 0, deadLettered: 0, snapshotsPublished: 0, checkpoints: 0 };
-  private lag = new Map<string, number>();
+  /** Consumer lag by partition, at each partition's last fetched batch. */
+  private lag = new Map<string, { topic: string; partition: number; messages: number }>();
   private lastProgress: ProgressEvent | null = null;
   private lastReportedPoints = -1;
   private lastIdleReport = 0;
@@ -91,10 +92,7 @@ export class Processor implements PipelineHost {
       live: this.lastProgress
         ? { pointsSeen: this.lastProgress.counters.pointsSeen, pointsPerSecond: this.lastProgress.pointsPerSecond, warmingUp: this.lastProgress.warmingUp }
         : null,
-      lag: [...this.lag.entries()].map(([key, messages]) => {
-        const at = key.lastIndexOf(':');
-        return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)), messages };
-      }),
+      lag: [...this.lag.values()].map((l) => ({ ...l })),
     };
   }
 
@@ -153,7 +151,7 @@ export class Processor implements PipelineHost {
       await admin.connect();
       await ensureTopics(admin, config.topics, config.topicSettings, logger);
       const producer = await this.transactionalProducer();
-      const checkpoint = await this.restore(kafka, admin);
+      const checkpoint = await this.restore(admin);
       const pipeline = new SessionPipeline(this, checkpoint, new TransactionalPublisher(producer, config.topics, config.group, config.model));
       let joins = 0;
       consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -226,7 +224,7 @@ export class Processor implements PipelineHost {
   }
 
   /** The checkpoint committed with the group's offsets, from memory when this process wrote it. */
-  private async restore(kafka: ReturnType<typeof createKafka>, admin: Admin): Promise<Checkpoint | null> {
+  private async restore(admin: Admin): Promise<Checkpoint | null> {
     const { config, logger } = this;
     const source = restoreSource(await committedPointer(admin, config.group, config.topics.input), this.lastCommitted);
     if (source.kind === 'acknowledged') {
@@ -250,7 +248,7 @@ export class Processor implements PipelineHost {
     if (source.inMemory) {
       checkpoint = source.inMemory.checkpoint;
     } else {
-      const read = await readCheckpointsFrom(kafka, admin, config.topics.state, pointer, config.model, CHECKPOINT_READ_TIMEOUT_MS);
+      const read = await readCheckpointsFrom(this.client, admin, config.topics.state, pointer, config.model, CHECKPOINT_READ_TIMEOUT_MS);
       if (read.unreadable) logger.warn(`passed over a checkpoint record that does not decode: ${read.unreadable}`);
       const refusal = read.newest ? newerCheckpointRefusal(read.atPointer, read.newest.checkpoint, config.model, config.topics.input) : null;
       if (read.newest && refusal === null) {
@@ -312,7 +310,7 @@ export class Processor implements PipelineHost {
 
   /** @internal */
   recordLag(topic: string, partition: number, lag: number): void {
-    this.lag.set(`${topic}:${partition}`, lag);
+    this.lag.set(`${topic}:${partition}`, { topic, partition, messages: lag });
   }
 
   /** @internal */
@@ -322,7 +320,7 @@ export class Processor implements PipelineHost {
 
   private reportProgress(): void {
     const p = this.lastProgress;
-    const lag = [...this.lag.values()].reduce((a, b) => a + b, 0);
+    const lag = [...this.lag.values()].reduce((a, l) => a + l.messages, 0);
     const c = this.counters;
     if (!this.consuming) return;
     if (!p || p.counters.pointsSeen === this.lastReportedPoints) {

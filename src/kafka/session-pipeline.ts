@@ -189,10 +189,9 @@ export class SessionPipeline {
         break;
       }
       case 'snapshot':
-        this.pending = { state: event.state!, snapshot: event.snapshot, final: event.final };
-        break;
       case 'checkpoint':
-        this.pending = { state: event.state, snapshot: event.snapshot, final: event.final };
+        // The operator adds the state to snapshots here (includeState).
+        this.pending = { state: event.state!, snapshot: event.snapshot, final: event.final };
         break;
       case 'progress':
         this.processor.recordProgress(event);

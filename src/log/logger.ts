@@ -11,14 +11,9 @@ export interface Logger {
   status(message: string): void;
 }
 
-export function createLogger(options: {
-  level: LogLevel;
-  json: boolean;
-  stream?: NodeJS.WriteStream;
-  name?: string;
-}): Logger {
-  const stream = options.stream ?? process.stderr;
-  const name = options.name ?? 'online-em';
+export function createLogger(options: { level: LogLevel; json: boolean }): Logger {
+  const stream = process.stderr;
+  const name = 'online-em';
   const tty = stream.isTTY === true && !options.json;
   let statusShown = false;
   const write = (level: LogLevel, message: string, fields?: Record<string, unknown>): void => {
