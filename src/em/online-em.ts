@@ -1,7 +1,7 @@
 import { fitBatchEm, mean } from './batch-em.js';
 import { componentFactors, type ComponentFactors } from './component-factors.js';
 import { reseedDeadComponents } from './dead-components.js';
-import { eStep } from './e-step.js';
+import { eStep, type EStepResult } from './e-step.js';
 import { IncompatibleStateError } from './errors.js';
 import { expectedStatistics } from './expected-statistics.js';
 import { mStep } from './m-step.js';
@@ -74,30 +74,81 @@ export interface EngineState {
 }
 
 /**
+ * What one stepwise update computed for its points, under the parameters before the
+ * update (test-then-train): the seam that per-point scores plug into. `firstPoint` is
+ * the index of the minibatch's first point among all accepted points of the stream
+ * (0-based, in arrival order), so the rows are points firstPoint … firstPoint + n - 1.
+ * The arrays are valid only during the callback.
+ */
+export interface MinibatchUpdate {
+  readonly firstPoint: number;
+  readonly n: number;
+  readonly k: number;
+  /** n: log p(x_i) over the observed coordinates. */
+  readonly logLik: Float64Array;
+  /** n×K responsibilities. */
+  readonly resp: Float64Array;
+  /** True when the update was discarded (not finite): the model did not move. */
+  readonly skipped: boolean;
+}
+
+export type UpdateListener = (update: MinibatchUpdate) => void;
+
+/** The polynomial-decay average of the statistics, when averaging. */
+interface Averaged {
+  stats: SufficientStats;
+  updates: number;
+  /** θ̄(s̄), computed when first asked for after an update. */
+  params: MixtureParams | null;
+}
+
+/** Before the first valid point: the dimension is not known yet. */
+interface AwaitingDimension {
+  readonly kind: 'awaiting-dimension';
+}
+
+/** Buffering the warm-up window; no model yet. */
+interface WarmingUp {
+  readonly kind: 'warming-up';
+  readonly dim: number;
+  readonly buffer: PointBatch[];
+  count: number;
+}
+
+/** Initialised: every full minibatch is a stepwise update. */
+interface Fitting {
+  readonly kind: 'fitting';
+  readonly dim: number;
+  readonly assembler: MinibatchAssembler;
+  stats: SufficientStats;
+  params: MixtureParams;
+  factors: ComponentFactors;
+  averaged: Averaged | null;
+  /** Accepted points before the next minibatch's first one (see MinibatchUpdate.firstPoint). */
+  pointsBeforePending: number;
+}
+
+type Phase = AwaitingDimension | WarmingUp | Fitting;
+
+/**
  * Stepwise online EM for a Gaussian mixture (Cappé & Moulines 2009): buffers a
  * warm-up window and initialises from it by batch EM with k-means++ restarts, then
  * for every minibatch scores it (prequential log-likelihood), blends its expected
  * statistics s ← (1-η)s + ηŝ, re-seeds dead components and runs the M-step.
- * Pure and synchronous; the RxJS operator and the adapters drive it.
+ * Its phase is explicit: awaiting the dimension, warming up, fitting.
+ * Pure and synchronous; the fitting session, the RxJS operator and the adapters drive it.
  */
 export class OnlineEm {
   readonly options: ResolvedOptions;
-  private dim: number | null = null;
-  private warmup: PointBatch[] = [];
-  private warmupCount = 0;
-  private assembler: MinibatchAssembler | null = null;
-  private stats: SufficientStats | null = null;
-  private params: MixtureParams | null = null;
-  private averaged: SufficientStats | null = null;
-  private averagedUpdates = 0;
-  private averagedParams: MixtureParams | null = null;
-  private factors: ComponentFactors | null = null;
+  private phase: Phase = { kind: 'awaiting-dimension' };
   private pointsInStats = 0;
   private lastStepSize: number | null = null;
   private readonly monitor: PrequentialMonitor;
   readonly counters: EngineCounters = { pointsSeen: 0, batches: 0, rejected: 0, reseeds: 0, jitterEvents: 0, skippedBatches: 0 };
   /** Why the last update was skipped, if one was. */
   lastFailure: string | null = null;
+  /** Told of every update while an ingest call that was given a listener runs. */
+  private listener: UpdateListener | null = null;
 
   constructor(options: OnlineEmOptions) {
     this.options = resolveOptions(options);
@@ -105,56 +156,64 @@ export class OnlineEm {
   }
 
   get dimension(): number | null {
-    return this.dim;
+    return this.phase.kind === 'awaiting-dimension' ? null : this.phase.dim;
   }
 
   /** The published model: θ̄(s̄) of the averaged statistics when averaging, else θ(s). */
   get model(): MixtureParams | null {
-    if (!this.params) return null;
-    if (!this.averaged) return this.params;
-    this.averagedParams ??= mStep(this.averaged, this.options.regCovar).params;
-    return this.averagedParams;
+    const p = this.phase;
+    if (p.kind !== 'fitting') return null;
+    if (!p.averaged) return p.params;
+    p.averaged.params ??= mStep(p.averaged.stats, this.options.regCovar).params;
+    return p.averaged.params;
   }
 
   get warmupSize(): number | null {
-    return this.dim === null ? null : (this.options.warmup ?? defaultWarmup(this.options.components, this.dim, this.options.covarianceType));
+    const dim = this.dimension;
+    return dim === null ? null : (this.options.warmup ?? defaultWarmup(this.options.components, dim, this.options.covarianceType));
   }
 
   get pointsPending(): number {
-    return (this.assembler?.pendingCount ?? 0) + this.warmupCount;
+    const p = this.phase;
+    return p.kind === 'fitting' ? p.assembler.pendingCount : p.kind === 'warming-up' ? p.count : 0;
   }
 
   /** Fix the dimension before any point arrives (the binary format carries it in a header). */
   setDimension(dim: number): void {
-    if (this.dim !== null && this.dim !== dim) throw new IncompatibleStateError(`dimension is ${this.dim}, not ${dim}`);
-    this.dim = dim;
+    const known = this.dimension;
+    if (known !== null && known !== dim) throw new IncompatibleStateError(`dimension is ${known}, not ${dim}`);
+    if (known === null) this.phase = { kind: 'warming-up', dim, buffer: [], count: 0 };
   }
 
-  /** Validate and ingest raw points (arrays with numbers, and null or NaN where missing). */
-  ingestRows(rows: readonly unknown[]): readonly IndexedRejection[] {
-    if (this.dim === null) {
-      const dim = inferDimension(rows, this.options.maxAbsValue);
+  /**
+   * Validate and ingest raw points (arrays with numbers, and null or NaN where missing).
+   * `onUpdate` hears every stepwise update this call makes.
+   */
+  ingestRows(rows: readonly unknown[], onUpdate?: UpdateListener): readonly IndexedRejection[] {
+    let dim = this.dimension;
+    if (dim === null) {
+      dim = inferDimension(rows, this.options.maxAbsValue);
       if (dim === null) return this.rejectAll(rows);
-      this.dim = dim;
+      this.setDimension(dim);
     }
-    const { batch, rejected } = validateRows(rows, this.dim, this.options.maxAbsValue);
+    const { batch, rejected } = validateRows(rows, dim, this.options.maxAbsValue);
     this.counters.rejected += rejected.length;
-    this.ingestValid(batch);
+    this.withListener(onUpdate, () => this.ingestValid(batch));
     return rejected;
   }
 
   /** Validate and ingest n×dim float64 rows (NaN where missing); `data` may be modified. */
-  ingestFloat64(data: Float64Array, dim: number): readonly IndexedRejection[] {
-    if (this.dim === null) this.dim = dim;
-    if (dim !== this.dim) {
-      const message = `expected ${this.dim} coordinates, got ${dim}`;
+  ingestFloat64(data: Float64Array, dim: number, onUpdate?: UpdateListener): readonly IndexedRejection[] {
+    if (this.dimension === null) this.setDimension(dim);
+    if (dim !== this.dimension) {
+      const message = `expected ${this.dimension} coordinates, got ${dim}`;
       const rejected = Array.from({ length: Math.floor(data.length / dim) }, (_, index) => ({ index, code: 'wrong-dimension' as const, message }));
       this.counters.rejected += rejected.length;
       return rejected;
     }
     const { batch, rejected } = validateFloat64Rows(data, dim, this.options.maxAbsValue);
     this.counters.rejected += rejected.length;
-    this.ingestValid(batch);
+    this.withListener(onUpdate, () => this.ingestValid(batch));
     return rejected;
   }
 
@@ -162,9 +221,13 @@ export class OnlineEm {
    * The input has ended: fit on a short warm-up if still warming up, and update on the
    * last, partial minibatch. Not for a pause (a restart would then batch differently).
    */
-  flush(): void {
-    if (!this.params && this.warmupCount >= Math.min(this.options.components, 2)) this.initialise();
-    if (this.assembler && this.assembler.pendingCount > 0) this.update(this.assembler.takePending());
+  flush(onUpdate?: UpdateListener): void {
+    this.withListener(onUpdate, () => {
+      const p = this.phase;
+      if (p.kind === 'warming-up' && p.count >= Math.min(this.options.components, 2)) this.initialise(p);
+      const f = this.phase;
+      if (f.kind === 'fitting' && f.assembler.pendingCount > 0) this.update(f, f.assembler.takePending());
+    });
   }
 
   snapshot(now: Date = new Date()): MixtureSnapshot | null {
@@ -193,19 +256,22 @@ export class OnlineEm {
   }
 
   exportState(): EngineState {
-    const warmup = this.dim === null ? new Float64Array(0) : concatBatches(this.warmup, this.dim).data;
+    const p = this.phase;
+    const fitting = p.kind === 'fitting' ? p : null;
     return {
       version: 1,
       k: this.options.components,
       covarianceType: this.options.covarianceType,
-      dim: this.dim,
-      warmupPoints: warmup,
-      pendingPoints: this.assembler ? this.assembler.pending().data : new Float64Array(0),
-      stats: this.stats
-        ? { reference: this.stats.reference.slice(), s0: this.stats.s0.slice(), s1: this.stats.s1.slice(), s2: this.stats.s2.slice() }
+      dim: this.dimension,
+      warmupPoints: p.kind === 'warming-up' ? concatBatches(p.buffer, p.dim).data : new Float64Array(0),
+      pendingPoints: fitting ? fitting.assembler.pending().data : new Float64Array(0),
+      stats: fitting
+        ? { reference: fitting.stats.reference.slice(), s0: fitting.stats.s0.slice(), s1: fitting.stats.s1.slice(), s2: fitting.stats.s2.slice() }
         : null,
-      averaged: this.averaged ? { s0: this.averaged.s0.slice(), s1: this.averaged.s1.slice(), s2: this.averaged.s2.slice() } : null,
-      averagedUpdates: this.averagedUpdates,
+      averaged: fitting?.averaged
+        ? { s0: fitting.averaged.stats.s0.slice(), s1: fitting.averaged.stats.s1.slice(), s2: fitting.averaged.stats.s2.slice() }
+        : null,
+      averagedUpdates: fitting?.averaged?.updates ?? 0,
       pointsInStats: this.pointsInStats,
       counters: { ...this.counters },
       lastStepSize: this.lastStepSize,
@@ -213,7 +279,12 @@ export class OnlineEm {
     };
   }
 
-  /** Resume from a checkpoint. The model's shape must match; other options may change. */
+  /**
+   * Resume from a checkpoint: sets the phase, the statistics and the counters as they
+   * were. The model's shape must match; other options may change. The buffered points
+   * (warm-up, or the partial minibatch) are points not yet in the model: they take the
+   * usual way in, so a smaller --warmup or --batch-size applies to them at once.
+   */
   static restore(options: OnlineEmOptions, state: EngineState): OnlineEm {
     const engine = new OnlineEm(options);
     const { components: k, covarianceType } = engine.options;
@@ -228,21 +299,19 @@ export class OnlineEm {
     engine.pointsInStats = state.pointsInStats;
     if (state.dim === null) return engine;
     const d = state.dim;
-    engine.dim = d;
+    engine.setDimension(d);
     if (state.stats) {
       // Copies: the engine blends its statistics in place and must not write into the checkpoint.
-      engine.stats = cloneStats({ k, dim: d, covarianceType, ...state.stats });
-      if (state.averaged && engine.options.averaging) {
-        engine.averaged = cloneStats({ k, dim: d, covarianceType, reference: state.stats.reference, ...state.averaged });
-        engine.averagedUpdates = state.averagedUpdates;
-      }
-      engine.assembler = new MinibatchAssembler(d, engine.options.batchSize);
-      engine.applyMStep(false);
+      const stats = cloneStats({ k, dim: d, covarianceType, ...state.stats });
+      const averaged =
+        state.averaged && engine.options.averaging
+          ? { stats: cloneStats({ k, dim: d, covarianceType, reference: state.stats.reference, ...state.averaged }), updates: state.averagedUpdates, params: null }
+          : null;
+      const pending = state.pendingPoints.length / d;
+      engine.startFitting(d, stats, averaged, engine.counters.pointsSeen - pending, false);
     }
-    const counted = engine.counters.pointsSeen;
-    if (state.warmupPoints.length > 0) engine.ingestValid(pointBatch(state.warmupPoints.slice(), d));
-    if (state.pendingPoints.length > 0) engine.ingestValid(pointBatch(state.pendingPoints.slice(), d));
-    engine.counters.pointsSeen = counted;
+    if (state.warmupPoints.length > 0) engine.accept(pointBatch(state.warmupPoints.slice(), d));
+    if (state.pendingPoints.length > 0) engine.accept(pointBatch(state.pendingPoints.slice(), d));
     return engine;
   }
 
@@ -257,28 +326,46 @@ export class OnlineEm {
     return rejected;
   }
 
+  private withListener(listener: UpdateListener | undefined, work: () => void): void {
+    if (!listener) return work();
+    this.listener = listener;
+    try {
+      work();
+    } finally {
+      this.listener = null;
+    }
+  }
+
   private ingestValid(batch: PointBatch): void {
     if (batch.n === 0) return;
     this.counters.pointsSeen += batch.n;
+    this.accept(batch);
+  }
+
+  /** Points not yet in the model: into the warm-up buffer until it is full, then minibatches. */
+  private accept(batch: PointBatch): void {
     let rest = batch;
-    if (!this.params) {
-      const wanted = this.warmupSize! - this.warmupCount;
-      const take = Math.min(wanted, rest.n);
+    const p = this.phase;
+    if (p.kind === 'awaiting-dimension') throw new Error('points before the dimension is known');
+    if (p.kind === 'warming-up') {
+      const size = this.warmupSize!;
+      const take = Math.min(size - p.count, rest.n);
       const d = rest.dim;
-      const head = rest.data.slice(0, take * d);
-      this.warmup.push(pointBatch(head, d));
-      this.warmupCount += take;
-      if (this.warmupCount < this.warmupSize!) return;
-      this.initialise();
+      p.buffer.push(pointBatch(rest.data.slice(0, take * d), d));
+      p.count += take;
+      if (p.count < size) return;
+      this.initialise(p, rest.n - take);
       rest = pointBatch(rest.data.subarray(take * d), d);
       if (rest.n === 0) return;
     }
-    this.assembler!.push(rest, (minibatch) => this.update(minibatch));
+    const f = this.phase as Fitting;
+    f.assembler.push(rest, (minibatch) => this.update(f, minibatch));
   }
 
-  private initialise(): void {
-    const d = this.dim!;
-    const buffer = concatBatches(this.warmup, d);
+  /** Batch EM on the warm-up buffer; `notYetBuffered` accepted points follow it. */
+  private initialise(warmingUp: WarmingUp, notYetBuffered = 0): void {
+    const d = warmingUp.dim;
+    const buffer = concatBatches(warmingUp.buffer, d);
     const o = this.options;
     const fit = fitBatchEm(buffer, {
       k: o.components,
@@ -291,26 +378,40 @@ export class OnlineEm {
       minWeight: o.minWeight,
       screening: { sampleSize: INIT_SCREEN_SAMPLE, iterations: INIT_SCREEN_ITERATIONS, keep: INIT_SCREEN_KEEP },
     });
-    this.stats = fit.stats;
-    this.counters.reseeds += fit.reseeds + reseedDeadComponents(this.stats, o.minWeight);
+    this.counters.reseeds += fit.reseeds + reseedDeadComponents(fit.stats, o.minWeight);
     this.counters.jitterEvents += fit.jitterEvents;
     this.pointsInStats = buffer.n;
-    this.warmup = [];
-    this.warmupCount = 0;
-    this.assembler = new MinibatchAssembler(d, o.batchSize);
-    this.applyMStep(true);
+    this.startFitting(d, fit.stats, null, this.counters.pointsSeen - notYetBuffered, true);
+  }
+
+  private startFitting(dim: number, stats: SufficientStats, averaged: Averaged | null, pointsBeforePending: number, countJitter: boolean): void {
+    const m = mStep(stats, this.options.regCovar);
+    if (countJitter) this.counters.jitterEvents += m.jitterEvents;
+    this.phase = {
+      kind: 'fitting',
+      dim,
+      assembler: new MinibatchAssembler(dim, this.options.batchSize),
+      stats,
+      params: m.params,
+      factors: componentFactors(m.params, m.choleskyFactors),
+      averaged,
+      pointsBeforePending,
+    };
   }
 
   /** One stepwise update: score (prequential), blend, re-seed, M-step; a non-finite result is discarded. */
-  private update(minibatch: PointBatch): void {
+  private update(f: Fitting, minibatch: PointBatch): void {
     const o = this.options;
+    const firstPoint = f.pointsBeforePending;
+    f.pointsBeforePending += minibatch.n;
+    let e: EStepResult | null = null;
+    let skipped = false;
     try {
-      const f = this.factors!;
-      const e = eStep(f, minibatch);
-      const batchStats = expectedStatistics(minibatch, e, f.means, this.stats!.reference, o.covarianceType);
+      e = eStep(f.factors, minibatch);
+      const batchStats = expectedStatistics(minibatch, e, f.factors.means, f.stats.reference, o.covarianceType);
       const pointsIncluded = this.pointsInStats + minibatch.n;
       const eta = stepSize(o.schedule, minibatch.n, o.batchSize, pointsIncluded);
-      const next = cloneStats(this.stats!);
+      const next = cloneStats(f.stats);
       blendStats(next, batchStats, eta);
       if (!statsAreFinite(next)) throw new Error('the blended statistics are not finite');
       const reseeds = reseedDeadComponents(next, o.minWeight);
@@ -318,20 +419,23 @@ export class OnlineEm {
       const factors = componentFactors(m.params, m.choleskyFactors);
       const logLik = mean(e.logLik);
       if (!Number.isFinite(logLik)) throw new Error('the batch log-likelihood is not finite');
-      this.stats = next;
-      this.params = m.params;
-      this.factors = factors;
+      f.stats = next;
+      f.params = m.params;
+      f.factors = factors;
       this.pointsInStats = pointsIncluded;
       this.lastStepSize = eta;
       this.counters.reseeds += reseeds;
       this.counters.jitterEvents += m.jitterEvents;
       this.monitor.record(logLik, minibatch.n);
-      this.average(next, reseeds > 0);
+      this.average(f, next, reseeds > 0);
     } catch (error) {
+      skipped = true;
       this.counters.skippedBatches++;
       this.lastFailure = error instanceof Error ? error.message : String(error);
     }
     this.counters.batches++;
+    // Outside the try: a listener's throw is the caller's error, not a skipped update.
+    if (e && this.listener) this.listener({ firstPoint, n: minibatch.n, k: o.components, logLik: e.logLik, resp: e.resp, skipped });
   }
 
   /**
@@ -339,23 +443,15 @@ export class OnlineEm {
    * s̄ ← (1-ρ)s̄ + ρ s with ρ = (γ+1)/(u+γ) after u updates, so the published model keeps
    * the fast movement of a large step size without its noise. A re-seed restarts it.
    */
-  private average(stats: SufficientStats, restart: boolean): void {
+  private average(f: Fitting, stats: SufficientStats, restart: boolean): void {
     if (!this.options.averaging) return;
     const gamma = AVERAGING_GAMMA;
-    this.averagedParams = null;
-    if (restart || !this.averaged) {
-      this.averaged = cloneStats(stats);
-      this.averagedUpdates = 1;
+    if (restart || !f.averaged) {
+      f.averaged = { stats: cloneStats(stats), updates: 1, params: null };
       return;
     }
-    this.averagedUpdates++;
-    blendStats(this.averaged, stats, Math.min(1, (gamma + 1) / (this.averagedUpdates + gamma)));
-  }
-
-  private applyMStep(count: boolean): void {
-    const m = mStep(this.stats!, this.options.regCovar);
-    if (count) this.counters.jitterEvents += m.jitterEvents;
-    this.params = m.params;
-    this.factors = componentFactors(m.params, m.choleskyFactors);
+    f.averaged.params = null;
+    f.averaged.updates++;
+    blendStats(f.averaged.stats, stats, Math.min(1, (gamma + 1) / (f.averaged.updates + gamma)));
   }
 }
