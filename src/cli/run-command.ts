@@ -109,10 +109,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     await processor.run();
     return 0;
   } catch (error) {
-    if (error instanceof FencedError) {
-      logger.error(error.message);
-      return 1;
-    }
+    // The processor's log already told (its `fenced` event).
+    if (error instanceof FencedError) return 1;
     throw error;
   } finally {
     removeSignals();

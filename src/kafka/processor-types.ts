@@ -1,7 +1,6 @@
 import type { OnlineEmOptions } from '../em/options.js';
 import type { MixtureSnapshot } from '../em/snapshot.js';
-import type { ProgressEvent } from '../stream/online-em-events.js';
-import type { Checkpoint, CheckpointPointer, PartitionOffset, ProcessorCounters } from './checkpoint.js';
+import type { PartitionOffset } from './checkpoint.js';
 import type { TopicNames, TopicSettings } from './topics.js';
 
 export interface ProcessorConfig {
@@ -33,19 +32,4 @@ export interface PublishedSnapshot extends MixtureSnapshot {
   readonly offsets: readonly PartitionOffset[];
   readonly input: { readonly messages: number; readonly deadLettered: number };
   readonly final: boolean;
-}
-
-/** What a session's pipeline needs of the processor that outlives it. */
-export interface PipelineHost {
-  readonly config: ProcessorConfig;
-  readonly isStopping: boolean;
-  /** Counters restored with the checkpoint and carried into the next one. */
-  readonly processorCounters: ProcessorCounters;
-  /** A transaction failed: the next session starts with a new producer. */
-  markProducerSuspect(): void;
-  recordCommit(pointer: CheckpointPointer, checkpoint: Checkpoint, snapshot: PublishedSnapshot | null): void;
-  recordLag(topic: string, partition: number, lag: number): void;
-  recordProgress(event: ProgressEvent): void;
-  /** The consumer started at `from`, below the checkpoint's offset `checkpointAt`: those messages are skipped. */
-  recordSkipped(from: PartitionOffset, checkpointAt: string): void;
 }

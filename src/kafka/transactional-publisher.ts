@@ -1,6 +1,5 @@
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 import { encodePointer, type CheckpointPointer, type PartitionOffset } from './checkpoint.js';
-import type { TopicNames } from './topics.js';
 
 /**
  * Most bytes of dead letters sent in one produce request. kafkajs writes all the
@@ -26,42 +25,56 @@ function byteLength(v: Buffer | string | null | undefined): number {
   return v === null || v === undefined ? 0 : Buffer.isBuffer(v) ? v.length : Buffer.byteLength(v);
 }
 
+/**
+ * Records of one kind for one topic in a commit. `role` names what they are; the
+ * `checkpoint` output's first record is where the offsets' metadata points. Dead
+ * letters are sent in record batches of at most DEAD_LETTER_BATCH_BYTES (`chunked`).
+ * A later output kind (scores, say) is one more entry, not a new field.
+ */
+export interface CommitOutput {
+  readonly role: 'dead-letter' | 'snapshot' | 'checkpoint';
+  readonly topic: string;
+  readonly messages: readonly Message[];
+  readonly chunked?: boolean;
+}
+
 /** What one commit makes visible at once, or not at all. */
 export interface CommitRecords {
-  readonly deadLetters: readonly Message[];
-  /** The snapshot to publish, or null while warming up. */
-  readonly snapshot: Buffer | null;
-  readonly checkpoint: Buffer;
+  /** In order of sending: the chunked outputs first, then the rest in one request. */
+  readonly outputs: readonly CommitOutput[];
   /** Next offset per input partition consumed so far. */
   readonly offsets: readonly PartitionOffset[];
 }
 
 /**
- * Publishes dead letters, the snapshot and the checkpoint and commits the input
- * offsets in one Kafka transaction. The offsets carry a pointer to the checkpoint
+ * Publishes a commit's outputs (dead letters, snapshots, checkpoints) and commits the
+ * input offsets in one Kafka transaction. The offsets carry a pointer to the checkpoint
  * record in their metadata, so a restart finds exactly the state they belong to.
  */
 export class TransactionalPublisher {
   constructor(
     private readonly producer: Producer,
-    private readonly topics: TopicNames,
     private readonly groupId: string,
-    private readonly model: string,
   ) {}
 
   async commit(records: CommitRecords): Promise<CheckpointPointer> {
+    const checkpoint = records.outputs.find((o) => o.role === 'checkpoint' && o.messages.length > 0);
+    if (!checkpoint) throw new Error('a commit needs a checkpoint record: the offsets must point at one');
     const transaction = await this.producer.transaction();
     try {
-      // Dead letters first, in record batches of at most DEAD_LETTER_BATCH_BYTES (a larger
-      // one alone): still one transaction, so all or none become visible with the rest.
-      for (const chunk of chunksByBytes(records.deadLetters, DEAD_LETTER_BATCH_BYTES)) {
-        await transaction.send({ topic: this.topics.deadLetter, messages: chunk });
+      // Chunked outputs (dead letters) first, in record batches of at most DEAD_LETTER_BATCH_BYTES
+      // (a larger one alone): still one transaction, so all or none become visible with the rest.
+      for (const output of records.outputs) {
+        if (!output.chunked) continue;
+        for (const chunk of chunksByBytes(output.messages, DEAD_LETTER_BATCH_BYTES)) {
+          await transaction.send({ topic: output.topic, messages: chunk });
+        }
       }
-      const topicMessages: TopicMessages[] = [];
-      topicMessages.push({ topic: this.topics.state, messages: [{ key: this.model, value: records.checkpoint }] });
-      if (records.snapshot) topicMessages.push({ topic: this.topics.snapshot, messages: [{ key: this.model, value: records.snapshot }] });
+      const topicMessages: TopicMessages[] = records.outputs
+        .filter((o) => !o.chunked && o.messages.length > 0)
+        .map((o) => ({ topic: o.topic, messages: [...o.messages] }));
       const written = await transaction.sendBatch({ topicMessages });
-      const state = written.find((r) => r.topicName === this.topics.state);
+      const state = written.find((r) => r.topicName === checkpoint.topic);
       const offset = state?.baseOffset ?? state?.offset;
       if (!state || offset === undefined) throw new Error('the broker did not report where the checkpoint was written');
       const pointer = { partition: state.partition, offset };

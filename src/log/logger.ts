@@ -7,8 +7,13 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
-  /** A transient status line (progress): rewritten in place on a terminal, else logged as info. */
-  status(message: string): void;
+  /**
+   * A line that tells of an event: the words alone as text, the words and the event's
+   * fields as JSON (for a log pipeline to filter on).
+   */
+  event(level: LogLevel, message: string, fields: Record<string, unknown>): void;
+  /** A transient status line (progress): rewritten in place on a terminal, else logged as info (with `fields` in JSON). */
+  status(message: string, fields?: Record<string, unknown>): void;
 }
 
 export function createLogger(options: { level: LogLevel; json: boolean }): Logger {
@@ -34,8 +39,9 @@ export function createLogger(options: { level: LogLevel; json: boolean }): Logge
     info: (m, f) => write('info', m, f),
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),
-    status: (m) => {
-      if (!tty) return write('info', m);
+    event: (level, m, f) => write(level, m, options.json ? f : undefined),
+    status: (m, f) => {
+      if (!tty) return write('info', m, options.json ? f : undefined);
       if (RANK.info < RANK[options.level]) return;
       stream.write(`\r\x1b[K${m}`);
       statusShown = true;

@@ -1,0 +1,180 @@
+import type { KafkaMessage, Message } from 'kafkajs';
+import type { EngineState } from '../em/online-em.js';
+import type { MixtureSnapshot } from '../em/snapshot.js';
+import { FittingSession, type FittingSessionOptions } from '../stream/fitting-session.js';
+import type { CheckpointEvent, ProgressEvent, SnapshotEvent } from '../stream/online-em-events.js';
+import { isFloat64Input, type PointInput } from '../stream/point-input.js';
+import { encodeCheckpoint, type Checkpoint, type PartitionOffset, type ProcessorCounters } from './checkpoint.js';
+import { deadLetterFor } from './dead-letter.js';
+import type { MessagePosition } from './message-format.js';
+import type { PublishedSnapshot } from './processor-types.js';
+import type { TopicNames } from './topics.js';
+import { recordBytes, type CommitOutput } from './transactional-publisher.js';
+
+/** What the next commit of a slot holds: the state at one point of its input. */
+interface PendingState {
+  readonly state: EngineState;
+  readonly snapshot: MixtureSnapshot | null;
+  readonly final: boolean;
+}
+
+/** A slot's part of one transaction, and what to record once it committed. */
+export interface SlotCommit {
+  readonly outputs: readonly CommitOutput[];
+  readonly offsets: readonly PartitionOffset[];
+  readonly checkpoint: Checkpoint;
+  readonly published: PublishedSnapshot | null;
+  readonly deadLetters: number;
+}
+
+/**
+ * One model being fitted, with everything that belongs to it between two commits: its
+ * fitting session (engine, cadence), the next input offset of every partition it has
+ * read, its counters, its pending dead letters, and its checkpoint key. It is created
+ * from its last committed checkpoint (or afresh), so nothing else sets its counters.
+ * Today's processor holds one slot, keyed by --model; a slot per message key or per
+ * partition set is the same object with another id.
+ */
+export class ModelSlot {
+  private readonly session: FittingSession<MessagePosition>;
+  private readonly nextOffsets = new Map<string, PartitionOffset>();
+  private readonly counters: ProcessorCounters;
+  private deadLetters: Message[] = [];
+  private deadLetterBytesHeld = 0;
+  private pending: PendingState | null = null;
+  private uncommitted = 0;
+
+  constructor(
+    /** The checkpoint and snapshot key. */
+    readonly id: string,
+    options: FittingSessionOptions,
+    checkpoint: Checkpoint | null,
+    now: () => number,
+  ) {
+    this.session = new FittingSession<MessagePosition>({ ...options, includeState: true, ...(checkpoint ? { initialState: checkpoint.engine } : {}) }, now);
+    this.counters = checkpoint ? { ...checkpoint.counters } : { messages: 0, deadLettered: 0, snapshotsPublished: 0, checkpoints: 0 };
+    for (const o of checkpoint?.offsets ?? []) this.nextOffsets.set(partitionKey(o.topic, o.partition), o);
+  }
+
+  /** The next offset this slot expects on a partition (undefined before it read any). */
+  nextOffset(topic: string, partition: number): PartitionOffset | undefined {
+    return this.nextOffsets.get(partitionKey(topic, partition));
+  }
+
+  get liveCounters(): Readonly<ProcessorCounters> {
+    return this.counters;
+  }
+
+  get pointsSeen(): number {
+    return this.session.engine.counters.pointsSeen;
+  }
+
+  get deadLettersHeld(): number {
+    return this.deadLetters.length;
+  }
+
+  get deadLetterBytes(): number {
+    return this.deadLetterBytesHeld;
+  }
+
+  /** Messages taken in since the last commit. */
+  get uncommittedMessages(): number {
+    return this.uncommitted;
+  }
+
+  get hasPending(): boolean {
+    return this.pending !== null;
+  }
+
+  /**
+   * One decoded message into the model: its refused points become one dead letter, a
+   * snapshot due on the cadence becomes the pending commit, and the offset moves past it.
+   * Returns the session's progress events.
+   */
+  ingest(message: KafkaMessage, position: MessagePosition, input: PointInput<MessagePosition>): ProgressEvent[] {
+    const events = this.session.ingest(input);
+    const progress: ProgressEvent[] = [];
+    for (const event of events) {
+      if (event.type === 'rejected') this.holdDeadLetter(deadLetterFor(message, position, event.rejections, rowsOf(input), this.id));
+      else if (event.type === 'progress') progress.push(event);
+      else this.hold(event);
+    }
+    this.nextOffsets.set(partitionKey(position.topic, position.partition), {
+      topic: position.topic,
+      partition: position.partition,
+      offset: (BigInt(position.offset) + 1n).toString(),
+    });
+    this.counters.messages++;
+    this.uncommitted++;
+    return progress;
+  }
+
+  /** Make the current state the pending commit. */
+  requestCheckpoint(): void {
+    this.hold(this.session.checkpoint());
+  }
+
+  /** A graceful stop: the state as it is (the partial minibatch stays buffered) is the pending commit. */
+  finish(): void {
+    for (const event of this.session.complete(false)) if (event.type === 'snapshot' || event.type === 'checkpoint') this.hold(event);
+  }
+
+  /**
+   * The records of the pending commit, or null when none is pending or nothing was read
+   * (no offsets to commit). The counters count it: a failed transaction ends the session,
+   * and the next one starts again from the last committed checkpoint.
+   */
+  takeCommit(topics: TopicNames): SlotCommit | null {
+    const pending = this.pending;
+    // Nothing read yet (a stop before the first message): no offsets, nothing to commit.
+    if (!pending || this.nextOffsets.size === 0) return null;
+    this.pending = null;
+    const offsets = [...this.nextOffsets.values()];
+    const counters = this.counters;
+    counters.checkpoints++;
+    if (pending.snapshot) counters.snapshotsPublished++;
+    const checkpoint: Checkpoint = {
+      version: 1,
+      model: this.id,
+      engine: pending.state,
+      counters: { ...counters },
+      offsets,
+      createdAt: new Date().toISOString(),
+    };
+    const published: PublishedSnapshot | null = pending.snapshot
+      ? { ...pending.snapshot, model: this.id, offsets, input: { messages: counters.messages, deadLettered: counters.deadLettered }, final: pending.final }
+      : null;
+    const outputs: CommitOutput[] = [
+      { role: 'dead-letter', topic: topics.deadLetter, messages: this.deadLetters, chunked: true },
+      { role: 'checkpoint', topic: topics.state, messages: [{ key: this.id, value: encodeCheckpoint(checkpoint) }] },
+    ];
+    if (published) outputs.push({ role: 'snapshot', topic: topics.snapshot, messages: [{ key: this.id, value: Buffer.from(JSON.stringify(published)) }] });
+    return { outputs, offsets, checkpoint, published, deadLetters: this.deadLetters.length };
+  }
+
+  /** The commit taken went through: what it held is no longer this slot's to send. */
+  committed(): void {
+    this.deadLetters = [];
+    this.deadLetterBytesHeld = 0;
+    this.uncommitted = 0;
+  }
+
+  private hold(event: SnapshotEvent<MessagePosition> | CheckpointEvent<MessagePosition>): void {
+    // Snapshots carry the state here (includeState).
+    this.pending = { state: event.state!, snapshot: event.snapshot, final: event.final };
+  }
+
+  private holdDeadLetter(deadLetter: Message): void {
+    this.deadLetters.push(deadLetter);
+    this.deadLetterBytesHeld += recordBytes(deadLetter);
+    this.counters.deadLettered++;
+  }
+}
+
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}:${partition}`;
+}
+
+function rowsOf(input: PointInput<MessagePosition>): number {
+  return isFloat64Input(input) ? input.data.length / input.dim : (input as { points: readonly unknown[] }).points.length;
+}

@@ -1,0 +1,224 @@
+import { channel } from 'node:diagnostics_channel';
+import type { EngineCounters } from '../em/online-em.js';
+import type { CheckpointPointer, ProcessorCounters } from './checkpoint.js';
+
+/**
+ * What the processor does, as typed events in the spirit of kafkajs's instrumentation
+ * events. The log, the metrics, the tests and the bench subscribe to them; nothing
+ * needs to parse log text or patch a prototype to follow the processor.
+ */
+export type ProcessorEvent =
+  | SessionStartedEvent
+  | SessionEndedEvent
+  | RestoredEvent
+  | ConsumingEvent
+  | SkippedEvent
+  | IngestedEvent
+  | LagEvent
+  | EngineProgressEvent
+  | CommittedEvent
+  | ProgressReportEvent
+  | RebalancedEvent
+  | SessionFailedEvent
+  | FencedEvent
+  | StoppingEvent
+  | LeftGroupEvent
+  | StoppedEvent;
+
+export type ProcessorEventType = ProcessorEvent['type'];
+
+/** A consumer-group session begins (the first, or after a failure or a rebalance). */
+export interface SessionStartedEvent {
+  readonly type: 'session-started';
+  readonly session: number;
+}
+
+/** A session ended (failed, rebalanced, or stopped); its consumer has left. */
+export interface SessionEndedEvent {
+  readonly type: 'session-ended';
+}
+
+/**
+ * Where the session resumes from:
+ * - `none`: nothing committed; a new fit from `startFrom`;
+ * - `committed`: the checkpoint the group's offsets point at;
+ * - `newer`: a newer committed checkpoint of the model after that one (its offsets were lost);
+ * - `acknowledged`: this process's last commit, because the group's offsets are behind it.
+ */
+export interface RestoredEvent {
+  readonly type: 'restored';
+  readonly model: string;
+  readonly source: 'none' | 'committed' | 'newer' | 'acknowledged';
+  /** The checkpoint record resumed from (null for `none`). */
+  readonly checkpoint: CheckpointPointer | null;
+  /** The pointer the group's offsets carry, when it differs from `checkpoint`. */
+  readonly groupPointer: CheckpointPointer | null;
+  readonly points: number;
+  readonly messages: number;
+  /** The restored checkpoint's counters (null for `none`). */
+  readonly counters: ProcessorCounters | null;
+  readonly engine: EngineCounters | null;
+  /** A newer record of the model that was not resumed from, and why. */
+  readonly passedOver: { readonly checkpoint: CheckpointPointer; readonly reason: string } | null;
+  /** A newer record that did not decode. */
+  readonly unreadable: string | null;
+}
+
+export interface ConsumingEvent {
+  readonly type: 'consuming';
+  readonly topic: string;
+  readonly group: string;
+  readonly model: string;
+}
+
+/** The consumer started below the checkpoint's offset: these offsets are already in the model. */
+export interface SkippedEvent {
+  readonly type: 'skipped';
+  readonly topic: string;
+  readonly partition: number;
+  readonly fromOffset: string;
+  /** Inclusive. */
+  readonly toOffset: string;
+}
+
+/** One input message went through the engine. Emitted only while someone listens for it. */
+export interface IngestedEvent {
+  readonly type: 'ingested';
+  readonly pointsSeen: number;
+  readonly durationMs: number;
+}
+
+/** Consumer lag of a partition at its last fetched batch. */
+export interface LagEvent {
+  readonly type: 'lag';
+  readonly topic: string;
+  readonly partition: number;
+  readonly messages: number;
+}
+
+/** The engine's progress (throughput, fit), as the fitting session reports it. */
+export interface EngineProgressEvent {
+  readonly type: 'engine-progress';
+  readonly pointsSeen: number;
+  readonly pointsPerSecond: number;
+  readonly logLikelihood: number | null;
+  readonly warmingUp: boolean;
+}
+
+/** A transaction committed: dead letters, the snapshot (if any), the checkpoint and the offsets. */
+export interface CommittedEvent {
+  readonly type: 'committed';
+  readonly model: string;
+  readonly checkpoint: CheckpointPointer;
+  readonly counters: ProcessorCounters;
+  readonly engine: EngineCounters;
+  /** The snapshot published with it; null while warming up. */
+  readonly snapshot: {
+    readonly number: number;
+    readonly final: boolean;
+    readonly pointsSeen: number;
+    readonly logLikelihoodAverage: number | null;
+    readonly stepSize: number | null;
+    readonly converged: boolean;
+    readonly weights: readonly number[];
+  } | null;
+  /** Points in the warm-up buffer when no model exists yet. */
+  readonly warmupBuffered: number;
+  readonly deadLetters: number;
+  readonly durationMs: number;
+}
+
+/** The periodic report: throughput and state, or that it is idle. */
+export interface ProgressReportEvent {
+  readonly type: 'progress';
+  readonly idle: boolean;
+  readonly pointsSeen: number | null;
+  readonly pointsPerSecond: number;
+  readonly lag: number;
+  readonly warmingUp: boolean;
+  readonly logLikelihood: number | null;
+  readonly snapshots: number;
+  readonly deadLettered: number;
+  readonly topic: string;
+}
+
+/** The consumer group rebalanced: the session restarts from the last committed checkpoint. */
+export interface RebalancedEvent {
+  readonly type: 'rebalanced';
+}
+
+export interface SessionFailedEvent {
+  readonly type: 'session-failed';
+  readonly error: string;
+  /** The brokers could not be reached (as opposed to refusing a request). */
+  readonly connection: boolean;
+  readonly retryInMs: number;
+  readonly brokers: readonly string[];
+}
+
+/** Another instance took over the transactional id: this one stops. */
+export interface FencedEvent {
+  readonly type: 'fenced';
+  readonly transactionalId: string;
+}
+
+export interface StoppingEvent {
+  readonly type: 'stopping';
+}
+
+/** A graceful stop committed the final snapshot and offsets and left the group. */
+export interface LeftGroupEvent {
+  readonly type: 'left-group';
+}
+
+export interface StoppedEvent {
+  readonly type: 'stopped';
+}
+
+export type ProcessorListener = (event: ProcessorEvent) => void;
+
+/** The Node diagnostics channel every processor publishes its events on, for in-process tools (the bench probe). */
+export const PROCESSOR_DIAGNOSTICS_CHANNEL = 'online-em:processor';
+const diagnostics = channel(PROCESSOR_DIAGNOSTICS_CHANNEL);
+
+/**
+ * The processor's event bus. A listener's throw is its own bug: it is reported and never
+ * breaks the processor.
+ */
+export class ProcessorEvents {
+  private readonly listeners = new Set<ProcessorListener>();
+  /** Listeners of every event, and listeners by event type. */
+  private listeningToAll = 0;
+  private readonly listeningTo = new Map<ProcessorEventType, number>();
+
+  /** Listen; the result stops listening. `types` limits it to those events (and lets `wants` say so). */
+  on(listener: ProcessorListener, types?: readonly ProcessorEventType[]): () => void {
+    const filtered: ProcessorListener = types ? (event) => void (types.includes(event.type) && listener(event)) : listener;
+    this.listeners.add(filtered);
+    this.count(types, 1);
+    return () => {
+      if (this.listeners.delete(filtered)) this.count(types, -1);
+    };
+  }
+
+  /** Whether anyone listens for `type` (so costly events are built only then). */
+  wants(type: ProcessorEventType): boolean {
+    return this.listeningToAll > 0 || (this.listeningTo.get(type) ?? 0) > 0 || diagnostics.hasSubscribers;
+  }
+
+  emit(event: ProcessorEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        process.emitWarning(`an online-em processor event listener threw on '${event.type}': ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (diagnostics.hasSubscribers) diagnostics.publish(event);
+  }
+
+  private count(types: readonly ProcessorEventType[] | undefined, delta: number): void {
+    if (!types) this.listeningToAll += delta;
+    else for (const t of types) this.listeningTo.set(t, (this.listeningTo.get(t) ?? 0) + delta);
+  }
+}

@@ -1,0 +1,124 @@
+import type { Logger } from '../log/logger.js';
+import type { CheckpointPointer } from './checkpoint.js';
+import type { ProcessorEvent, ProcessorEvents } from './processor-events.js';
+import type { ProcessorConfig } from './processor-types.js';
+
+/** Events that are for tools, not for the log. */
+const UNLOGGED: ReadonlySet<ProcessorEvent['type']> = new Set(['ingested', 'lag', 'engine-progress', 'session-started', 'session-ended', 'stopping', 'stopped']);
+
+/**
+ * The processor's log: one line per event worth telling, in words, with the event's
+ * fields beside the words in JSON mode (`event` names it), so a log pipeline can filter
+ * on them. Returns the function that stops logging.
+ */
+export function logProcessorEvents(events: ProcessorEvents, logger: Logger, config: ProcessorConfig): () => void {
+  return events.on((event) => {
+    if (UNLOGGED.has(event.type)) return;
+    const line = describe(event, config);
+    if (!line) return;
+    const { type, ...fields } = event;
+    if (line.status) logger.status(line.text, { event: type, ...fields });
+    else for (const [i, text] of line.lines.entries()) logger.event(line.levels[i], text, { event: type, ...fields });
+  });
+}
+
+type Level = 'info' | 'warn' | 'error';
+type Described = { readonly status: true; readonly text: string } | { readonly status: false; readonly lines: string[]; readonly levels: Level[] };
+
+const at = (p: CheckpointPointer): string => `${p.partition}@${p.offset}`;
+
+function describe(event: ProcessorEvent, config: ProcessorConfig): Described | null {
+  const lines: string[] = [];
+  const levels: Level[] = [];
+  const say = (level: Level, text: string): void => void (lines.push(text), levels.push(level));
+  switch (event.type) {
+    case 'restored': {
+      if (event.unreadable) say('warn', `passed over a checkpoint record that does not decode: ${event.unreadable}`);
+      if (event.source === 'none') {
+        say('info', `no checkpoint for group ${config.group}: starting a new fit from the ${config.startFrom} offsets`);
+        break;
+      }
+      if (event.source === 'acknowledged') {
+        say(
+          'warn',
+          `the group's committed offsets are behind this process's last acknowledged commit ` + `(checkpoint ${at(event.checkpoint!)}); resuming from that commit`,
+        );
+        break;
+      }
+      if (event.source === 'newer' && event.groupPointer) {
+        say(
+          'warn',
+          `the group's offsets point at checkpoint ${at(event.groupPointer)}, but a newer committed one of this model ` +
+            `exists at ${at(event.checkpoint!)} (its offsets were lost, as after a broker crash); resuming from it`,
+        );
+      }
+      if (event.passedOver) say('warn', `not resuming from checkpoint ${at(event.passedOver.checkpoint)}: ${event.passedOver.reason}`);
+      say(
+        'info',
+        `restored model '${event.model}' from checkpoint ${config.topics.state}/${at(event.checkpoint!)}: ` + `${event.points} points, ${event.messages} messages`,
+      );
+      break;
+    }
+    case 'consuming':
+      say('info', `consuming ${event.topic} as group ${event.group}, model '${event.model}'`);
+      break;
+    case 'skipped':
+      say(
+        'info',
+        `${event.topic}/${event.partition}: the consumer starts at offset ${event.fromOffset}, behind the checkpoint at ${BigInt(event.toOffset) + 1n}; ` +
+          `skipping offsets ${event.fromOffset} to ${event.toOffset}, already in the model`,
+      );
+      break;
+    case 'committed': {
+      const s = event.snapshot;
+      if (!s) {
+        say('info', `checkpoint while warming up: ${event.warmupBuffered} points buffered, ${event.counters.deadLettered} dead letters`);
+        break;
+      }
+      const ll = s.logLikelihoodAverage;
+      say(
+        'info',
+        `snapshot #${s.number}${s.final ? ' (final)' : ''}: ${s.pointsSeen} points, ` +
+          `loglik ${ll === null ? 'n/a' : ll.toFixed(4)}${s.converged ? ' (converged)' : ''}, ` +
+          `weights [${s.weights.map((w) => w.toFixed(3)).join(', ')}], ${event.counters.deadLettered} dead letters`,
+      );
+      break;
+    }
+    case 'progress': {
+      if (event.idle) {
+        return {
+          status: true,
+          text:
+            `idle: ${event.pointsSeen !== null ? `${event.pointsSeen} points, ` : ''}waiting for more on ${event.topic} ` +
+            `(lag ${event.lag}, ${event.snapshots} snapshots, ${event.deadLettered} dead letters)`,
+        };
+      }
+      const ll = event.logLikelihood;
+      return {
+        status: true,
+        text:
+          `${Math.round(event.pointsPerSecond)} points/s | ${event.pointsSeen} points | lag ${event.lag} messages | ` +
+          `${event.warmingUp ? 'warming up' : `loglik ${ll === null ? 'n/a' : ll.toFixed(4)}`} | ${event.snapshots} snapshots | ${event.deadLettered} dead letters`,
+      };
+    }
+    case 'rebalanced':
+      say('info', 'consumer group rebalanced: resuming from the last committed checkpoint');
+      break;
+    case 'session-failed':
+      say(
+        'warn',
+        `${event.connection ? 'cannot reach Kafka' : 'Kafka session failed'}: ${event.error}; retrying in ${Math.round(event.retryInMs / 1000)} s ` +
+          `(brokers ${event.brokers.join(',')}: check --brokers / KAFKA_BROKERS and that the cluster is up)`,
+      );
+      break;
+    case 'fenced':
+      say('error', `another processor took over transactional id '${event.transactionalId}' (same --model); this instance stops`);
+      break;
+    case 'left-group':
+      say('info', 'left the consumer group; final snapshot and offsets committed');
+      break;
+    default:
+      return null;
+  }
+  return { status: false, lines, levels };
+}

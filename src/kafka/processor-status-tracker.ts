@@ -1,0 +1,117 @@
+import type { CommittedEvent, EngineProgressEvent, ProcessorEvent, ProcessorEvents, RestoredEvent } from './processor-events.js';
+import type { ProcessorState, ProcessorStatus } from './processor-status.js';
+
+/**
+ * The processor's status for metrics and health checks, built from its events alone:
+ * the state, the newest committed checkpoint (this process's last commit, or the one a
+ * session restored from an earlier process), the engine's live progress and the lag.
+ */
+export class ProcessorStatusTracker {
+  private state: ProcessorState = 'starting';
+  private lastError: string | null = null;
+  private sessions = 0;
+  private sessionFailures = 0;
+  private committed: { readonly event: CommittedEvent | RestoredEvent; readonly at: number | null } | null = null;
+  private live: EngineProgressEvent | null = null;
+  private readonly lag = new Map<string, { topic: string; partition: number; messages: number }>();
+  readonly stop: () => void;
+
+  constructor(
+    events: ProcessorEvents,
+    private readonly model: string,
+  ) {
+    this.stop = events.on((event) => this.record(event));
+  }
+
+  status(): ProcessorStatus {
+    const c = this.committed;
+    const snapshot = c?.event.type === 'committed' ? c.event.snapshot : null;
+    return {
+      model: this.model,
+      state: this.state,
+      lastError: this.lastError,
+      sessions: this.sessions,
+      sessionFailures: this.sessionFailures,
+      committed: c
+        ? {
+            counters: { ...c.event.counters! },
+            engine: { ...c.event.engine! },
+            at: c.at,
+            logLikelihoodAverage: snapshot?.logLikelihoodAverage ?? null,
+            stepSize: snapshot?.stepSize ?? null,
+            converged: snapshot ? snapshot.converged : null,
+          }
+        : null,
+      live: this.live ? { pointsSeen: this.live.pointsSeen, pointsPerSecond: this.live.pointsPerSecond, warmingUp: this.live.warmingUp } : null,
+      lag: [...this.lag.values()].map((l) => ({ ...l })),
+    };
+  }
+
+  /** Total lag over the partitions, in messages. */
+  get totalLag(): number {
+    let lag = 0;
+    for (const l of this.lag.values()) lag += l.messages;
+    return lag;
+  }
+
+  get lastProgress(): EngineProgressEvent | null {
+    return this.live;
+  }
+
+  /** Between a session's start of consumption and its end, stopping or not. */
+  get isConsuming(): boolean {
+    return this.consuming;
+  }
+
+  private consuming = false;
+
+  private record(event: ProcessorEvent): void {
+    switch (event.type) {
+      case 'session-started':
+        this.sessions++;
+        break;
+      case 'restored':
+        // A checkpoint from an earlier process (or one this process committed, but read back:
+        // then its commit time is kept).
+        if (event.counters && !(this.committed?.event.type === 'committed' && sameCheckpoint(this.committed.event, event))) {
+          this.committed = { event, at: null };
+        }
+        break;
+      case 'consuming':
+        this.consuming = true;
+        if (this.state !== 'stopping') this.state = 'consuming';
+        this.lastError = null;
+        break;
+      case 'committed':
+        this.committed = { event, at: Date.now() };
+        break;
+      case 'engine-progress':
+        this.live = event;
+        break;
+      case 'lag':
+        this.lag.set(`${event.topic}:${event.partition}`, { topic: event.topic, partition: event.partition, messages: event.messages });
+        break;
+      case 'session-failed':
+        this.sessionFailures++;
+        this.state = 'retrying';
+        this.lastError = event.error;
+        break;
+      case 'session-ended':
+        this.consuming = false;
+        if (this.state === 'consuming') this.state = 'starting';
+        break;
+      case 'stopping':
+        this.state = 'stopping';
+        break;
+      case 'stopped':
+        this.state = 'stopped';
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function sameCheckpoint(committed: CommittedEvent, restored: RestoredEvent): boolean {
+  return restored.checkpoint !== null && committed.checkpoint.partition === restored.checkpoint.partition && committed.checkpoint.offset === restored.checkpoint.offset;
+}

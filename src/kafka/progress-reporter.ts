@@ -1,0 +1,37 @@
+import type { ProcessorCounters } from './checkpoint.js';
+import type { ProcessorEvents } from './processor-events.js';
+import type { ProcessorStatusTracker } from './processor-status-tracker.js';
+
+const IDLE_REPORT_MS = 60_000;
+
+/**
+ * The periodic progress report, as a `progress` event: throughput and fit while points
+ * arrive; while idle, once and then once a minute, rather than filling the log.
+ */
+export class ProgressReporter {
+  private lastReportedPoints = -1;
+  private lastIdleReport = 0;
+
+  constructor(
+    private readonly events: ProcessorEvents,
+    private readonly status: ProcessorStatusTracker,
+    private readonly counters: () => Readonly<ProcessorCounters> | null,
+    private readonly topic: string,
+  ) {}
+
+  report(): void {
+    if (!this.status.isConsuming) return;
+    const p = this.status.lastProgress;
+    const c = this.counters() ?? { snapshotsPublished: 0, deadLettered: 0 };
+    const common = { lag: this.status.totalLag, snapshots: c.snapshotsPublished, deadLettered: c.deadLettered, topic: this.topic };
+    if (!p || p.pointsSeen === this.lastReportedPoints) {
+      if (Date.now() - this.lastIdleReport < IDLE_REPORT_MS) return;
+      this.lastIdleReport = Date.now();
+      this.events.emit({ type: 'progress', idle: true, pointsSeen: p?.pointsSeen ?? null, pointsPerSecond: 0, warmingUp: p?.warmingUp ?? true, logLikelihood: p?.logLikelihood ?? null, ...common });
+      return;
+    }
+    this.lastIdleReport = 0;
+    this.lastReportedPoints = p.pointsSeen;
+    this.events.emit({ type: 'progress', idle: false, pointsSeen: p.pointsSeen, pointsPerSecond: p.pointsPerSecond, warmingUp: p.warmingUp, logLikelihood: p.logLikelihood, ...common });
+  }
+}

@@ -1,0 +1,49 @@
+import type { Kafka, Producer } from 'kafkajs';
+
+/**
+ * The transactional producer, kept across sessions: initialising one fences every
+ * older producer of the same transactional id, so an instance that merely rejoins the
+ * group must not re-initialise, or a stale instance waking up would fence the one that
+ * took over. It is replaced only after a failed transaction, whose state the old one
+ * may no longer know.
+ */
+export class TransactionalProducer {
+  private producer: Producer | null = null;
+  private suspect = false;
+
+  constructor(
+    private readonly kafka: () => Kafka,
+    private readonly transactionalId: string,
+  ) {}
+
+  /** The producer for the next session: the current one, or a new one after a failure. */
+  async get(): Promise<Producer> {
+    if (this.producer && !this.suspect) return this.producer;
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = null;
+    const producer = this.kafka().producer({
+      transactionalId: this.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 60_000,
+      // kafkajs waits 300 ms by default when a new transaction meets the last one's markers.
+      retry: { initialRetryTime: 20, maxRetryTime: 2_000, retries: 10 },
+    });
+    // kafkajs 2.2.4 runs the transactional InitProducerId (which fences older instances and
+    // aborts their open transaction) at the first transaction(), not here.
+    await producer.connect();
+    this.producer = producer;
+    this.suspect = false;
+    return producer;
+  }
+
+  /** A transaction failed: the next session starts with a new producer. */
+  markSuspect(): void {
+    this.suspect = true;
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = null;
+  }
+}
