@@ -1,18 +1,19 @@
 // Preloaded into the `online-em run` child of the Kafka bench (node --import): times the
-// processor from the inside without changing it. It wraps
-//   - OnlineEm.prototype.ingestFloat64 / ingestRows  (the engine: validation + EM),
-//   - TransactionalPublisher.prototype.commit          (snapshot + checkpoint + offsets transaction),
-//   - the consumer's FETCH_START / FETCH events          (start of consumption, fetch durations),
-//   - the eachBatch handler given to kafkajs            (inside: the whole pipeline for one fetched batch;
-//                                                         outside: kafkajs fetching and decoding the next one),
-// and observes GC pauses. Cost: a few clock reads per 1,000-point message.
+// processor from the inside without changing it, by subscribing to the processor's typed
+// events on the diagnostics channel 'online-em:processor' (src/kafka/processor-events.ts):
+//   - ingested        one message through the engine (validation + EM): its duration;
+//   - committed       one transaction (dead letters, snapshot, checkpoint, offsets): its duration;
+//   - fetch-started / fetched   the consumer's fetch requests (start of consumption, durations);
+//   - batch-handled   one fetched batch through the pipeline (inside: the whole pipeline;
+//                     between two: kafkajs fetching and decoding the next one);
+// and observes GC pauses. The processor builds these events only while someone listens.
 // It rewrites BENCH_PROBE_FILE (JSON) every 250 ms and at exit (then with the per-message series).
+import { subscribe } from 'node:diagnostics_channel';
 import { renameSync, writeFileSync } from 'node:fs';
-import kafkajs from 'kafkajs';
-import { OnlineEm } from '../../dist/em/online-em.js';
-import { TransactionalPublisher } from '../../dist/kafka/transactional-publisher.js';
-import { cpuMs, nowMs, observeGc, watchFetches } from './instrument.mjs';
+import { cpuMs, nowMs, observeGc } from './instrument.mjs';
 
+/** Must equal PROCESSOR_DIAGNOSTICS_CHANNEL (src/kafka/processor-events.ts); the probe loads nothing from dist. */
+const CHANNEL = 'online-em:processor';
 const file = process.env.BENCH_PROBE_FILE;
 const now = nowMs;
 
@@ -55,69 +56,48 @@ const fetchLog = [];
 /** [start, end] of every eachBatch call. */
 const batchLog = [];
 
-for (const name of ['ingestFloat64', 'ingestRows']) {
-  const original = OnlineEm.prototype[name];
-  OnlineEm.prototype[name] = function (...args) {
-    const t0 = now();
-    s.firstIngestStart ??= t0;
-    try {
-      return original.apply(this, args);
-    } finally {
-      const t1 = now();
-      s.lastIngestEnd = t1;
-      s.ingestCalls++;
-      s.ingestMs += t1 - t0;
-      if (t1 - t0 > s.maxIngestMs) s.maxIngestMs = t1 - t0;
-      s.points = this.counters.pointsSeen;
-      s.cpuAtLastIngestMs = cpuMs();
-      series.push([Math.round(t1 * 10) / 10, s.points]);
-    }
-  };
-}
-
-const commit = TransactionalPublisher.prototype.commit;
-TransactionalPublisher.prototype.commit = async function (...args) {
-  const t0 = now();
-  try {
-    return await commit.apply(this, args);
-  } finally {
-    const ms = now() - t0;
-    commitLog.push([Math.round(t0 * 10) / 10, Math.round(ms * 10) / 10]);
+const round = (t) => Math.round(t * 10) / 10;
+const handlers = {
+  ingested({ pointsSeen, durationMs }) {
+    const t1 = now();
+    s.firstIngestStart ??= t1 - durationMs;
+    s.lastIngestEnd = t1;
+    s.ingestCalls++;
+    s.ingestMs += durationMs;
+    if (durationMs > s.maxIngestMs) s.maxIngestMs = durationMs;
+    s.points = pointsSeen;
+    s.cpuAtLastIngestMs = cpuMs();
+    series.push([round(t1), s.points]);
+  },
+  committed({ durationMs }) {
+    commitLog.push([round(now() - durationMs), round(durationMs)]);
     s.commits++;
-    s.commitMs += ms;
-    if (ms > s.maxCommitMs) s.maxCommitMs = ms;
-  }
+    s.commitMs += durationMs;
+    if (durationMs > s.maxCommitMs) s.maxCommitMs = durationMs;
+  },
+  'fetch-started'() {
+    if (s.firstFetchStart !== null) return;
+    s.firstFetchStart = now();
+    s.cpuAtFirstFetchMs = cpuMs();
+  },
+  fetched({ durationMs }) {
+    s.fetches++;
+    s.fetchMs += durationMs;
+    fetchLog.push([Math.round(now() - durationMs), durationMs]);
+  },
+  'batch-handled'({ messages, durationMs }) {
+    const t1 = now();
+    const t0 = t1 - durationMs;
+    if (s.lastBatchEnd !== null) s.betweenBatchesMs += t0 - s.lastBatchEnd;
+    s.firstBatchStart ??= t0;
+    s.batches++;
+    s.messages += messages;
+    s.insideBatchMs += durationMs;
+    batchLog.push([round(t0), round(t1)]);
+    s.lastBatchEnd = t1;
+  },
 };
-
-const makeConsumer = kafkajs.Kafka.prototype.consumer;
-kafkajs.Kafka.prototype.consumer = function (...args) {
-  const consumer = makeConsumer.apply(this, args);
-  watchFetches(consumer, s, (event) => fetchLog.push([Math.round(now() - event.payload.duration), event.payload.duration]));
-  const run = consumer.run;
-  consumer.run = (options = {}) => {
-    if (typeof options.eachBatch !== 'function') return run.call(consumer, options);
-    const eachBatch = options.eachBatch;
-    return run.call(consumer, {
-      ...options,
-      eachBatch: async (payload) => {
-        const t0 = now();
-        if (s.lastBatchEnd !== null) s.betweenBatchesMs += t0 - s.lastBatchEnd;
-        s.firstBatchStart ??= t0;
-        s.batches++;
-        s.messages += payload.batch.messages.length;
-        try {
-          return await eachBatch(payload);
-        } finally {
-          const t1 = now();
-          s.insideBatchMs += t1 - t0;
-          batchLog.push([Math.round(t0 * 10) / 10, Math.round(t1 * 10) / 10]);
-          s.lastBatchEnd = t1;
-        }
-      },
-    });
-  };
-  return consumer;
-};
+subscribe(CHANNEL, (event) => handlers[event.type]?.(event));
 
 observeGc(s);
 

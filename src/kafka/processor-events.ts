@@ -14,6 +14,9 @@ export type ProcessorEvent =
   | ConsumingEvent
   | SkippedEvent
   | IngestedEvent
+  | BatchHandledEvent
+  | FetchStartedEvent
+  | FetchedEvent
   | LagEvent
   | EngineProgressEvent
   | CommittedEvent
@@ -86,6 +89,25 @@ export interface IngestedEvent {
   readonly type: 'ingested';
   readonly pointsSeen: number;
   readonly durationMs: number;
+}
+
+/** One fetched batch went through the pipeline (commits included). Emitted only while someone listens for it. */
+export interface BatchHandledEvent {
+  readonly type: 'batch-handled';
+  readonly messages: number;
+  readonly durationMs: number;
+}
+
+/** The consumer sent a fetch request (kafkajs's FETCH_START). Only while someone listens for it. */
+export interface FetchStartedEvent {
+  readonly type: 'fetch-started';
+}
+
+/** A fetch came back (kafkajs's FETCH: request, response and record decoding). Only while someone listens for it. */
+export interface FetchedEvent {
+  readonly type: 'fetched';
+  readonly durationMs: number;
+  readonly batches: number;
 }
 
 /** Consumer lag of a partition at its last fetched batch. */

@@ -4,7 +4,7 @@ import type { ProcessorEvent, ProcessorEvents } from './processor-events.js';
 import type { ProcessorConfig } from './processor-types.js';
 
 /** Events that are for tools, not for the log. */
-const UNLOGGED: ReadonlySet<ProcessorEvent['type']> = new Set(['ingested', 'lag', 'engine-progress', 'session-started', 'session-ended', 'stopping', 'stopped']);
+const UNLOGGED: ReadonlySet<ProcessorEvent['type']> = new Set(['ingested', 'batch-handled', 'fetch-started', 'fetched', 'lag', 'engine-progress', 'session-started', 'session-ended', 'stopping', 'stopped']);
 
 /**
  * The processor's log: one line per event worth telling, in words, with the event's

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import { concatMap, from, type Subscription } from 'rxjs';
 import type { Logger } from '../log/logger.js';
 import type { CheckpointPointer } from './checkpoint.js';
@@ -135,6 +135,7 @@ export class Processor {
         commit: (commits) => this.commit(publisher, commits),
       };
       const pipeline = new SessionPipeline(context, singleSlot(slot));
+      this.forwardFetches(consumer);
       let joins = 0;
       consumer.on(consumer.events.GROUP_JOIN, () => {
         if (++joins > 1) pipeline.restartRequested = true;
@@ -167,6 +168,14 @@ export class Processor {
       await consumer.disconnect().catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
       this.events.emit({ type: 'session-ended' });
+    }
+  }
+
+  /** The consumer's fetch instrumentation as processor events, for whoever listens (the bench probe). */
+  private forwardFetches(consumer: Consumer): void {
+    if (this.events.wants('fetch-started')) consumer.on(consumer.events.FETCH_START, () => this.events.emit({ type: 'fetch-started' }));
+    if (this.events.wants('fetched')) {
+      consumer.on(consumer.events.FETCH, ({ payload }) => this.events.emit({ type: 'fetched', durationMs: payload.duration, batches: payload.numberOfBatches }));
     }
   }
 

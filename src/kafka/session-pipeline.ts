@@ -63,7 +63,15 @@ export class SessionPipeline {
 
   /** Handle one fetched batch, message by message; commits when one is due. */
   handle(batch: ConsumedBatch): Promise<void> {
-    return this.serially(() => this.process(batch)).then(
+    const { events } = this.context;
+    const work = events.wants('batch-handled')
+      ? async () => {
+          const started = performance.now();
+          await this.process(batch);
+          events.emit({ type: 'batch-handled', messages: batch.payload.batch.messages.length, durationMs: performance.now() - started });
+        }
+      : () => this.process(batch);
+    return this.serially(work).then(
       () => batch.done(),
       (error: unknown) => batch.done(error),
     );
