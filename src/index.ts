@@ -3,9 +3,10 @@
  * that cross its boundary.
  */
 export { onlineEm, type OnlineEmOperatorOptions } from './stream/online-em-operator.js';
+export { FittingSession, type FittingSessionOptions } from './stream/fitting-session.js';
 export type { OnlineEmEvent, SnapshotEvent, CheckpointEvent, RejectedEvent, ProgressEvent } from './stream/online-em-events.js';
 export type { PointInput, PointRowsInput, Float64RowsInput } from './stream/point-input.js';
-export { OnlineEm, type EngineState, type EngineCounters } from './em/online-em.js';
+export { OnlineEm, type EngineState, type EngineCounters, type MinibatchUpdate, type UpdateListener } from './em/online-em.js';
 export { resolveOptions, defaultWarmup, DEFAULTS, type OnlineEmOptions, type ResolvedOptions } from './em/options.js';
 export { InvalidOptionError, IncompatibleStateError } from './em/errors.js';
 export { SNAPSHOT_SCHEMA, paramsFromSnapshot, type MixtureSnapshot } from './em/snapshot.js';
