@@ -1,3 +1,5 @@
+import { redactSecrets } from './secrets.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -28,11 +30,11 @@ export function createLogger(options: { level: LogLevel; json: boolean }): Logge
       statusShown = false;
     }
     if (options.json) {
-      stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, name, message, ...fields })}\n`);
+      stream.write(`${redactSecrets(JSON.stringify({ time: new Date().toISOString(), level, name, message, ...fields }))}\n`);
       return;
     }
     const extra = fields && Object.keys(fields).length > 0 ? ` ${formatFields(fields)}` : '';
-    stream.write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extra}\n`);
+    stream.write(`${redactSecrets(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extra}`)}\n`);
   };
   return {
     debug: (m, f) => write('debug', m, f),
@@ -43,7 +45,7 @@ export function createLogger(options: { level: LogLevel; json: boolean }): Logge
     status: (m, f) => {
       if (!tty) return write('info', m, options.json ? f : undefined);
       if (RANK.info < RANK[options.level]) return;
-      stream.write(`\r\x1b[K${m}`);
+      stream.write(`\r\x1b[K${redactSecrets(m)}`);
       statusShown = true;
     },
   };
