@@ -2,12 +2,13 @@ import { createKafka } from '../kafka/kafka-client.js';
 import { DEMO_STREAM, DemoProducer } from '../kafka/demo-producer.js';
 import { createMissingTopics, replicationFor } from '../kafka/topics.js';
 import { CliError } from './cli-error.js';
-import { formatOptionsHelp, parseCommandLine, type OptionSpec } from './option-spec.js';
-import { CONNECTION_SPECS, loggerFrom, parseBrokers } from './run-command.js';
+import { CONNECTION_SPECS, connectionFrom } from './connection-options.js';
+import { formatOptionsHelp, parseCommandLine, requiredMessage, type OptionSpec } from './option-spec.js';
+import { loggerFrom } from './run-command.js';
 import { onShutdownSignals } from './signals.js';
 
 export const DEMO_PRODUCER_SPECS: readonly OptionSpec[] = [
-  ...CONNECTION_SPECS.map((spec) => (spec.name === 'brokers' ? { ...spec, required: true, description: 'Kafka bootstrap servers' } : spec)),
+  ...CONNECTION_SPECS.map((spec) => (spec.name === 'brokers' ? { ...spec, description: 'Kafka bootstrap servers (required, here or as bootstrap.servers in --kafka-config)' } : spec)),
   { name: 'topic', kind: 'string', default: 'online-em-points', env: 'ONLINE_EM_INPUT_TOPIC', description: 'topic to write the points to (created when missing)' },
   { name: 'components', short: 'k', kind: 'int', min: 1, max: 1024, default: DEMO_STREAM.components, description: 'components of the generating mixture' },
   { name: 'dim', kind: 'int', min: 1, max: 4096, default: DEMO_STREAM.dim, description: 'dimension of the points' },
@@ -38,7 +39,9 @@ export async function demoProducerCommand(argv: readonly string[]): Promise<numb
   if (parsed.positionals.length > 0) throw new CliError(`demo-producer takes no positional arguments (got '${parsed.positionals[0]}')`);
   const v = parsed.values;
   const logger = loggerFrom(v);
-  const kafka = createKafka({ brokers: parseBrokers(v.brokers as string), clientId: v['client-id'] as string, logger });
+  const connection = connectionFrom(v, logger);
+  if (!connection) throw new CliError(requiredMessage(DEMO_PRODUCER_SPECS.find((s) => s.name === 'brokers')!));
+  const kafka = createKafka({ connection, logger });
   const admin = kafka.admin();
   await admin.connect();
   await createMissingTopics(admin, [{ topic: v.topic as string, numPartitions: 1, replicationFactor: await replicationFor(admin, null) }], logger);

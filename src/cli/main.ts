@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { redactSecrets } from '../log/secrets.js';
 import { IncompatibleStateError, InvalidOptionError } from '../em/errors.js';
 import { CliError } from './cli-error.js';
 import { flagForOption } from './engine-options.js';
@@ -41,11 +42,11 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof CliError || error instanceof IncompatibleStateError) {
-      process.stderr.write(`online-em: ${error.message}\n`);
+      process.stderr.write(`online-em: ${redactSecrets(error.message)}\n`);
     } else if (error instanceof InvalidOptionError) {
       process.stderr.write(`online-em: ${flagForOption(error.option)}: ${error.detail}\n`);
     } else {
-      process.stderr.write(`online-em: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(`online-em: unexpected error: ${redactSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
       process.exitCode = 1;
       return;
     }

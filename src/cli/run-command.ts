@@ -1,10 +1,13 @@
 import { createKafka } from '../kafka/kafka-client.js';
 import { DEMO_STREAM, DemoProducer } from '../kafka/demo-producer.js';
-import { FencedError, Processor } from '../kafka/processor.js';
+import { EXIT_CONNECTION_REFUSED } from '../kafka/connection/connection-failure.js';
+import type { ConnectionSettings } from '../kafka/connection/connection-settings.js';
+import { ConnectionRefusedError, FencedError, Processor } from '../kafka/processor.js';
 import type { ProcessorConfig } from '../kafka/processor-types.js';
 import { ensureTopics } from '../kafka/topics.js';
 import { createLogger, type LogLevel, type Logger } from '../log/logger.js';
 import { CliError } from './cli-error.js';
+import { CONNECTION_SPECS, connectionFrom } from './connection-options.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { MetricsServer } from './metrics-server.js';
 import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
@@ -13,13 +16,6 @@ import { onShutdownSignals } from './signals.js';
 
 /** The embedded default's demo stream, with 1% malformed messages to show the dead-letter topic. */
 const DEMO = { ...DEMO_STREAM, badFraction: 0.01 };
-
-export const CONNECTION_SPECS: readonly OptionSpec[] = [
-  { name: 'brokers', kind: 'string', env: 'KAFKA_BROKERS', valueName: 'HOST:PORT,...', description: 'Kafka bootstrap servers; without them, the embedded default runs (a local broker and a demo stream)' },
-  { name: 'client-id', kind: 'string', default: 'online-em', env: 'KAFKA_CLIENT_ID', description: 'Kafka client id' },
-  { name: 'log-level', kind: 'choice', choices: ['debug', 'info', 'warn', 'error'], default: 'info', env: 'ONLINE_EM_LOG_LEVEL', description: 'log level (debug shows the Kafka client\'s own log)' },
-  { name: 'log-format', kind: 'choice', choices: ['text', 'json'], default: 'text', env: 'ONLINE_EM_LOG_FORMAT', description: 'log lines as text or one JSON object each' },
-];
 
 export const RUN_SPECS: readonly OptionSpec[] = [
   ...CONNECTION_SPECS,
@@ -69,11 +65,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   if (parsed.positionals.length > 0) throw new CliError(`run takes no positional arguments (got '${parsed.positionals[0]}')`);
   const values = parsed.values;
   const logger = loggerFrom(values);
-  const embedded = values.brokers === null;
+  const given = connectionFrom(values, logger);
+  const embedded = given === null;
   if (!embedded && values.components === null) throw new CliError(requiredMessage(RUN_SPECS.find((s) => s.name === 'components')!));
   const broker = embedded ? new EmbeddedBroker(values['embedded-port'] as number, logger) : null;
-  const brokers = broker ? [broker.address] : parseBrokers(values.brokers as string);
-  const config = processorConfig(values, brokers, embedded);
+  const connection: ConnectionSettings = given ?? plaintext([broker!.address], (values['client-id'] as string | null) ?? 'online-em');
+  const config = processorConfig(values, connection, embedded);
 
   const processor = new Processor(config, logger);
   let metrics: MetricsServer | null = null;
@@ -91,7 +88,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     if (broker) {
       await broker.start();
       logger.info(`embedded default: fitting a drifting ${DEMO.components}-component mixture in ${DEMO.dim}-d streamed to ${config.topics.input}; Ctrl-C stops it all`);
-      demoClient = createKafka({ brokers, clientId: 'online-em-demo', logger });
+      demoClient = createKafka({ connection: { ...connection, clientId: 'online-em-demo' }, logger });
       const admin = demoClient.admin();
       await admin.connect();
       await ensureTopics(admin, config.topics, config.topicSettings, logger);
@@ -109,8 +106,9 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     await processor.run();
     return 0;
   } catch (error) {
-    // The processor's log already told (its `fenced` event).
+    // The processor's log already told (its `fenced` or `connection-refused` event).
     if (error instanceof FencedError) return 1;
+    if (error instanceof ConnectionRefusedError) return EXIT_CONNECTION_REFUSED;
     throw error;
   } finally {
     removeSignals();
@@ -120,12 +118,11 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
 }
 
-function processorConfig(values: Readonly<Record<string, OptionValue>>, brokers: string[], embedded: boolean): ProcessorConfig {
+function processorConfig(values: Readonly<Record<string, OptionValue>>, connection: ConnectionSettings, embedded: boolean): ProcessorConfig {
   const model = values.model as string;
   const engine = engineOptionsFrom(values);
   return {
-    brokers,
-    clientId: values['client-id'] as string,
+    connection,
     model,
     group: (values.group as string | null) ?? `online-em-${model}`,
     transactionalId: (values['transactional-id'] as string | null) ?? `online-em-${model}`,
@@ -148,15 +145,10 @@ function processorConfig(values: Readonly<Record<string, OptionValue>>, brokers:
   };
 }
 
-export function parseBrokers(text: string): string[] {
-  const brokers = text.split(',').map((b) => b.trim()).filter((b) => b !== '');
-  for (const b of brokers) {
-    if (!/^[^\s:]+:\d{1,5}$/.test(b)) throw new CliError(`--brokers must be HOST:PORT[,HOST:PORT...] (got '${b}')`);
-  }
-  if (brokers.length === 0) throw new CliError('--brokers must name at least one HOST:PORT');
-  return brokers;
-}
-
 export function loggerFrom(values: Readonly<Record<string, OptionValue>>): Logger {
   return createLogger({ level: values['log-level'] as LogLevel, json: values['log-format'] === 'json' });
+}
+
+function plaintext(brokers: string[], clientId: string): ConnectionSettings {
+  return { brokers, clientId, securityProtocol: 'PLAINTEXT', sasl: null, tls: null };
 }

@@ -1,15 +1,24 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from '../log/logger.js';
+import type { ConnectionSettings } from './connection/connection-settings.js';
+import { kafkajsSecurity } from './connection/kafkajs-security.js';
 
 /**
  * A kafkajs client whose own log goes to our logger at debug level: kafkajs reports
  * every retry as an error, while we report what matters (and what to do) ourselves.
+ * `connection` gives the brokers, the client id and TLS/SASL (a plaintext one is made
+ * from `brokers` and `clientId`).
  */
-export function createKafka(options: { brokers: readonly string[]; clientId: string; logger: Logger; connectionTimeoutMs?: number }): Kafka {
+export function createKafka(
+  options: ({ connection: ConnectionSettings } | { brokers: readonly string[]; clientId: string }) & { logger: Logger; connectionTimeoutMs?: number },
+): Kafka {
   const { logger } = options;
+  const connection: ConnectionSettings =
+    'connection' in options ? options.connection : { brokers: options.brokers, clientId: options.clientId, securityProtocol: 'PLAINTEXT', sasl: null, tls: null };
   return new Kafka({
-    clientId: options.clientId,
-    brokers: [...options.brokers],
+    clientId: connection.clientId,
+    brokers: [...connection.brokers],
+    ...kafkajsSecurity(connection),
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
     requestTimeout: 30_000,
     retry: { initialRetryTime: 100, maxRetryTime: 5_000, retries: 5 },

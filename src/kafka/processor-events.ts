@@ -24,6 +24,7 @@ export type ProcessorEvent =
   | RebalancedEvent
   | SessionFailedEvent
   | FencedEvent
+  | ConnectionRefusedEvent
   | StoppingEvent
   | LeftGroupEvent
   | StoppedEvent;
@@ -182,6 +183,14 @@ export interface SessionFailedEvent {
 export interface FencedEvent {
   readonly type: 'fenced';
   readonly transactionalId: string;
+}
+
+/** The cluster refused this client in a way retrying cannot fix: the process stops. */
+export interface ConnectionRefusedEvent {
+  readonly type: 'connection-refused';
+  readonly kind: 'credentials' | 'certificate' | 'protocol' | 'transient';
+  /** What went wrong, with which brokers, protocol and mechanism, and what to check. */
+  readonly reason: string;
 }
 
 export interface StoppingEvent {

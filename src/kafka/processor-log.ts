@@ -114,6 +114,9 @@ function describe(event: ProcessorEvent, config: ProcessorConfig): Described | n
     case 'fenced':
       say('error', `another processor took over transactional id '${event.transactionalId}' (same --model); this instance stops`);
       break;
+    case 'connection-refused':
+      say('error', `cannot connect, and retrying will not help: ${event.reason}`);
+      break;
     case 'left-group':
       say('info', 'left the consumer group; final snapshot and offsets committed');
       break;

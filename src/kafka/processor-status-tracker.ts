@@ -100,6 +100,9 @@ export class ProcessorStatusTracker {
         this.consuming = false;
         if (this.state === 'consuming') this.state = 'starting';
         break;
+      case 'connection-refused':
+        this.lastError = event.reason;
+        break;
       case 'stopping':
         this.state = 'stopping';
         break;

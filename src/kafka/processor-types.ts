@@ -1,11 +1,12 @@
 import type { OnlineEmOptions } from '../em/options.js';
 import type { MixtureSnapshot } from '../em/snapshot.js';
 import type { PartitionOffset } from './checkpoint.js';
+import type { ConnectionSettings } from './connection/connection-settings.js';
 import type { TopicNames, TopicSettings } from './topics.js';
 
 export interface ProcessorConfig {
-  readonly brokers: readonly string[];
-  readonly clientId: string;
+  /** Brokers, client id, TLS and SASL. */
+  readonly connection: ConnectionSettings;
   /** Name of the model: key of its snapshots and checkpoints. */
   readonly model: string;
   readonly group: string;

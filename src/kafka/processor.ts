@@ -5,6 +5,7 @@ import type { CheckpointPointer } from './checkpoint.js';
 import { restoreCheckpoint, type AcknowledgedCommit } from './checkpoint-restore.js';
 import { consumedBatches } from './consumer-batches.js';
 import { processorConsumerConfig } from './consumer-config.js';
+import { classifyConnectionFailure, type ConnectionFailure } from './connection/connection-failure.js';
 import { createKafka, describeKafkaError, isConnectionError, isFenced } from './kafka-client.js';
 import { ModelSlot, type SlotCommit } from './model-slot.js';
 import { ProcessorEvents } from './processor-events.js';
@@ -18,6 +19,14 @@ import { ensureTopics } from './topics.js';
 import { TransactionalProducer } from './transactional-producer.js';
 import { TransactionalPublisher } from './transactional-publisher.js';
 
+/** Raised when the cluster refuses this client in a way no retry can fix (credentials, certificates, protocol). */
+export class ConnectionRefusedError extends Error {
+  constructor(readonly failure: ConnectionFailure) {
+    super(failure.line);
+    this.name = 'ConnectionRefusedError';
+  }
+}
+
 /** Raised when another instance took over the model: restarting would only fight it. */
 export class FencedError extends Error {
   constructor(transactionalId: string) {
@@ -28,6 +37,12 @@ export class FencedError extends Error {
 
 const MIN_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
+/**
+ * A protocol mismatch (plaintext to a TLS port, or the reverse) looks like a connection
+ * closed at once; a broker restarting can too. Fatal only after this many in a row before
+ * the cluster ever answered.
+ */
+const PROTOCOL_FAILURES_BEFORE_STOP = 3;
 
 /**
  * The long-lived processor: consumes point messages in a consumer group, fits them in
@@ -51,6 +66,8 @@ export class Processor {
   private readonly producer: TransactionalProducer;
   /** The slot of the session under way (for the live counters of the progress report). */
   private slot: ModelSlot | null = null;
+  /** Whether the cluster ever answered this process (see classifyConnectionFailure). */
+  private answered = false;
 
   constructor(
     readonly config: ProcessorConfig,
@@ -62,7 +79,7 @@ export class Processor {
   }
 
   private get kafka(): Kafka {
-    this.client ??= createKafka({ brokers: this.config.brokers, clientId: this.config.clientId, logger: this.logger });
+    this.client ??= createKafka({ connection: this.config.connection, logger: this.logger });
     return this.client;
   }
 
@@ -85,6 +102,7 @@ export class Processor {
     const progress = setInterval(() => reporter.report(), this.config.progressIntervalMs);
     let backoff = MIN_BACKOFF_MS;
     let sessions = 0;
+    let protocolFailures = 0;
     try {
       while (!this.stopping) {
         try {
@@ -101,7 +119,19 @@ export class Processor {
             continue;
           }
           if (this.stopping) break;
-          this.events.emit({ type: 'session-failed', error: describeKafkaError(error), connection: isConnectionError(error), retryInMs: backoff, brokers: this.config.brokers });
+          const failure = classifyConnectionFailure(error, this.config.connection, this.answered);
+          protocolFailures = failure.kind === 'protocol' ? protocolFailures + 1 : 0;
+          if (failure.kind === 'credentials' || failure.kind === 'certificate' || protocolFailures >= PROTOCOL_FAILURES_BEFORE_STOP) {
+            this.events.emit({ type: 'connection-refused', kind: failure.kind, reason: failure.line });
+            throw new ConnectionRefusedError(failure);
+          }
+          this.events.emit({
+            type: 'session-failed',
+            error: failure.kind === 'protocol' ? failure.line : describeKafkaError(error),
+            connection: isConnectionError(error),
+            retryInMs: backoff,
+            brokers: this.config.connection.brokers,
+          });
           await Promise.race([sleep(backoff), this.stopRequested]);
           backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
         }
@@ -123,6 +153,8 @@ export class Processor {
     try {
       await admin.connect();
       await ensureTopics(admin, config.topics, config.topicSettings, this.logger);
+      // The cluster answered: from now on a closed connection is a broker's trouble, not a protocol mismatch.
+      this.answered = true;
       const publisher = new TransactionalPublisher(await this.producer.get(), config.group);
       const restored = await restoreCheckpoint(kafka, admin, config, this.lastCommitted);
       this.events.emit(restored.event);
