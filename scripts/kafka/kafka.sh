@@ -74,7 +74,9 @@ CPORT=$((10#$CPORT))
 ((PORT != CPORT)) || die "KAFKA_PORT and KAFKA_CONTROLLER_PORT are both $PORT; they must differ"
 
 # A secured broker has its own data dir: its SCRAM users are written when it is formatted.
-DATA_DIR=${KAFKA_DATA_DIR:-$STATE_DIR/data-$PORT$([[ ${KAFKA_SECURE:-0} == 1 ]] && echo -secure)}
+DATA_SUFFIX=
+[[ ${KAFKA_SECURE:-0} != 1 ]] || DATA_SUFFIX=-secure
+DATA_DIR=${KAFKA_DATA_DIR:-$STATE_DIR/data-$PORT$DATA_SUFFIX}
 [[ $DATA_DIR = /* ]] || DATA_DIR=$PWD/$DATA_DIR
 DATA_DIR=${DATA_DIR%/}
 # Refuse directories that `reset` must never delete: /, $HOME, the repository or any parent of it.
@@ -316,7 +318,7 @@ cmd_format() {
   mkdir -p "$DATA_DIR"
   local out scram=()
   # SCRAM users live in the cluster metadata: KRaft writes them at format time.
-  [[ $SECURE == 1 ]] && scram=(--add-scram "SCRAM-SHA-512=[name=$KAFKA_TEST_SCRAM_USER,password=$KAFKA_TEST_SCRAM_PASSWORD]")
+  if [[ $SECURE == 1 ]]; then scram=(--add-scram "SCRAM-SHA-512=[name=$KAFKA_TEST_SCRAM_USER,password=$KAFKA_TEST_SCRAM_PASSWORD]"); fi
   if ! out=$("$JAVA" -Xmx256m -Dlog4j2.configurationFile="$LOG4J_CONFIG" -Dkafka.log.file="$LOG_DIR/tools.log" \
     -cp "$LIB_DIR/*" kafka.tools.StorageTool format --config "$PROPS" --cluster-id "$cid" --standalone "${scram[@]}" 2>&1); then
     printf '%s\n' "$out" | sed 's/^/  | /' >&2
@@ -329,7 +331,7 @@ cmd_format() {
 check_ports_free() {
   local p
   local ports=("$PORT" "$CPORT")
-  [[ $SECURE == 1 ]] && ports+=("$SASL_SSL_PORT" "$SSL_PORT")
+  if [[ $SECURE == 1 ]]; then ports+=("$SASL_SSL_PORT" "$SSL_PORT"); fi
   for p in "${ports[@]}"; do
     if port_busy "$p"; then
       die "port $HOST:$p is already in use by another process (not the broker this script runs for KAFKA_PORT=$PORT)" \

@@ -12,7 +12,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export default function setup(): () => void {
   const port = process.env.KAFKA_TEST_PORT ?? '39092';
-  const env = { ...process.env, KAFKA_PORT: port };
+  // With its secured listeners too (SASL_SSL on port + 2, mTLS on port + 3): test/kafka/secured-connection.test.ts.
+  const env = { ...process.env, KAFKA_PORT: port, KAFKA_SECURE: '1' };
   // The integration tests run the built command (dist/bin/online-em.js).
   ensureDistBuilt();
   const running = spawnSync('bash', ['scripts/kafka/kafka.sh', 'status'], { cwd: root, env, stdio: 'ignore' }).status === 0;
@@ -21,6 +22,13 @@ export default function setup(): () => void {
     if (up.status !== 0) {
       throw new Error(`the Kafka broker for the integration tests did not start on port ${port} (see above); they need it and do not skip`);
     }
+  }
+  const secured = spawnSync('bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${Number(port) + 2}`], { stdio: 'ignore' }).status === 0;
+  if (!secured) {
+    throw new Error(
+      `the Kafka broker on port ${port} has no SASL_SSL listener on ${Number(port) + 2}: it was started without KAFKA_SECURE=1; ` +
+        `stop it (KAFKA_PORT=${port} bash scripts/kafka/kafka.sh down) and run the tests again`,
+    );
   }
   process.env.ONLINE_EM_TEST_BROKERS = `127.0.0.1:${port}`;
   return () => {

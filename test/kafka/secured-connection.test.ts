@@ -1,0 +1,199 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EXIT_CONNECTION_REFUSED } from '../../src/kafka/connection/connection-failure.js';
+import { createTopic, uniqueNames } from './support/kafka-io.js';
+import { ProcessorProcess, processorArgs } from './support/processor-process.js';
+import { readAllRecords, readCommittedSnapshots } from './support/reliability.js';
+import { securedBroker } from './support/secured-broker.js';
+
+/**
+ * `run` and `demo-producer` against the test broker's secured listeners: SASL_SSL with
+ * SCRAM-SHA-512 and PLAIN, mTLS, a client properties file; the failures retrying cannot
+ * fix; and that no secret appears in any output, topic or metric.
+ */
+const MAIN = fileURLToPath(new URL('../../dist/bin/online-em.js', import.meta.url));
+const broker = securedBroker();
+const temp = mkdtempSync(join(tmpdir(), 'online-em-secured-'));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+/** Everything the commands printed, for the secrets check at the end. */
+const outputs: string[] = [];
+
+const scram = ['--security-protocol', 'SASL_SSL', '--sasl-mechanism', 'scram-sha-512', '--sasl-username', broker.scram.user, '--ssl-ca', broker.ca];
+const plainEnv = { KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_MECHANISM: 'PLAIN', KAFKA_SASL_USERNAME: broker.plain.user, KAFKA_SASL_PASSWORD: broker.plain.password, KAFKA_SSL_CA: broker.ca };
+const mtls = ['--security-protocol', 'SSL', '--ssl-ca', broker.ca, '--ssl-cert', broker.clientCert, '--ssl-key', broker.clientKey];
+const ENGINE = ['--components', '3', '--warmup', '2000', '--snapshot-interval', '300'];
+
+/** `online-em ARGS` to the end: exit code, all it printed, and how long it took. */
+function command(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.on('exit', (code) => {
+      outputs.push(output);
+      resolve({ code, output, ms: Date.now() - started });
+    });
+  });
+}
+
+function passwordFile(name: string, password: string): string {
+  const path = join(temp, name);
+  writeFileSync(path, `${password}\n`, { mode: 0o600 });
+  return path;
+}
+
+/** A demo stream of `points` points over SASL_SSL PLAIN, its password from a mounted file. */
+function demoProducer(topic: string, points: number, rate: number) {
+  return command([
+    'demo-producer', '--brokers', broker.saslSsl, '--security-protocol', 'SASL_SSL', '--sasl-mechanism', 'plain',
+    '--sasl-username', broker.plain.user, '--sasl-password-file', passwordFile('plain-password', broker.plain.password), '--ssl-ca', broker.ca,
+    '--topic', topic, '--count', String(points), '--rate', String(rate), '--points-per-message', '250', '--bad-fraction', '0.05', '--log-level', 'debug',
+  ]);
+}
+
+/**
+ * What the demo producer wrote: its messages, the points of the good ones (2-d rows of
+ * finite numbers under "points"), and the bad ones (none of whose points is valid).
+ */
+async function inputAccount(topic: string): Promise<{ messages: number; goodPoints: number; bad: number }> {
+  let goodPoints = 0;
+  let bad = 0;
+  const records = await readAllRecords(topic);
+  for (const r of records) {
+    let rows: unknown = null;
+    try {
+      rows = (JSON.parse(r.value!.toString('utf8')) as { points?: unknown }).points;
+    } catch {
+      // not JSON: a bad message
+    }
+    const good = Array.isArray(rows) && rows.every((row) => Array.isArray(row) && row.length === 2 && row.every((x) => typeof x === 'number' && Number.isFinite(x)));
+    if (good) goodPoints += (rows as unknown[]).length;
+    else bad++;
+  }
+  return { messages: records.length, goodPoints, bad };
+}
+
+async function finish(proc: ProcessorProcess): Promise<void> {
+  proc.kill('SIGTERM');
+  const exit = await proc.exited;
+  outputs.push(proc.output);
+  expect(exit.code).toBe(0);
+}
+
+describe('secured connections', () => {
+  it('SCRAM-SHA-512 over SASL_SSL fits a live stream end to end; a SIGKILL and restart keep the counts exact', async () => {
+    const names = uniqueNames('scram');
+    await createTopic(names.input);
+    // The producer runs throughout: 40,000 points at 4,000 points/s, about 10 s, over SASL_SSL PLAIN.
+    const producing = demoProducer(names.input, 40_000, 4000);
+    const args = processorArgs(names, broker.saslSsl, [...scram, '--sasl-password', broker.scram.password, ...ENGINE, '--log-level', 'debug', '--metrics-port', '0', '--metrics-host', '127.0.0.1']);
+    const first = new ProcessorProcess(args);
+    await first.waitForEvent('committed', (e) => e.snapshot !== null, 120_000);
+    first.kill('SIGKILL');
+    await first.exited;
+    outputs.push(first.output);
+    const second = new ProcessorProcess(args);
+    const restored = await second.waitForEvent('restored', undefined, 120_000);
+    expect(restored.source).toBe('committed');
+    const produced = await producing;
+    expect(produced.code).toBe(0);
+    const metricsLine = await second.waitForRecord((r) => /^metrics on http/.test(r.message), 30_000);
+    const url = /^metrics on (\S+)\/metrics/.exec(metricsLine.message)![1];
+    // Every good point once, every bad message dead-lettered once, counted from the input topic itself.
+    const input = await inputAccount(names.input);
+    expect(input.messages).toBeGreaterThan(100);
+    expect(input.bad).toBeGreaterThan(0);
+    const committed = await second.waitForEvent('committed', (e) => e.snapshot !== null && e.counters.messages === input.messages, 120_000);
+    expect(committed.snapshot!.pointsSeen).toBe(input.goodPoints);
+    expect(committed.counters.deadLettered).toBe(input.bad);
+    expect((await readAllRecords(names.deadLetter)).length).toBe(input.bad);
+    outputs.push(await (await fetch(`${url}/metrics`)).text());
+    await finish(second);
+    const snapshots = await readCommittedSnapshots(names.snapshot);
+    expect(snapshots.at(-1)!.input).toEqual({ messages: input.messages, deadLettered: input.bad });
+    for (let i = 1; i < snapshots.length; i++) expect(snapshots[i].pointsSeen).toBeGreaterThanOrEqual(snapshots[i - 1].pointsSeen);
+    for (const topic of [names.snapshot, names.state, names.deadLetter]) {
+      for (const r of await readAllRecords(topic)) outputs.push(`${r.key?.toString() ?? ''} ${r.value?.toString('latin1') ?? ''} ${JSON.stringify(r.headers)}`);
+    }
+  });
+
+  it.each([
+    ['PLAIN over SASL_SSL (credentials from the environment)', broker.saslSsl, [] as string[], plainEnv],
+    ['mTLS (a client certificate)', broker.ssl, mtls, {}],
+  ])('%s publishes snapshots', async (_name, address, flags, env) => {
+    const names = uniqueNames('secured');
+    await createTopic(names.input);
+    expect((await demoProducer(names.input, 5_000, 100_000)).code).toBe(0);
+    const proc = new ProcessorProcess(processorArgs(names, address, [...flags, ...ENGINE]), env);
+    const input = await inputAccount(names.input);
+    const committed = await proc.waitForEvent('committed', (e) => e.snapshot !== null && e.counters.messages === input.messages, 120_000);
+    expect([committed.snapshot!.pointsSeen, committed.counters.deadLettered]).toEqual([input.goodPoints, input.bad]);
+    await finish(proc);
+    expect((await readCommittedSnapshots(names.snapshot)).length).toBeGreaterThan(0);
+  });
+
+  it('--kafka-config reads a client.properties file with a sasl.jaas.config line, and lists the keys it does not use', async () => {
+    const names = uniqueNames('properties');
+    await createTopic(names.input);
+    expect((await demoProducer(names.input, 5_000, 100_000)).code).toBe(0);
+    const file = join(temp, 'client.properties');
+    writeFileSync(
+      file,
+      [
+        '# as a managed service hands it out',
+        `bootstrap.servers=${broker.saslSsl}`,
+        'security.protocol=SASL_SSL',
+        'sasl.mechanism=SCRAM-SHA-512',
+        `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${broker.scram.user}" password="${broker.scram.password}";`,
+        `ssl.ca.location=${broker.ca}`,
+        'session.timeout.ms=45000',
+        'acks=all',
+      ].join('\n'),
+    );
+    const args = processorArgs(names, broker.saslSsl, ['--kafka-config', file, ...ENGINE]).filter((a, i, all) => a !== '--brokers' && all[i - 1] !== '--brokers');
+    const proc = new ProcessorProcess(args);
+    const input = await inputAccount(names.input);
+    await proc.waitForEvent('committed', (e) => e.snapshot !== null && e.counters.messages === input.messages, 120_000);
+    await finish(proc);
+    const warnings = proc.warnings().map((r) => r.message);
+    expect(warnings).toEqual([`--kafka-config ${file}: ignoring keys online-em does not use: session.timeout.ms, acks`]);
+  });
+
+  it.each([
+    ['a wrong password', broker.saslSsl, [...scram, '--sasl-password', 'not-the-password'], 'credentials', /the cluster refused the login .*check --sasl-username and the password/],
+    ['an unknown CA', broker.saslSsl, [...scram.slice(0, -1), broker.otherCa, '--sasl-password', broker.scram.password], 'certificate', /the broker's TLS certificate is not trusted \(SELF_SIGNED_CERT_IN_CHAIN; .*give the CA that signed it with --ssl-ca/],
+    ['no client certificate on the mTLS listener', broker.ssl, ['--security-protocol', 'SSL', '--ssl-ca', broker.ca], 'certificate', /the broker refused this client's TLS certificate .*check --ssl-cert and --ssl-key/],
+    ['a plaintext client on the TLS port', broker.saslSsl, [], 'protocol', /the broker closed the connection before answering .*check --security-protocol/],
+    ['a TLS client on the plaintext port', broker.plaintext, ['--security-protocol', 'SSL', '--ssl-ca', broker.ca], 'protocol', /the broker does not speak TLS on this port .*check --security-protocol/],
+  ])('%s: exits %i within a minute with one clear line', async (_name, address, flags, kind, line) => {
+    const names = uniqueNames('refused');
+    const proc = new ProcessorProcess(processorArgs(names, address, [...flags, '--components', '3', '--log-level', 'debug']));
+    const started = Date.now();
+    const exit = await proc.exited;
+    outputs.push(proc.output);
+    expect(exit.code).toBe(EXIT_CONNECTION_REFUSED);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const errors = proc.records.filter((r) => r.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ event: 'connection-refused', kind });
+    expect(errors[0].message).toMatch(line);
+    expect(errors[0].message).toContain(address);
+  });
+
+  it('no secret appears in any output, topic or metric, --log-level debug included', async () => {
+    for (const c of ['run', 'demo-producer']) outputs.push((await command([c, '--help'])).output);
+    expect(outputs.length).toBeGreaterThan(10);
+    const all = outputs.join('\n');
+    expect(all).toContain('SCRAM-SHA-512');
+    for (const secret of broker.secrets) {
+      expect(secret.length).toBeGreaterThan(8);
+      expect(all.includes(secret), 'a secret was printed').toBe(false);
+    }
+  });
+});
