@@ -51,6 +51,15 @@ const PROPERTY_KEYS: Readonly<Record<string, keyof ConnectionOptions>> = {
   'ssl.key.password': 'sslKeyPassword',
 };
 
+/** Keys a client properties file may carry that this client cannot honour, and what to do instead. */
+const UNSUPPORTED_KEYS: Readonly<Record<string, string>> = {
+  'ssl.truststore.location':
+    'Java truststores (JKS/PKCS12) are not read: convert it to PEM (keytool -exportcert -rfc -keystore FILE -alias ALIAS > ca.pem, or openssl pkcs12 -in FILE -nokeys -out ca.pem) and give ssl.ca.location',
+  'ssl.keystore.location':
+    'Java keystores (JKS/PKCS12) are not read: convert it to PEM (keytool -importkeystore -srckeystore FILE -destkeystore client.p12 -deststoretype PKCS12, then openssl pkcs12 -in client.p12 -nodes -out client.pem) and give ssl.certificate.location and ssl.key.location',
+  'sasl.kerberos.service.name': 'GSSAPI (Kerberos) is not supported by this client: use SCRAM-SHA-512, PLAIN over SASL_SSL, or OAUTHBEARER',
+};
+
 /**
  * The options a client properties file gives, and the keys it does not know (to be listed
  * in one warning, never dropped silently). `sasl.jaas.config` supplies username and
@@ -61,6 +70,7 @@ export function optionsFromProperties(properties: ReadonlyMap<string, string>, s
   const unknownKeys: string[] = [];
   for (const [key, value] of properties) {
     const option = PROPERTY_KEYS[key];
+    if (UNSUPPORTED_KEYS[key]) throw new ConnectionConfigError(`${source}: ${key}: ${UNSUPPORTED_KEYS[key]}`);
     if (option) options[option] = value.trim();
     else if (key !== 'sasl.jaas.config') unknownKeys.push(key);
   }
@@ -87,6 +97,9 @@ export function resolveConnection(given: ConnectionOptions, file: ConnectionOpti
   let sasl: ConnectionSettings['sasl'] = null;
   if (usesSasl(protocol)) {
     if (!o.saslMechanism) throw new ConnectionConfigError(`--security-protocol ${protocol} needs --sasl-mechanism (${SASL_MECHANISMS.join(', ')})`);
+    if (o.saslMechanism.toUpperCase() === 'GSSAPI') {
+      throw new ConnectionConfigError('--sasl-mechanism GSSAPI (Kerberos) is not supported by this client: use SCRAM-SHA-512, PLAIN over SASL_SSL, or OAUTHBEARER');
+    }
     const mechanism = choice<SaslMechanism>('--sasl-mechanism', o.saslMechanism.toUpperCase(), SASL_MECHANISMS);
     if (mechanism === 'OAUTHBEARER') {
       if (!o.saslOauthTokenFile) throw new ConnectionConfigError('--sasl-mechanism OAUTHBEARER needs --sasl-oauth-token-file FILE');

@@ -53,7 +53,7 @@ describe('resolveConnection', () => {
   it.each([
     [{ brokers: 'k:1', securityProtocol: 'TLS' }, /--security-protocol must be one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL \(got 'TLS'\)/],
     [{ brokers: 'k:1', securityProtocol: 'SASL_SSL' }, /needs --sasl-mechanism/],
-    [{ brokers: 'k:1', securityProtocol: 'SASL_SSL', saslMechanism: 'GSSAPI' }, /--sasl-mechanism must be one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER/],
+    [{ brokers: 'k:1', securityProtocol: 'SASL_SSL', saslMechanism: 'DIGEST-MD5' }, /--sasl-mechanism must be one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER/],
     [{ brokers: 'k:1', securityProtocol: 'SASL_SSL', saslMechanism: 'PLAIN', saslUsername: 'u' }, /needs --sasl-password, KAFKA_SASL_PASSWORD or --sasl-password-file/],
     [{ brokers: 'k:1', securityProtocol: 'SASL_SSL', saslMechanism: 'OAUTHBEARER' }, /needs --sasl-oauth-token-file/],
     [{ brokers: 'k:1', saslMechanism: 'PLAIN', saslUsername: 'u' }, /SASL options were given, but --security-protocol is PLAINTEXT/],
@@ -61,6 +61,7 @@ describe('resolveConnection', () => {
     [{ brokers: 'k:1', securityProtocol: 'SSL', sslCert: '/c.pem' }, /--ssl-cert and --ssl-key go together/],
     [{ brokers: 'k:1', securityProtocol: 'SASL_SSL', saslMechanism: 'PLAIN', saslUsername: 'u', saslPasswordFile: '/missing' }, /cannot read --sasl-password-file \/missing: ENOENT/],
     [{}, /no brokers/],
+    [{ brokers: 'k:1', securityProtocol: 'SASL_SSL', saslMechanism: 'gssapi' }, /GSSAPI \(Kerberos\) is not supported by this client: use SCRAM-SHA-512/],
   ])('refuses %o in one line', (given, message) => {
     expect(() => resolveConnection(given, {}, noFiles)).toThrow(ConnectionConfigError);
     expect(() => resolveConnection(given, {}, noFiles)).toThrow(message);
@@ -74,6 +75,15 @@ describe('resolveConnection', () => {
     }
     expect(redactSecrets('login Top"Secret\\42 failed')).toBe('login [redacted] failed');
     expect(redactSecrets(JSON.stringify({ m: 'login Top"Secret\\42 failed' }))).toBe(JSON.stringify({ m: 'login [redacted] failed' }));
+  });
+
+  it.each([
+    ['ssl.truststore.location=/etc/kafka/truststore.jks', /client.properties: ssl.truststore.location: Java truststores \(JKS\/PKCS12\) are not read: convert it to PEM .* and give ssl.ca.location/],
+    ['ssl.keystore.location=/etc/kafka/keystore.p12', /ssl.keystore.location: Java keystores .* give ssl.certificate.location and ssl.key.location/],
+    ['sasl.kerberos.service.name=kafka', /GSSAPI \(Kerberos\) is not supported/],
+    ['sasl.jaas.config=com.sun.security.auth.module.Krb5LoginModule required;', /sasl.jaas.config is not a PlainLoginModule or ScramLoginModule line/],
+  ])('a file key it cannot honour is an error that says what to do instead: %s', (line, message) => {
+    expect(() => optionsFromProperties(parseProperties(line), 'client.properties')).toThrow(message);
   });
 });
 
