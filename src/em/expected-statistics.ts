@@ -1,14 +1,10 @@
+import { COVARIANCE_MODELS } from './covariance/covariance-models.js';
+import type { CovarianceModel } from './covariance/covariance-model.js';
 import type { EStepResult } from './e-step.js';
 import type { ConditionalFactors, MissingPattern } from './missing-patterns.js';
+import { NEGLIGIBLE_RESPONSIBILITY } from './negligible.js';
 import { zeroStats } from './sufficient-stats.js';
 import type { CovarianceType, PointBatch, SufficientStats } from './types.js';
-
-/**
- * Responsibilities this small contribute nothing measurable (their total is below
- * 1e-14 of the batch mass) and skipping them saves most of the work when
- * components are well separated.
- */
-const NEGLIGIBLE_RESPONSIBILITY = 1e-14;
 
 /**
  * ŝ = (1/|B|) Σ_{x∈B} (γ_k, γ_k (x-c), γ_k (x-c)(x-c)ᵀ) about the reference c.
@@ -23,23 +19,35 @@ export function expectedStatistics(
   covarianceType: CovarianceType,
 ): SufficientStats {
   const stats = zeroStats(e.k, batch.dim, covarianceType, reference);
-  accumulateComplete(batch, e, reference, stats);
+  const model = COVARIANCE_MODELS[covarianceType];
+  const rows = e.partition.completeRows;
+  accumulateComplete(batch, e, reference, stats, model, rows, 0, rows ? rows.length : batch.n);
   e.partition.patterns.forEach((pattern, idx) =>
-    accumulateMissing(batch, e, means, pattern, e.conditionals[idx], reference, stats),
+    accumulateMissing(batch, e, means, pattern, e.conditionals[idx], reference, stats, model, 0, pattern.rows.length),
   );
-  finish(stats, batch.n);
+  model.symmetrise(stats.s2, stats.k, stats.dim);
+  const inv = batch.n > 0 ? 1 / batch.n : 0;
+  for (const arr of [stats.s0, stats.s1, stats.s2]) for (let i = 0; i < arr.length; i++) arr[i] *= inv;
   return stats;
 }
 
-function accumulateComplete(batch: PointBatch, e: EStepResult, ref: Float64Array, stats: SufficientStats): void {
+/** Complete rows rows[from..to) (or rows from..to when `rows` is null). */
+function accumulateComplete(
+  batch: PointBatch,
+  e: EStepResult,
+  ref: Float64Array,
+  stats: SufficientStats,
+  model: CovarianceModel,
+  rows: Int32Array | null,
+  from: number,
+  to: number,
+): void {
   const { dim: d, data } = batch;
   const { k: K, resp } = e;
-  const rows = e.partition.completeRows;
-  const nRows = rows ? rows.length : batch.n;
-  const { s0, s1, s2, covarianceType } = stats;
-  const dd = d * d;
+  const { s0, s1, s2 } = stats;
+  const accumulate = model.accumulatePoint;
   const xc = new Float64Array(d);
-  for (let r = 0; r < nRows; r++) {
+  for (let r = from; r < to; r++) {
     const i = rows ? rows[r] : r;
     let sq = 0;
     for (let j = 0; j < d; j++) {
@@ -53,22 +61,12 @@ function accumulateComplete(batch: PointBatch, e: EStepResult, ref: Float64Array
       s0[c] += g;
       const o1 = c * d;
       for (let j = 0; j < d; j++) s1[o1 + j] += g * xc[j];
-      if (covarianceType === 'full') {
-        const o2 = c * dd;
-        for (let a = 0; a < d; a++) {
-          const ga = g * xc[a];
-          const ro = o2 + a * d;
-          for (let b = a; b < d; b++) s2[ro + b] += ga * xc[b];
-        }
-      } else if (covarianceType === 'diag') {
-        for (let j = 0; j < d; j++) s2[o1 + j] += g * xc[j] * xc[j];
-      } else {
-        s2[c] += g * sq;
-      }
+      accumulate(s2, c, d, g, xc, sq);
     }
   }
 }
 
+/** Rows pattern.rows[from..to) of one missing pattern. */
 function accumulateMissing(
   batch: PointBatch,
   e: EStepResult,
@@ -77,17 +75,21 @@ function accumulateMissing(
   cf: ConditionalFactors,
   ref: Float64Array,
   stats: SufficientStats,
+  model: CovarianceModel,
+  from: number,
+  to: number,
 ): void {
   const { dim: d, data } = batch;
   const { k: K, resp } = e;
   const { observed, missing, regression: B, conditionalCovariance: C } = cf;
   const p = observed.length;
   const q = missing.length;
-  const { s0, s1, s2, covarianceType } = stats;
-  const dd = d * d;
+  const { s0, s1, s2 } = stats;
+  const accumulate = model.accumulateConditional;
   const xc = new Float64Array(d);
   const obsDiff = new Float64Array(p);
-  for (const i of pattern.rows) {
+  for (let r = from; r < to; r++) {
+    const i = pattern.rows[r];
     // The observed coordinates about the reference are the same for every component.
     for (let a = 0; a < p; a++) {
       const j = observed[a];
@@ -109,41 +111,7 @@ function accumulateMissing(
       }
       s0[c] += g;
       for (let j = 0; j < d; j++) s1[mo + j] += g * xc[j];
-      const co = c * q * q;
-      if (covarianceType === 'full') {
-        const o2 = c * dd;
-        for (let a = 0; a < d; a++) {
-          const ga = g * xc[a];
-          for (let b = a; b < d; b++) s2[o2 + a * d + b] += ga * xc[b];
-        }
-        for (let a = 0; a < q; a++) {
-          for (let b = 0; b < q; b++) {
-            const ja = missing[a];
-            const jb = missing[b];
-            if (jb >= ja) s2[o2 + ja * d + jb] += g * C[co + a * q + b];
-          }
-        }
-      } else if (covarianceType === 'diag') {
-        for (let j = 0; j < d; j++) s2[mo + j] += g * xc[j] * xc[j];
-        for (let a = 0; a < q; a++) s2[mo + missing[a]] += g * C[co + a * q + a];
-      } else {
-        let sq = 0;
-        for (let j = 0; j < d; j++) sq += xc[j] * xc[j];
-        for (let a = 0; a < q; a++) sq += C[co + a * q + a];
-        s2[c] += g * sq;
-      }
+      accumulate(s2, c, d, g, xc, missing, C, c * q * q);
     }
-  }
-}
-
-/** Divide by the batch size and mirror the accumulated upper triangles. */
-function finish(stats: SufficientStats, n: number): void {
-  const inv = n > 0 ? 1 / n : 0;
-  const { s0, s1, s2, dim: d, k: K } = stats;
-  for (const arr of [s0, s1, s2]) for (let i = 0; i < arr.length; i++) arr[i] *= inv;
-  if (stats.covarianceType !== 'full') return;
-  for (let c = 0; c < K; c++) {
-    const o = c * d * d;
-    for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) s2[o + a * d + b] = s2[o + b * d + a];
   }
 }
