@@ -56,7 +56,8 @@ export function statsAreFinite(s: SufficientStats): boolean {
   return true;
 }
 
-function assertCompatible(a: SufficientStats, b: SufficientStats): void {
+/** Throws unless a and b are statistics of one model shape about one reference point. */
+export function assertCompatible(a: SufficientStats, b: SufficientStats): void {
   if (a.k !== b.k || a.dim !== b.dim || a.covarianceType !== b.covarianceType) {
     throw new Error('cannot combine statistics of different model shapes');
   }
