@@ -1,5 +1,7 @@
-import { choleskyLower, invertLowerTriangular, logDetFromCholesky } from './cholesky.js';
+import { COVARIANCE_MODELS } from './covariance/covariance-models.js';
 import type { CovarianceType, MixtureParams } from './types.js';
+
+export { NotPositiveDefiniteError } from './errors.js';
 
 export const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -24,45 +26,25 @@ export interface ComponentFactors {
   readonly covariances: Float64Array;
 }
 
-export class NotPositiveDefiniteError extends Error {
-  constructor(readonly component: number) {
-    super(`covariance of component ${component} is not positive definite`);
-    this.name = 'NotPositiveDefiniteError';
-  }
-}
-
 /**
  * Precompute the E-step factors; throws NotPositiveDefiniteError on a bad covariance.
  * `choleskyFactors`, when the M-step already has them, saves factoring again.
  */
 export function componentFactors(params: MixtureParams, choleskyFactors?: readonly Float64Array[] | null): ComponentFactors {
   const { k, dim: d, covarianceType } = params;
-  const dd = d * d;
-  const precisionCholesky = new Float64Array(k * dd);
+  const precisionCholesky = new Float64Array(k * d * d);
   const precisionDiagonal = new Float64Array(k * d);
+  const logDet = new Float64Array(k);
+  COVARIANCE_MODELS[covarianceType].precision(params.covariances, k, d, choleskyFactors, {
+    precisionCholesky,
+    precisionDiagonal,
+    logDet,
+  });
   const logNorm = new Float64Array(k);
   const logWeights = new Float64Array(k);
   for (let c = 0; c < k; c++) {
     logWeights[c] = Math.log(params.weights[c]);
-    let logDet: number;
-    if (covarianceType === 'full') {
-      const lower = choleskyFactors?.[c] ?? choleskyLower(params.covariances, d, c * dd);
-      if (!lower) throw new NotPositiveDefiniteError(c);
-      precisionCholesky.set(invertLowerTriangular(lower, d), c * dd);
-      logDet = logDetFromCholesky(lower, d);
-      for (let j = 0; j < d; j++) precisionDiagonal[c * d + j] = precisionCholesky[c * dd + j * d + j];
-    } else {
-      logDet = 0;
-      for (let j = 0; j < d; j++) {
-        const v = params.covariances[c * dd + j * d + j];
-        if (!(v > 0) || !Number.isFinite(v)) throw new NotPositiveDefiniteError(c);
-        const p = 1 / Math.sqrt(v);
-        precisionDiagonal[c * d + j] = p;
-        precisionCholesky[c * dd + j * d + j] = p;
-        logDet += Math.log(v);
-      }
-    }
-    logNorm[c] = -0.5 * (d * LOG_2PI + logDet);
+    logNorm[c] = -0.5 * (d * LOG_2PI + logDet[c]);
   }
   return {
     k,

@@ -1,10 +1,12 @@
 import type { ComponentFactors } from './component-factors.js';
+import { COVARIANCE_MODELS } from './covariance/covariance-models.js';
 import {
   conditionalFactors,
   partitionByMissingPattern,
   type ConditionalFactors,
   type RowPartition,
 } from './missing-patterns.js';
+import { NEGLIGIBLE_LOG_RATIO } from './negligible.js';
 import type { PointBatch } from './types.js';
 
 /** Responsibilities and per-point log-likelihood of one batch under fixed parameters. */
@@ -20,13 +22,6 @@ export interface EStepResult {
   readonly conditionals: readonly ConditionalFactors[];
 }
 
-/**
- * A component whose joint density is below e^-40 (4e-18) of the best one's gets
- * responsibility 0: far under what the statistics keep (1e-14), and it saves most of
- * the work (the rest of its quadratic form, its exp) when components are apart.
- */
-const NEGLIGIBLE_LOG_RATIO = 40;
-
 /** E-step through precision Cholesky factors and log-sum-exp. */
 export function eStep(f: ComponentFactors, batch: PointBatch): EStepResult {
   const { n } = batch;
@@ -35,8 +30,7 @@ export function eStep(f: ComponentFactors, batch: PointBatch): EStepResult {
   const partition = partitionByMissingPattern(batch);
   const rows = partition.completeRows;
   const nComplete = rows ? rows.length : n;
-  if (f.covarianceType === 'full') logJointFull(f, batch.data, rows, nComplete, resp);
-  else logJointDiagonal(f, batch.data, rows, nComplete, resp);
+  COVARIANCE_MODELS[f.covarianceType].logJoint(f, componentConstants(f), batch.data, rows, nComplete, resp);
   const conditionals = partition.patterns.map((pattern) => {
     const cf = conditionalFactors(f, pattern);
     logJointMarginal(f, cf, batch.data, pattern.rows, resp);
@@ -44,67 +38,6 @@ export function eStep(f: ComponentFactors, batch: PointBatch): EStepResult {
   });
   normaliseRows(resp, logLik, n, f.k);
   return { n, k: f.k, resp, logLik, partition, conditionals };
-}
-
-/** out[i,k] = log π_k + log N(x_i; μ_k, Σ_k) for full covariances. */
-function logJointFull(
-  f: ComponentFactors,
-  data: Float64Array,
-  rows: Int32Array | null,
-  nRows: number,
-  out: Float64Array,
-): void {
-  const { k: K, dim: d, means, precisionCholesky: P } = f;
-  const dd = d * d;
-  const constant = componentConstants(f);
-  const diff = new Float64Array(d);
-  for (let r = 0; r < nRows; r++) {
-    const i = rows ? rows[r] : r;
-    const xo = i * d;
-    let best = -Infinity;
-    for (let c = 0; c < K; c++) {
-      const mo = c * d;
-      const po = c * dd;
-      for (let j = 0; j < d; j++) diff[j] = data[xo + j] - means[mo + j];
-      // ‖P(x-μ)‖² only grows row by row: stop once the component is negligible.
-      const cutoff = 2 * (constant[c] - best + NEGLIGIBLE_LOG_RATIO);
-      let q = 0;
-      for (let a = 0; a < d && q <= cutoff; a++) {
-        const ro = po + a * d;
-        let s = 0;
-        for (let b = 0; b <= a; b++) s += P[ro + b] * diff[b];
-        q += s * s;
-      }
-      const value = q <= cutoff ? constant[c] - 0.5 * q : -Infinity;
-      out[i * K + c] = value;
-      if (value > best) best = value;
-    }
-  }
-}
-
-/** Same for diagonal and spherical covariances: ‖P(x-μ)‖² = Σ_j ((x_j-μ_j)/σ_j)². */
-function logJointDiagonal(
-  f: ComponentFactors,
-  data: Float64Array,
-  rows: Int32Array | null,
-  nRows: number,
-  out: Float64Array,
-): void {
-  const { k: K, dim: d, means, precisionDiagonal: p } = f;
-  const constant = componentConstants(f);
-  for (let r = 0; r < nRows; r++) {
-    const i = rows ? rows[r] : r;
-    const xo = i * d;
-    for (let c = 0; c < K; c++) {
-      const mo = c * d;
-      let q = 0;
-      for (let j = 0; j < d; j++) {
-        const z = (data[xo + j] - means[mo + j]) * p[mo + j];
-        q += z * z;
-      }
-      out[i * K + c] = constant[c] - 0.5 * q;
-    }
-  }
 }
 
 /** Marginal log-density over the observed coordinates of one missing pattern. */
@@ -135,6 +68,7 @@ function logJointMarginal(
   }
 }
 
+/** log π_k + logNorm_k, the part of log π_k N(x; μ_k, Σ_k) that does not depend on x. */
 function componentConstants(f: ComponentFactors): Float64Array {
   const out = new Float64Array(f.k);
   for (let c = 0; c < f.k; c++) out[c] = f.logWeights[c] + f.logNorm[c];

@@ -16,3 +16,11 @@ export class IncompatibleStateError extends Error {
     this.name = 'IncompatibleStateError';
   }
 }
+
+/** A covariance the E-step cannot factor; `component` names which one. */
+export class NotPositiveDefiniteError extends Error {
+  constructor(readonly component: number) {
+    super(`covariance of component ${component} is not positive definite`);
+    this.name = 'NotPositiveDefiniteError';
+  }
+}

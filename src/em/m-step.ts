@@ -1,4 +1,4 @@
-import { factorWithJitter } from './cholesky.js';
+import { COVARIANCE_MODELS } from './covariance/covariance-models.js';
 import type { MixtureParams, SufficientStats } from './types.js';
 
 export interface MStepResult {
@@ -15,8 +15,7 @@ export interface MStepResult {
  * Every S0_k must be positive: dead components are re-seeded before this runs.
  */
 export function mStep(stats: SufficientStats, regCovar: number): MStepResult {
-  const { k: K, dim: d, covarianceType, reference: ref, s0, s1, s2 } = stats;
-  const dd = d * d;
+  const { k: K, dim: d, covarianceType, reference: ref, s0, s1 } = stats;
   let total = 0;
   for (let c = 0; c < K; c++) {
     if (!(s0[c] > 0) || !Number.isFinite(s0[c])) throw new Error(`component ${c} has no mass; re-seed it before the M-step`);
@@ -24,55 +23,26 @@ export function mStep(stats: SufficientStats, regCovar: number): MStepResult {
   }
   const weights = new Float64Array(K);
   const means = new Float64Array(K * d);
-  const covariances = new Float64Array(K * dd);
-  const m = new Float64Array(d);
-  let jitterEvents = 0;
-  const choleskyFactors: Float64Array[] = [];
+  const centred = new Float64Array(K * d);
   for (let c = 0; c < K; c++) {
     const w = s0[c];
     weights[c] = w / total;
     for (let j = 0; j < d; j++) {
-      m[j] = s1[c * d + j] / w;
-      means[c * d + j] = ref[j] + m[j];
+      centred[c * d + j] = s1[c * d + j] / w;
+      means[c * d + j] = ref[j] + centred[c * d + j];
     }
-    const o = c * dd;
-    if (covarianceType === 'full') {
-      for (let a = 0; a < d; a++) {
-        for (let b = 0; b <= a; b++) {
-          const v = s2[o + a * d + b] / w - m[a] * m[b];
-          covariances[o + a * d + b] = v;
-          covariances[o + b * d + a] = v;
-        }
-        // Cancellation can leave a variance slightly negative before λ is added.
-        covariances[o + a * d + a] = Math.max(covariances[o + a * d + a], 0) + regCovar;
-      }
-      const factor = factorWithJitter(covariances, d, o);
-      if (factor.jitter > 0) jitterEvents++;
-      choleskyFactors.push(factor.lower);
-      continue;
-    }
-    let jittered = false;
-    let spherical = 0;
-    if (covarianceType === 'spherical') {
-      let sq = 0;
-      for (let j = 0; j < d; j++) sq += m[j] * m[j];
-      spherical = Math.max(s2[c] / w - sq, 0) / d;
-    }
-    for (let j = 0; j < d; j++) {
-      const raw = covarianceType === 'diag' ? Math.max(s2[c * d + j] / w - m[j] * m[j], 0) : spherical;
-      let v = raw + regCovar;
-      if (!(v > 0)) {
-        // λ = 0 and a zero variance: a jitter just above the rounding of x - μ (~1e-16·|μ|).
-        v = (1e-12 * Math.max(1, Math.abs(means[c * d + j]))) ** 2;
-        jittered = true;
-      }
-      covariances[o + j * d + j] = v;
-    }
-    if (jittered) jitterEvents++;
   }
+  const covariances = new Float64Array(K * d * d);
+  const { jitterEvents, choleskyFactors } = COVARIANCE_MODELS[covarianceType].estimateCovariances(
+    stats,
+    centred,
+    means,
+    regCovar,
+    covariances,
+  );
   return {
     params: { k: K, dim: d, covarianceType, weights, means, covariances },
     jitterEvents,
-    choleskyFactors: covarianceType === 'full' ? choleskyFactors : null,
+    choleskyFactors,
   };
 }

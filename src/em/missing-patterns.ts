@@ -1,5 +1,5 @@
-import { factorWithJitter, invertLowerTriangular, logDetFromCholesky } from './cholesky.js';
 import { LOG_2PI, type ComponentFactors } from './component-factors.js';
+import { COVARIANCE_MODELS } from './covariance/covariance-models.js';
 import type { PointBatch } from './types.js';
 
 /** Rows of a batch that share one set of missing coordinates. */
@@ -76,62 +76,16 @@ export function conditionalFactors(f: ComponentFactors, pattern: MissingPattern)
   const p = observed.length;
   const q = missing.length;
   const precisionCholesky = new Float64Array(k * p * p);
-  const logNorm = new Float64Array(k);
+  const logDet = new Float64Array(k);
   const regression = new Float64Array(k * q * p);
   const conditionalCovariance = new Float64Array(k * q * q);
-  const sigmaOO = new Float64Array(p * p);
-  for (let c = 0; c < k; c++) {
-    const base = c * d * d;
-    const cov = f.covariances;
-    if (f.covarianceType !== 'full') {
-      // Diagonal Σ: the observed block is diagonal, B = 0 and C = diag(σ²_m).
-      let logDet = 0;
-      for (let a = 0; a < p; a++) {
-        const v = cov[base + observed[a] * d + observed[a]];
-        precisionCholesky[c * p * p + a * p + a] = 1 / Math.sqrt(v);
-        logDet += Math.log(v);
-      }
-      for (let a = 0; a < q; a++) conditionalCovariance[c * q * q + a * q + a] = cov[base + missing[a] * d + missing[a]];
-      logNorm[c] = -0.5 * (p * LOG_2PI + logDet);
-      continue;
-    }
-    for (let a = 0; a < p; a++) {
-      for (let b = 0; b < p; b++) sigmaOO[a * p + b] = cov[base + observed[a] * d + observed[b]];
-    }
-    // A principal block of a positive definite Σ is positive definite; jitter only guards rounding.
-    const { lower } = factorWithJitter(sigmaOO, p);
-    const prec = invertLowerTriangular(lower, p);
-    precisionCholesky.set(prec, c * p * p);
-    logNorm[c] = -0.5 * (p * LOG_2PI + logDetFromCholesky(lower, p));
-    // Σ_oo⁻¹ = Pᵀ P.
-    const inv = new Float64Array(p * p);
-    for (let a = 0; a < p; a++) {
-      for (let b = 0; b <= a; b++) {
-        let s = 0;
-        for (let r = a; r < p; r++) s += prec[r * p + a] * prec[r * p + b];
-        inv[a * p + b] = s;
-        inv[b * p + a] = s;
-      }
-    }
-    const rOff = c * q * p;
-    for (let a = 0; a < q; a++) {
-      for (let b = 0; b < p; b++) {
-        let s = 0;
-        for (let r = 0; r < p; r++) s += cov[base + missing[a] * d + observed[r]] * inv[r * p + b];
-        regression[rOff + a * p + b] = s;
-      }
-    }
-    const cOff = c * q * q;
-    for (let a = 0; a < q; a++) {
-      for (let b = 0; b <= a; b++) {
-        let s = cov[base + missing[a] * d + missing[b]];
-        for (let r = 0; r < p; r++) s -= regression[rOff + a * p + r] * cov[base + observed[r] * d + missing[b]];
-        conditionalCovariance[cOff + a * q + b] = s;
-        conditionalCovariance[cOff + b * q + a] = s;
-      }
-      // Rounding can push a conditional variance just below zero.
-      if (conditionalCovariance[cOff + a * q + a] < 0) conditionalCovariance[cOff + a * q + a] = 0;
-    }
-  }
+  COVARIANCE_MODELS[f.covarianceType].conditional(f.covariances, k, d, observed, missing, {
+    precisionCholesky,
+    logDet,
+    regression,
+    conditionalCovariance,
+  });
+  const logNorm = new Float64Array(k);
+  for (let c = 0; c < k; c++) logNorm[c] = -0.5 * (p * LOG_2PI + logDet[c]);
   return { observed, missing, precisionCholesky, logNorm, regression, conditionalCovariance };
 }

@@ -1,5 +1,6 @@
 import { fitBatchEm, mean } from './batch-em.js';
 import { componentFactors, type ComponentFactors } from './component-factors.js';
+import { COVARIANCE_MODELS } from './covariance/covariance-models.js';
 import { reseedDeadComponents } from './dead-components.js';
 import { eStep, type EStepResult } from './e-step.js';
 import { IncompatibleStateError } from './errors.js';
@@ -38,7 +39,7 @@ const MIN_INIT_ITERATIONS = 5;
 
 /** Iterations of the warm-up EM: initMaxIter, or fewer when the work budget says so. */
 function initIterations(o: ResolvedOptions, n: number, d: number): number {
-  const perComponent = o.covarianceType === 'full' ? d * (d + 1) : 2 * d;
+  const perComponent = COVARIANCE_MODELS[o.covarianceType].iterationWork(d);
   const perIteration = n * o.components * perComponent;
   return Math.min(o.initMaxIter, Math.max(MIN_INIT_ITERATIONS, Math.floor(INIT_WORK_BUDGET / perIteration)));
 }

@@ -1,3 +1,4 @@
+import { COVARIANCE_MODELS } from './covariance/covariance-models.js';
 import { InvalidOptionError } from './errors.js';
 import { DEFAULT_MAX_ABS_VALUE } from './point-validation.js';
 import type { StepSizeSchedule } from './step-size.js';
@@ -124,7 +125,7 @@ export function resolveOptions(o: OnlineEmOptions): ResolvedOptions {
  * posed yet cheap.
  */
 export function defaultWarmup(k: number, d: number, covarianceType: CovarianceType): number {
-  const covParams = covarianceType === 'full' ? (d * (d + 1)) / 2 : covarianceType === 'diag' ? d : 1;
+  const covParams = COVARIANCE_MODELS[covarianceType].parameterCount(d);
   const perComponent = d + covParams + 1;
   return Math.min(20_000, Math.max(1_000, 10 * k * perComponent));
 }

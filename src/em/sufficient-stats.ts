@@ -1,4 +1,10 @@
-import { s2Length, type CovarianceType, type SufficientStats } from './types.js';
+import { COVARIANCE_MODELS } from './covariance/covariance-models.js';
+import type { CovarianceType, SufficientStats } from './types.js';
+
+/** Entries of S2 for K components: K×d×d (full), K×d (diag), K (spherical). */
+export function s2Length(k: number, dim: number, covarianceType: CovarianceType): number {
+  return k * COVARIANCE_MODELS[covarianceType].statisticLength(dim);
+}
 
 export function zeroStats(
   k: number,
@@ -50,7 +56,8 @@ export function statsAreFinite(s: SufficientStats): boolean {
   return true;
 }
 
-function assertCompatible(a: SufficientStats, b: SufficientStats): void {
+/** Throws unless a and b are statistics of one model shape about one reference point. */
+export function assertCompatible(a: SufficientStats, b: SufficientStats): void {
   if (a.k !== b.k || a.dim !== b.dim || a.covarianceType !== b.covarianceType) {
     throw new Error('cannot combine statistics of different model shapes');
   }

@@ -43,9 +43,3 @@ export interface SufficientStats {
   readonly s1: Float64Array;
   readonly s2: Float64Array;
 }
-
-export function s2Length(k: number, dim: number, covarianceType: CovarianceType): number {
-  if (covarianceType === 'full') return k * dim * dim;
-  if (covarianceType === 'diag') return k * dim;
-  return k;
-}
