@@ -1,27 +1,28 @@
+import type { OnlineEmOptions } from '../em/options.js';
 import { createKafka } from '../kafka/kafka-client.js';
 import { DEMO_STREAM, DemoProducer } from '../kafka/demo-producer.js';
 import { FencedError, Processor } from '../kafka/processor.js';
 import type { ProcessorConfig } from '../kafka/processor-types.js';
 import { ensureTopics } from '../kafka/topics.js';
-import { createLogger, type LogLevel, type Logger } from '../log/logger.js';
+import { createLogger, type Logger } from '../log/logger.js';
 import { CliError } from './cli-error.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { MetricsServer } from './metrics-server.js';
 import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
-import { formatOptionsHelp, parseCommandLine, requiredMessage, type OptionSpec, type OptionValue } from './option-spec.js';
+import { formatOptionsHelp, parseCommandLine, type OptionSpec, type OptionValues, type ParsedCommandLine } from './option-spec.js';
 import { onShutdownSignals } from './signals.js';
 
 /** The embedded default's demo stream, with 1% malformed messages to show the dead-letter topic. */
 const DEMO = { ...DEMO_STREAM, badFraction: 0.01 };
 
-export const CONNECTION_SPECS: readonly OptionSpec[] = [
+export const CONNECTION_SPECS = [
   { name: 'brokers', kind: 'string', env: 'KAFKA_BROKERS', valueName: 'HOST:PORT,...', description: 'Kafka bootstrap servers; without them, the embedded default runs (a local broker and a demo stream)' },
   { name: 'client-id', kind: 'string', default: 'online-em', env: 'KAFKA_CLIENT_ID', description: 'Kafka client id' },
   { name: 'log-level', kind: 'choice', choices: ['debug', 'info', 'warn', 'error'], default: 'info', env: 'ONLINE_EM_LOG_LEVEL', description: 'log level (debug shows the Kafka client\'s own log)' },
   { name: 'log-format', kind: 'choice', choices: ['text', 'json'], default: 'text', env: 'ONLINE_EM_LOG_FORMAT', description: 'log lines as text or one JSON object each' },
-];
+] as const satisfies readonly OptionSpec[];
 
-export const RUN_SPECS: readonly OptionSpec[] = [
+export const RUN_SPECS = [
   ...CONNECTION_SPECS,
   { name: 'input-topic', kind: 'string', default: 'online-em-points', env: 'ONLINE_EM_INPUT_TOPIC', description: 'topic of the points to fit' },
   { name: 'snapshot-topic', kind: 'string', default: 'online-em-snapshots', env: 'ONLINE_EM_SNAPSHOT_TOPIC', description: 'compacted topic the snapshots are published to, keyed by model' },
@@ -42,7 +43,7 @@ export const RUN_SPECS: readonly OptionSpec[] = [
   { name: 'input-partitions', kind: 'int', min: 1, max: 10_000, default: 1, env: 'ONLINE_EM_INPUT_PARTITIONS', description: 'partitions of the input topic when it has to be created' },
   { name: 'replication-factor', kind: 'int', min: 1, max: 100, env: 'ONLINE_EM_REPLICATION_FACTOR', description: 'replication of topics it creates (default min(3, brokers))' },
   { name: 'embedded-port', kind: 'int', min: 1, max: 65534, default: 9092, env: 'KAFKA_PORT', description: 'port of the local broker of the embedded default' },
-];
+] as const satisfies readonly OptionSpec[];
 
 export const RUN_HELP = `Usage: online-em run [options]
 
@@ -70,10 +71,10 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const values = parsed.values;
   const logger = loggerFrom(values);
   const embedded = values.brokers === null;
-  if (!embedded && values.components === null) throw new CliError(requiredMessage(RUN_SPECS.find((s) => s.name === 'components')!));
-  const broker = embedded ? new EmbeddedBroker(values['embedded-port'] as number, logger) : null;
-  const brokers = broker ? [broker.address] : parseBrokers(values.brokers as string);
-  const config = processorConfig(values, brokers, embedded);
+  const broker = embedded ? new EmbeddedBroker(values['embedded-port'], logger) : null;
+  const brokers = values.brokers === null ? [broker!.address] : parseBrokers(values.brokers);
+  // Checks the engine options too, before anything starts (--components is required with --brokers).
+  const config = processorConfig(parsed, brokers, embedded);
 
   const processor = new Processor(config, logger);
   let metrics: MetricsServer | null = null;
@@ -85,7 +86,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   });
   try {
     if (values['metrics-port'] !== null) {
-      metrics = await MetricsServer.start(values['metrics-host'] as string, values['metrics-port'] as number, () => processor.status());
+      metrics = await MetricsServer.start(values['metrics-host'], values['metrics-port'], () => processor.status());
       logger.info(`metrics on ${metrics.url}/metrics, health on ${metrics.url}/healthz and ${metrics.url}/readyz`);
     }
     if (broker) {
@@ -122,31 +123,43 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
 }
 
-function processorConfig(values: Readonly<Record<string, OptionValue>>, brokers: string[], embedded: boolean): ProcessorConfig {
-  const model = values.model as string;
-  const engine = engineOptionsFrom(values);
+/** The embedded default's floor on the step size: the demo stream drifts. */
+const DEMO_ETA_MIN = 0.01;
+
+type RunCommandLine = Extract<ParsedCommandLine<typeof RUN_SPECS>, { help: false }>;
+
+/** The embedded default fits the demo stream: its K, and a step-size floor to follow its drift, unless given. */
+function embeddedEngineDefaults(explicit: RunCommandLine['explicit']): Partial<OnlineEmOptions> {
+  return {
+    ...(explicit.has('components') ? {} : { components: DEMO.components }),
+    // An explicit --eta-min 0 stays 0; a forgetting schedule needs no floor.
+    ...(explicit.has('eta-min') || explicit.has('half-life') ? {} : { etaMin: DEMO_ETA_MIN }),
+  };
+}
+
+export function processorConfig({ values, explicit }: RunCommandLine, brokers: string[], embedded: boolean): ProcessorConfig {
+  const model = values.model;
+  const engine = engineOptionsFrom(values, embedded ? embeddedEngineDefaults(explicit) : {});
   return {
     brokers,
-    clientId: values['client-id'] as string,
+    clientId: values['client-id'],
     model,
-    group: (values.group as string | null) ?? `online-em-${model}`,
-    transactionalId: (values['transactional-id'] as string | null) ?? `online-em-${model}`,
+    group: values.group ?? `online-em-${model}`,
+    transactionalId: values['transactional-id'] ?? `online-em-${model}`,
     topics: {
-      input: values['input-topic'] as string,
-      snapshot: values['snapshot-topic'] as string,
-      deadLetter: values['dead-letter-topic'] as string,
-      state: values['state-topic'] as string,
+      input: values['input-topic'],
+      snapshot: values['snapshot-topic'],
+      deadLetter: values['dead-letter-topic'],
+      state: values['state-topic'],
     },
-    topicSettings: { inputPartitions: values['input-partitions'] as number, replicationFactor: values['replication-factor'] as number | null },
-    engine: embedded
-      ? { ...engine, components: engine.components ?? DEMO.components, ...(engine.halfLife ? {} : { etaMin: engine.etaMin || 0.01 }) }
-      : engine,
-    snapshotEvery: values['snapshot-every'] as number | null,
-    snapshotIntervalMs: values['snapshot-interval'] as number,
-    progressIntervalMs: values['progress-interval'] as number,
-    maxMessageBytes: values['max-message-bytes'] as number,
-    startFrom: values['start-from'] as 'earliest' | 'latest',
-    sessionTimeoutMs: values['session-timeout'] as number,
+    topicSettings: { inputPartitions: values['input-partitions'], replicationFactor: values['replication-factor'] },
+    engine,
+    snapshotEvery: values['snapshot-every'],
+    snapshotIntervalMs: values['snapshot-interval'],
+    progressIntervalMs: values['progress-interval'],
+    maxMessageBytes: values['max-message-bytes'],
+    startFrom: values['start-from'],
+    sessionTimeoutMs: values['session-timeout'],
   };
 }
 
@@ -159,6 +172,6 @@ export function parseBrokers(text: string): string[] {
   return brokers;
 }
 
-export function loggerFrom(values: Readonly<Record<string, OptionValue>>): Logger {
-  return createLogger({ level: values['log-level'] as LogLevel, json: values['log-format'] === 'json' });
+export function loggerFrom(values: Pick<OptionValues<typeof CONNECTION_SPECS>, 'log-level' | 'log-format'>): Logger {
+  return createLogger({ level: values['log-level'], json: values['log-format'] === 'json' });
 }
