@@ -8,6 +8,7 @@ export type { OnlineEmEvent, SnapshotEvent, CheckpointEvent, RejectedEvent, Prog
 export type { PointInput, PointRowsInput, Float64RowsInput } from './stream/point-input.js';
 export { OnlineEm, type EngineState, type EngineCounters, type MinibatchUpdate, type UpdateListener } from './em/online-em.js';
 export { resolveOptions, defaultWarmup, DEFAULTS, type OnlineEmOptions, type ResolvedOptions } from './em/options.js';
+export { ENGINE_OPTION_SCHEMA, type OptionSchema } from './em/option-schema.js';
 export { InvalidOptionError, IncompatibleStateError } from './em/errors.js';
 export { SNAPSHOT_SCHEMA, paramsFromSnapshot, type MixtureSnapshot } from './em/snapshot.js';
 export type { IndexedRejection, PointRejection, RejectionCode } from './em/point-validation.js';

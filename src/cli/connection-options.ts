@@ -9,7 +9,7 @@ import { CliError } from './cli-error.js';
 import type { OptionSpec, OptionValue } from './option-spec.js';
 
 /** How every command that connects reaches the cluster: brokers, TLS, SASL, or a client properties file. */
-export const CONNECTION_SPECS: readonly OptionSpec[] = [
+export const CONNECTION_SPECS = [
   { name: 'brokers', kind: 'string', env: 'KAFKA_BROKERS', valueName: 'HOST:PORT,...', description: 'Kafka bootstrap servers; without them (or --kafka-config), the embedded default runs (a local broker and a demo stream)' },
   { name: 'kafka-config', kind: 'string', env: 'KAFKA_CONFIG', valueName: 'FILE', description: 'a Java/librdkafka client properties file (bootstrap.servers, security.protocol, sasl.*, ssl.*); flags and environment win over it' },
   { name: 'client-id', kind: 'string', env: 'KAFKA_CLIENT_ID', description: 'Kafka client id (default online-em)' },
@@ -26,7 +26,7 @@ export const CONNECTION_SPECS: readonly OptionSpec[] = [
   { name: 'ssl-skip-verify', kind: 'flag', description: 'accept any broker certificate (insecure: for tests only; warned at every start)' },
   { name: 'log-level', kind: 'choice', choices: ['debug', 'info', 'warn', 'error'], default: 'info', env: 'ONLINE_EM_LOG_LEVEL', description: 'log level (debug shows the Kafka client\'s own log)' },
   { name: 'log-format', kind: 'choice', choices: ['text', 'json'], default: 'text', env: 'ONLINE_EM_LOG_FORMAT', description: 'log lines as text or one JSON object each' },
-];
+] as const satisfies readonly OptionSpec[];
 
 /**
  * The connection from the parsed values: flags (then environment variables) over the

@@ -3,12 +3,12 @@ import { DEMO_STREAM, DemoProducer } from '../kafka/demo-producer.js';
 import { createMissingTopics, replicationFor } from '../kafka/topics.js';
 import { CliError } from './cli-error.js';
 import { CONNECTION_SPECS, connectionFrom } from './connection-options.js';
-import { formatOptionsHelp, parseCommandLine, requiredMessage, type OptionSpec } from './option-spec.js';
+import { formatOptionsHelp, parseCommandLine, requiredMessage, withSpec, type OptionSpec } from './option-spec.js';
 import { loggerFrom } from './run-command.js';
 import { onShutdownSignals } from './signals.js';
 
-export const DEMO_PRODUCER_SPECS: readonly OptionSpec[] = [
-  ...CONNECTION_SPECS.map((spec) => (spec.name === 'brokers' ? { ...spec, description: 'Kafka bootstrap servers (required, here or as bootstrap.servers in --kafka-config)' } : spec)),
+export const DEMO_PRODUCER_SPECS = [
+  ...withSpec(CONNECTION_SPECS, 'brokers', { description: 'Kafka bootstrap servers (required, here or as bootstrap.servers in --kafka-config)' }),
   { name: 'topic', kind: 'string', default: 'online-em-points', env: 'ONLINE_EM_INPUT_TOPIC', description: 'topic to write the points to (created when missing)' },
   { name: 'components', short: 'k', kind: 'int', min: 1, max: 1024, default: DEMO_STREAM.components, description: 'components of the generating mixture' },
   { name: 'dim', kind: 'int', min: 1, max: 4096, default: DEMO_STREAM.dim, description: 'dimension of the points' },
@@ -19,7 +19,7 @@ export const DEMO_PRODUCER_SPECS: readonly OptionSpec[] = [
   { name: 'bad-fraction', kind: 'number', min: 0, max: 1, default: 0, description: 'fraction of messages sent malformed on purpose' },
   { name: 'seed', kind: 'int', min: 0, default: DEMO_STREAM.seed, description: 'seed of the mixture and of the points' },
   { name: 'count', kind: 'int', min: 1, valueName: 'POINTS', description: 'stop after this many points (default: until Ctrl-C)' },
-];
+] as const satisfies readonly OptionSpec[];
 
 export const DEMO_PRODUCER_HELP = `Usage: online-em demo-producer --brokers HOST:PORT [options]
 
@@ -44,28 +44,28 @@ export async function demoProducerCommand(argv: readonly string[]): Promise<numb
   const kafka = createKafka({ connection, logger });
   const admin = kafka.admin();
   await admin.connect();
-  await createMissingTopics(admin, [{ topic: v.topic as string, numPartitions: 1, replicationFactor: await replicationFor(admin, null) }], logger);
+  await createMissingTopics(admin, [{ topic: v.topic, numPartitions: 1, replicationFactor: await replicationFor(admin, null) }], logger);
   await admin.disconnect();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const demo = new DemoProducer(
     producer,
     {
-      topic: v.topic as string,
-      components: v.components as number,
-      dim: v.dim as number,
-      rate: v.rate as number,
-      pointsPerMessage: v['points-per-message'] as number,
-      format: v.format as 'json' | 'binary',
-      driftPeriod: v['drift-period'] as number,
-      badFraction: v['bad-fraction'] as number,
-      seed: v.seed as number,
-      maxPoints: v.count as number | null,
+      topic: v.topic,
+      components: v.components,
+      dim: v.dim,
+      rate: v.rate,
+      pointsPerMessage: v['points-per-message'],
+      format: v.format,
+      driftPeriod: v['drift-period'],
+      badFraction: v['bad-fraction'],
+      seed: v.seed,
+      maxPoints: v.count,
     },
     logger,
   );
   const removeSignals = onShutdownSignals(logger, () => void demo.stop());
-  const progress = setInterval(() => logger.status(`${demo.pointsSent} points sent to ${v.topic as string}`), 2000);
+  const progress = setInterval(() => logger.status(`${demo.pointsSent} points sent to ${v.topic}`), 2000);
   demo.start();
   await demo.done;
   clearInterval(progress);

@@ -6,7 +6,7 @@ import { onlineEm } from '../stream/online-em-operator.js';
 import type { PointRowsInput } from '../stream/point-input.js';
 import { CliError } from './cli-error.js';
 import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
-import { formatOptionsHelp, parseCommandLine, type OptionSpec } from './option-spec.js';
+import { formatOptionsHelp, parseCommandLine, withSpec, type OptionSpec } from './option-spec.js';
 import { formatProgress } from './progress-line.js';
 
 /** The line each row of an input item came from. */
@@ -15,13 +15,13 @@ interface ChunkPosition {
   readonly epoch: number;
 }
 
-export const FIT_SPECS: readonly OptionSpec[] = [
-  ...ENGINE_OPTION_SPECS.map((spec) => (spec.name === 'components' ? { ...spec, required: true } : spec)),
+export const FIT_SPECS = [
+  ...withSpec(ENGINE_OPTION_SPECS, 'components', { required: true }),
   { name: 'snapshot-every', kind: 'int', min: 1, default: 100, valueName: 'BATCHES', description: 'write a snapshot every this many minibatches (the final one is always written)' },
   { name: 'epochs', kind: 'int', min: 1, max: 100_000, default: 1, description: 'passes over the input (for small files; stdin is kept in memory)' },
   { name: 'rejects', kind: 'string', valueName: 'FILE', description: 'write rejected lines as NDJSON {line, epoch, code, message} to FILE instead of stderr' },
   { name: 'progress', kind: 'flag', description: 'print a progress line on stderr even when it is not a terminal' },
-];
+] as const satisfies readonly OptionSpec[];
 
 export const FIT_HELP = `Usage: online-em fit --components K [options] [FILE]
 
@@ -54,10 +54,10 @@ export async function fitCommand(argv: readonly string[], io: { stdout: NodeJS.W
     throw new CliError(`FILE '${file}' does not exist or is not a file`);
   }
   const { values } = parsed;
-  const rejectsPath = values.rejects as string | null;
+  const rejectsPath = values.rejects;
   const rejects: WriteStream | null = rejectsPath ? createWriteStream(rejectsPath) : null;
-  const showProgress = values.progress === true || io.stderr.isTTY === true;
-  const epochs = values.epochs as number;
+  const showProgress = values.progress || io.stderr.isTTY === true;
+  const epochs = values.epochs;
 
   let rejectedCount = 0;
   const reportRejection = (line: number, epoch: number, code: string, message: string): void => {
@@ -75,7 +75,7 @@ export async function fitCommand(argv: readonly string[], io: { stdout: NodeJS.W
       .pipe(
         onlineEm<ChunkPosition>({
           ...engineOptionsFrom(values),
-          snapshotEvery: values['snapshot-every'] as number,
+          snapshotEvery: values['snapshot-every'],
           progressIntervalMs: showProgress ? 500 : null,
         }),
       )

@@ -1,19 +1,20 @@
 import { parseArgs } from 'node:util';
+import { describeNumber, isNumberInRange, type OptionRange } from '../em/option-range.js';
 import { CliError } from './cli-error.js';
 
 export type OptionValue = string | number | boolean | null;
 
-/** One command-line option: its flag, type, range, environment variable and help. */
-export interface OptionSpec {
+/**
+ * One command-line option: its flag, type, range, environment variable and help.
+ * A bound set by K (ComponentsBound) is not checked here, where K may be unknown:
+ * the engine's resolveOptions checks it.
+ */
+export interface OptionSpec extends OptionRange {
   /** Flag without the dashes, e.g. `batch-size`. */
   readonly name: string;
   readonly short?: string;
   readonly kind: 'int' | 'number' | 'string' | 'choice' | 'flag';
   readonly choices?: readonly string[];
-  readonly min?: number;
-  readonly max?: number;
-  /** The value must be strictly greater than `min`. */
-  readonly exclusiveMin?: boolean;
   readonly env?: string;
   readonly default?: OptionValue;
   readonly required?: boolean;
@@ -22,21 +23,51 @@ export interface OptionSpec {
   readonly description: string;
 }
 
-export interface ParsedCommandLine {
-  readonly values: Readonly<Record<string, OptionValue>>;
-  readonly positionals: readonly string[];
-  readonly help: boolean;
-}
+/** The value type of one spec: a number, a flag's boolean, one of the choices, or a text. */
+type ValueOfKind<S> = S extends { readonly kind: 'int' | 'number' }
+  ? number
+  : S extends { readonly kind: 'flag' }
+    ? boolean
+    : S extends { readonly kind: 'choice'; readonly choices: readonly (infer C)[] }
+      ? C
+      : string;
+
+/** A flag, a required option and one with a default always have a value; the others are null when not given. */
+type ValueOf<S> = S extends { readonly kind: 'flag' } | { readonly required: true } | { readonly default: string | number | boolean }
+  ? ValueOfKind<S>
+  : ValueOfKind<S> | null;
+
+export type OptionName<S extends readonly OptionSpec[]> = S[number]['name'];
+
+/** The parsed values of a spec list, by flag name, each of its spec's type. */
+export type OptionValues<S extends readonly OptionSpec[]> = { readonly [Spec in S[number] as Spec['name']]: ValueOf<Spec> };
+
+export type ParsedCommandLine<S extends readonly OptionSpec[]> =
+  | { readonly help: true; readonly positionals: readonly string[] }
+  | {
+      readonly help: false;
+      readonly values: OptionValues<S>;
+      /** The options given by flag or environment variable; the others have their defaults (or null). */
+      readonly explicit: ReadonlySet<OptionName<S>>;
+      readonly positionals: readonly string[];
+    };
+
+type UntypedCommandLine =
+  | { readonly help: true; readonly positionals: readonly string[] }
+  | { readonly help: false; readonly values: Record<string, OptionValue>; readonly explicit: ReadonlySet<string>; readonly positionals: readonly string[] };
 
 /**
  * Parse argv against the specs: flag, then environment variable, then default.
- * Every problem is a CliError naming the option and what it accepts.
+ * Every problem is a CliError naming the option and what it accepts. With --help,
+ * only `help` and the positionals: a required option may be missing.
  */
-export function parseCommandLine(
-  specs: readonly OptionSpec[],
+export function parseCommandLine<const S extends readonly OptionSpec[]>(
+  specs: S,
   argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>> = {},
-): ParsedCommandLine {
+  env?: Readonly<Record<string, string | undefined>>,
+): ParsedCommandLine<S>;
+// Untyped inside: each value is converted by its spec's kind (its default, or null, when absent), as OptionValues<S> says.
+export function parseCommandLine(specs: readonly OptionSpec[], argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): UntypedCommandLine {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
   for (const spec of specs) {
     options[spec.name] = { type: spec.kind === 'flag' ? 'boolean' : 'string', ...(spec.short ? { short: spec.short } : {}) };
@@ -48,24 +79,38 @@ export function parseCommandLine(
     throw new CliError(cleanParseError(error, specs));
   }
   const raw = parsed.values as Record<string, string | boolean | undefined>;
+  if (raw.help === true) return { help: true, positionals: parsed.positionals };
   const values: Record<string, OptionValue> = {};
+  const explicit = new Set<string>();
   for (const spec of specs) {
     const given = raw[spec.name];
-    const fromEnv = spec.env ? env[spec.env] : undefined;
+    // An empty variable counts as unset: `ONLINE_EM_SEED= online-em ...` keeps the default.
+    const fromEnv = spec.env && env[spec.env] !== '' ? env[spec.env] : undefined;
     if (given !== undefined) values[spec.name] = convert(spec, given, `--${spec.name}`);
-    else if (fromEnv !== undefined && fromEnv !== '') values[spec.name] = convert(spec, fromEnv, `${spec.env} (--${spec.name})`);
-    else values[spec.name] = spec.default ?? null;
+    else if (fromEnv !== undefined) values[spec.name] = convert(spec, fromEnv, `${spec.env} (--${spec.name})`);
+    else values[spec.name] = spec.default ?? (spec.kind === 'flag' ? false : null);
+    if (given !== undefined || fromEnv !== undefined) explicit.add(spec.name);
   }
-  const help = raw.help === true;
-  if (!help) {
-    for (const spec of specs) {
-      if (spec.required && values[spec.name] === null) {
-        throw new CliError(requiredMessage(spec));
-      }
-    }
+  for (const spec of specs) {
+    if (spec.required && values[spec.name] === null) throw new CliError(requiredMessage(spec));
   }
-  return { values, positionals: parsed.positionals, help };
+  return { help: false, values, explicit, positionals: parsed.positionals };
 }
+
+/**
+ * The specs with the one named `name` changed by `patch`, e.g. made required; the
+ * value types follow (a required option is never null).
+ */
+export function withSpec<const S extends readonly OptionSpec[], N extends OptionName<S>, const P extends Partial<OptionSpec>>(
+  specs: S,
+  name: N,
+  patch: P,
+): readonly WithSpec<S[number], N, P>[];
+export function withSpec(specs: readonly OptionSpec[], name: string, patch: Partial<OptionSpec>): readonly OptionSpec[] {
+  return specs.map((spec) => (spec.name === name ? { ...spec, ...patch } : spec));
+}
+
+type WithSpec<Spec, N, P> = Spec extends { readonly name: N } ? Omit<Spec, keyof P> & P : Spec;
 
 /**
  * `--t0 -1` means the value -1 (parseArgs would take -1 for an option): a numeric
@@ -110,23 +155,10 @@ function convert(spec: OptionSpec, input: string | boolean, label: string): Opti
     return text;
   }
   const value = Number(text);
-  const range = describeRange(spec);
-  if (text.trim() === '' || !Number.isFinite(value) || (spec.kind === 'int' && !Number.isInteger(value))) {
-    throw new CliError(`${label} must be ${spec.kind === 'int' ? 'an integer' : 'a number'}${range} (got '${text}')`);
-  }
-  const belowMin = spec.min !== undefined && (spec.exclusiveMin ? value <= spec.min : value < spec.min);
-  if (belowMin || (spec.max !== undefined && value > spec.max)) {
-    throw new CliError(`${label} must be ${spec.kind === 'int' ? 'an integer' : 'a number'}${range} (got '${text}')`);
+  if (text.trim() === '' || !isNumberInRange(spec.kind, spec, value, null)) {
+    throw new CliError(`${label} must be ${describeNumber(spec.kind, spec, null)} (got '${text}')`);
   }
   return value;
-}
-
-function describeRange(spec: OptionSpec): string {
-  const { min, max, exclusiveMin } = spec;
-  if (min !== undefined && max !== undefined) return exclusiveMin ? ` in (${min}, ${max}]` : ` from ${min} to ${max}`;
-  if (min !== undefined) return exclusiveMin ? ` > ${min}` : ` >= ${min}`;
-  if (max !== undefined) return ` <= ${max}`;
-  return '';
 }
 
 function formatDefault(value: OptionValue): string {
@@ -147,7 +179,7 @@ function describeAccepted(spec: OptionSpec): string {
   if (spec.kind === 'choice') return `one of ${spec.choices!.join(', ')}`;
   if (spec.kind === 'string') return 'a non-empty text';
   if (spec.kind === 'flag') return 'true or false';
-  return `${spec.kind === 'int' ? 'an integer' : 'a number'}${describeRange(spec)}`;
+  return describeNumber(spec.kind, spec, null);
 }
 
 function cleanParseError(error: unknown, specs: readonly OptionSpec[]): string {

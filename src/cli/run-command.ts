@@ -1,3 +1,4 @@
+import type { OnlineEmOptions } from '../em/options.js';
 import { createKafka } from '../kafka/kafka-client.js';
 import { DEMO_STREAM, DemoProducer } from '../kafka/demo-producer.js';
 import { EXIT_CONNECTION_REFUSED } from '../kafka/connection/connection-failure.js';
@@ -5,19 +6,19 @@ import type { ConnectionSettings } from '../kafka/connection/connection-settings
 import { ConnectionRefusedError, FencedError, Processor } from '../kafka/processor.js';
 import type { ProcessorConfig } from '../kafka/processor-types.js';
 import { ensureTopics } from '../kafka/topics.js';
-import { createLogger, type LogLevel, type Logger } from '../log/logger.js';
+import { createLogger, type Logger } from '../log/logger.js';
 import { CliError } from './cli-error.js';
 import { CONNECTION_SPECS, connectionFrom } from './connection-options.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { MetricsServer } from './metrics-server.js';
 import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
-import { formatOptionsHelp, parseCommandLine, requiredMessage, type OptionSpec, type OptionValue } from './option-spec.js';
+import { formatOptionsHelp, parseCommandLine, type OptionSpec, type OptionValues, type ParsedCommandLine } from './option-spec.js';
 import { onShutdownSignals } from './signals.js';
 
 /** The embedded default's demo stream, with 1% malformed messages to show the dead-letter topic. */
 const DEMO = { ...DEMO_STREAM, badFraction: 0.01 };
 
-export const RUN_SPECS: readonly OptionSpec[] = [
+export const RUN_SPECS = [
   ...CONNECTION_SPECS,
   { name: 'input-topic', kind: 'string', default: 'online-em-points', env: 'ONLINE_EM_INPUT_TOPIC', description: 'topic of the points to fit' },
   { name: 'snapshot-topic', kind: 'string', default: 'online-em-snapshots', env: 'ONLINE_EM_SNAPSHOT_TOPIC', description: 'compacted topic the snapshots are published to, keyed by model' },
@@ -38,7 +39,7 @@ export const RUN_SPECS: readonly OptionSpec[] = [
   { name: 'input-partitions', kind: 'int', min: 1, max: 10_000, default: 1, env: 'ONLINE_EM_INPUT_PARTITIONS', description: 'partitions of the input topic when it has to be created' },
   { name: 'replication-factor', kind: 'int', min: 1, max: 100, env: 'ONLINE_EM_REPLICATION_FACTOR', description: 'replication of topics it creates (default min(3, brokers))' },
   { name: 'embedded-port', kind: 'int', min: 1, max: 65534, default: 9092, env: 'KAFKA_PORT', description: 'port of the local broker of the embedded default' },
-];
+] as const satisfies readonly OptionSpec[];
 
 export const RUN_HELP = `Usage: online-em run [options]
 
@@ -67,10 +68,10 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const logger = loggerFrom(values);
   const given = connectionFrom(values, logger);
   const embedded = given === null;
-  if (!embedded && values.components === null) throw new CliError(requiredMessage(RUN_SPECS.find((s) => s.name === 'components')!));
-  const broker = embedded ? new EmbeddedBroker(values['embedded-port'] as number, logger) : null;
-  const connection: ConnectionSettings = given ?? plaintext([broker!.address], (values['client-id'] as string | null) ?? 'online-em');
-  const config = processorConfig(values, connection, embedded);
+  const broker = embedded ? new EmbeddedBroker(values['embedded-port'], logger) : null;
+  const connection = given ?? plaintextConnection([broker!.address], values['client-id'] ?? 'online-em');
+  // Checks the engine options too, before anything starts (--components is required with --brokers).
+  const config = processorConfig(parsed, connection, embedded);
 
   const processor = new Processor(config, logger);
   let metrics: MetricsServer | null = null;
@@ -82,7 +83,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   });
   try {
     if (values['metrics-port'] !== null) {
-      metrics = await MetricsServer.start(values['metrics-host'] as string, values['metrics-port'] as number, () => processor.status());
+      metrics = await MetricsServer.start(values['metrics-host'], values['metrics-port'], () => processor.status());
       logger.info(`metrics on ${metrics.url}/metrics, health on ${metrics.url}/healthz and ${metrics.url}/readyz`);
     }
     if (broker) {
@@ -118,37 +119,49 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
 }
 
-function processorConfig(values: Readonly<Record<string, OptionValue>>, connection: ConnectionSettings, embedded: boolean): ProcessorConfig {
-  const model = values.model as string;
-  const engine = engineOptionsFrom(values);
+/** The embedded default's floor on the step size: the demo stream drifts. */
+const DEMO_ETA_MIN = 0.01;
+
+type RunCommandLine = Extract<ParsedCommandLine<typeof RUN_SPECS>, { help: false }>;
+
+/** The embedded default fits the demo stream: its K, and a step-size floor to follow its drift, unless given. */
+function embeddedEngineDefaults(explicit: RunCommandLine['explicit']): Partial<OnlineEmOptions> {
   return {
-    connection,
-    model,
-    group: (values.group as string | null) ?? `online-em-${model}`,
-    transactionalId: (values['transactional-id'] as string | null) ?? `online-em-${model}`,
-    topics: {
-      input: values['input-topic'] as string,
-      snapshot: values['snapshot-topic'] as string,
-      deadLetter: values['dead-letter-topic'] as string,
-      state: values['state-topic'] as string,
-    },
-    topicSettings: { inputPartitions: values['input-partitions'] as number, replicationFactor: values['replication-factor'] as number | null },
-    engine: embedded
-      ? { ...engine, components: engine.components ?? DEMO.components, ...(engine.halfLife ? {} : { etaMin: engine.etaMin || 0.01 }) }
-      : engine,
-    snapshotEvery: values['snapshot-every'] as number | null,
-    snapshotIntervalMs: values['snapshot-interval'] as number,
-    progressIntervalMs: values['progress-interval'] as number,
-    maxMessageBytes: values['max-message-bytes'] as number,
-    startFrom: values['start-from'] as 'earliest' | 'latest',
-    sessionTimeoutMs: values['session-timeout'] as number,
+    ...(explicit.has('components') ? {} : { components: DEMO.components }),
+    // An explicit --eta-min 0 stays 0; a forgetting schedule needs no floor.
+    ...(explicit.has('eta-min') || explicit.has('half-life') ? {} : { etaMin: DEMO_ETA_MIN }),
   };
 }
 
-export function loggerFrom(values: Readonly<Record<string, OptionValue>>): Logger {
-  return createLogger({ level: values['log-level'] as LogLevel, json: values['log-format'] === 'json' });
+export function processorConfig({ values, explicit }: RunCommandLine, connection: ConnectionSettings, embedded: boolean): ProcessorConfig {
+  const model = values.model;
+  const engine = engineOptionsFrom(values, embedded ? embeddedEngineDefaults(explicit) : {});
+  return {
+    connection,
+    model,
+    group: values.group ?? `online-em-${model}`,
+    transactionalId: values['transactional-id'] ?? `online-em-${model}`,
+    topics: {
+      input: values['input-topic'],
+      snapshot: values['snapshot-topic'],
+      deadLetter: values['dead-letter-topic'],
+      state: values['state-topic'],
+    },
+    topicSettings: { inputPartitions: values['input-partitions'], replicationFactor: values['replication-factor'] },
+    engine,
+    snapshotEvery: values['snapshot-every'],
+    snapshotIntervalMs: values['snapshot-interval'],
+    progressIntervalMs: values['progress-interval'],
+    maxMessageBytes: values['max-message-bytes'],
+    startFrom: values['start-from'],
+    sessionTimeoutMs: values['session-timeout'],
+  };
 }
 
-function plaintext(brokers: string[], clientId: string): ConnectionSettings {
+export function loggerFrom(values: Pick<OptionValues<typeof CONNECTION_SPECS>, 'log-level' | 'log-format'>): Logger {
+  return createLogger({ level: values['log-level'], json: values['log-format'] === 'json' });
+}
+
+function plaintextConnection(brokers: string[], clientId: string): ConnectionSettings {
   return { brokers, clientId, securityProtocol: 'PLAINTEXT', sasl: null, tls: null };
 }

@@ -1,8 +1,9 @@
 import { COVARIANCE_MODELS } from './covariance/covariance-models.js';
 import { InvalidOptionError } from './errors.js';
-import { DEFAULT_MAX_ABS_VALUE } from './point-validation.js';
+import { describeNumber, isNumberInRange } from './option-range.js';
+import { ENGINE_DEFAULTS, ENGINE_OPTION_SCHEMA, type NumericOptionName, type NumericOptionSchema } from './option-schema.js';
 import type { StepSizeSchedule } from './step-size.js';
-import { COVARIANCE_TYPES, type CovarianceType } from './types.js';
+import type { CovarianceType } from './types.js';
 
 /** Options of the online-EM engine; everything but `components` has a default. */
 export interface OnlineEmOptions {
@@ -57,65 +58,41 @@ export interface ResolvedOptions {
   readonly convergenceTol: number;
 }
 
-export const DEFAULTS = {
-  covarianceType: 'full' as CovarianceType,
-  batchSize: 200,
-  alpha: 0.6,
-  t0: 2,
-  etaMin: 0,
-  regCovar: 1e-6,
-  restarts: 10,
-  initMaxIter: 300,
-  initTol: 1e-5,
-  seed: 0,
-  minWeight: 1e-4,
-  maxAbsValue: DEFAULT_MAX_ABS_VALUE,
-  convergenceWindow: 20,
-  convergenceTol: 1e-3,
-};
+/** The fixed defaults, from the options schema. */
+export const DEFAULTS = ENGINE_DEFAULTS;
 
+/** Check every option against ENGINE_OPTION_SCHEMA, fill the defaults and choose the step-size schedule. */
 export function resolveOptions(o: OnlineEmOptions): ResolvedOptions {
-  const components = integer('components', o.components, 1, 1024);
+  // K first: the ranges of warmup and minWeight are set by it.
+  const components = numberOption('components', o.components, null);
+  const k = components;
   const covarianceType = o.covarianceType ?? DEFAULTS.covarianceType;
-  if (!COVARIANCE_TYPES.includes(covarianceType)) {
-    throw new InvalidOptionError('covarianceType', `must be one of ${COVARIANCE_TYPES.join(', ')}, got ${String(covarianceType)}`);
+  const { choices } = ENGINE_OPTION_SCHEMA.covarianceType;
+  if (!choices.includes(covarianceType)) {
+    throw new InvalidOptionError('covarianceType', `must be one of ${choices.join(', ')}, got ${String(covarianceType)}`);
   }
-  const batchSize = integer('batchSize', o.batchSize ?? DEFAULTS.batchSize, 1, 1_000_000);
-  let schedule: StepSizeSchedule;
-  if (o.halfLife !== undefined && o.halfLife !== null) {
-    schedule = { kind: 'forgetting', halfLife: positive('halfLife', o.halfLife) };
-  } else {
-    const alpha = number('alpha', o.alpha ?? DEFAULTS.alpha);
-    if (!(alpha > 0.5 && alpha <= 1)) throw new InvalidOptionError('alpha', `must be in (0.5, 1], got ${alpha}`);
-    const t0 = number('t0', o.t0 ?? DEFAULTS.t0);
-    if (!(t0 >= 0)) throw new InvalidOptionError('t0', `must be >= 0, got ${t0}`);
-    const etaMin = number('etaMin', o.etaMin ?? DEFAULTS.etaMin);
-    if (!(etaMin >= 0 && etaMin < 1)) throw new InvalidOptionError('etaMin', `must be in [0, 1), got ${etaMin}`);
-    schedule = { kind: 'decaying', alpha, t0, etaMin };
-  }
-  const regCovar = number('regCovar', o.regCovar ?? DEFAULTS.regCovar);
-  if (!(regCovar >= 0)) throw new InvalidOptionError('regCovar', `must be >= 0, got ${regCovar}`);
-  const warmup = o.warmup === undefined || o.warmup === null ? null : integer('warmup', o.warmup, components, 10_000_000);
-  const minWeight = number('minWeight', o.minWeight ?? DEFAULTS.minWeight);
-  if (!(minWeight >= 0 && minWeight < 1 / components)) {
-    throw new InvalidOptionError('minWeight', `must be in [0, 1/components), got ${minWeight}`);
-  }
+  // Every given value is checked, also those the chosen schedule does not use.
+  const alpha = numberOption('alpha', o.alpha, k);
+  const t0 = numberOption('t0', o.t0, k);
+  const etaMin = numberOption('etaMin', o.etaMin, k);
+  const halfLife = o.halfLife === undefined || o.halfLife === null ? null : numberOption('halfLife', o.halfLife, k);
+  const schedule: StepSizeSchedule = halfLife !== null ? { kind: 'forgetting', halfLife } : { kind: 'decaying', alpha, t0, etaMin };
   return {
     components,
     covarianceType,
-    batchSize,
+    batchSize: numberOption('batchSize', o.batchSize, k),
     schedule,
     averaging: o.averaging ?? schedule.kind === 'decaying',
-    regCovar,
-    warmup,
-    restarts: integer('restarts', o.restarts ?? DEFAULTS.restarts, 1, 1000),
-    initMaxIter: integer('initMaxIter', o.initMaxIter ?? DEFAULTS.initMaxIter, 1, 100_000),
-    initTol: positive('initTol', o.initTol ?? DEFAULTS.initTol),
-    seed: integer('seed', o.seed ?? DEFAULTS.seed, 0, 2 ** 32 - 1),
-    minWeight,
-    maxAbsValue: positive('maxAbsValue', o.maxAbsValue ?? DEFAULTS.maxAbsValue),
-    convergenceWindow: integer('convergenceWindow', o.convergenceWindow ?? DEFAULTS.convergenceWindow, 1, 100_000),
-    convergenceTol: positive('convergenceTol', o.convergenceTol ?? DEFAULTS.convergenceTol),
+    regCovar: numberOption('regCovar', o.regCovar, k),
+    warmup: o.warmup === undefined || o.warmup === null ? null : numberOption('warmup', o.warmup, k),
+    restarts: numberOption('restarts', o.restarts, k),
+    initMaxIter: numberOption('initMaxIter', o.initMaxIter, k),
+    initTol: numberOption('initTol', o.initTol, k),
+    seed: numberOption('seed', o.seed, k),
+    minWeight: numberOption('minWeight', o.minWeight, k),
+    maxAbsValue: numberOption('maxAbsValue', o.maxAbsValue, k),
+    convergenceWindow: numberOption('convergenceWindow', o.convergenceWindow, k),
+    convergenceTol: numberOption('convergenceTol', o.convergenceTol, k),
   };
 }
 
@@ -130,21 +107,12 @@ export function defaultWarmup(k: number, d: number, covarianceType: CovarianceTy
   return Math.min(20_000, Math.max(1_000, 10 * k * perComponent));
 }
 
-function number(option: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidOptionError(option, `must be a finite number, got ${String(v)}`);
-  return v;
-}
-
-function positive(option: string, v: unknown): number {
-  const x = number(option, v);
-  if (!(x > 0)) throw new InvalidOptionError(option, `must be > 0, got ${x}`);
-  return x;
-}
-
-function integer(option: string, v: unknown, min: number, max: number): number {
-  const x = number(option, v);
-  if (!Number.isInteger(x) || x < min || x > max) {
-    throw new InvalidOptionError(option, `must be an integer from ${min} to ${max}, got ${x}`);
+/** The value, or the schema's default when absent, checked against the option's range (K: null while unknown). */
+function numberOption(option: NumericOptionName, value: number | undefined, k: number | null): number {
+  const schema: NumericOptionSchema = ENGINE_OPTION_SCHEMA[option];
+  const v: unknown = value ?? schema.default;
+  if (!isNumberInRange(schema.kind, schema, v, k)) {
+    throw new InvalidOptionError(option, `must be ${describeNumber(schema.kind, schema, k)}, got ${String(v)}`);
   }
-  return x;
+  return v;
 }
