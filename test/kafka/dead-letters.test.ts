@@ -49,7 +49,7 @@ describe('bad input goes to the dead-letter topic with a reason, and the counts 
     const refused = HOSTILE.reduce((s, h) => s + h.refused, 0);
 
     const proc = ProcessorProcess.forNames(names, ['--components', '3', '--snapshot-interval', '300', '--max-message-bytes', '20000']);
-    await proc.waitFor(new RegExp(`snapshot #\\d+: ${accepted} points`), 120_000);
+    await proc.waitForSnapshot(accepted, 120_000);
     proc.kill('SIGTERM');
     expect((await proc.exited).code).toBe(0);
 

@@ -4,6 +4,9 @@ import { createTopic, produce, uniqueNames } from './support/kafka-io.js';
 import { ProcessorProcess } from './support/processor-process.js';
 import { jsonMessages, readSnapshots } from './support/snapshots.js';
 
+/** The run command's line saying where it serves the metrics (not a processor event). */
+const METRICS_LINE = /^metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/;
+
 /** name{labels} -> value from a Prometheus exposition. */
 function samples(text: string): Map<string, number> {
   const out = new Map<string, number>();
@@ -24,9 +27,10 @@ describe('metrics and health endpoints of `online-em run`', () => {
     await produce(names.input, messages);
     const proc = ProcessorProcess.forNames(names, ['--components', '3', '--snapshot-interval', '300', '--metrics-port', '0', '--metrics-host', '127.0.0.1']);
     try {
-      const [, url] = await proc.waitFor(/metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/, 30_000);
-      await proc.waitFor(/snapshot #\d+: 20001 points/, 120_000);
-      // The snapshot's log line comes right after its commit: the status already holds it.
+      const listening = await proc.waitForRecord((r) => METRICS_LINE.test(r.message), 30_000);
+      const url = METRICS_LINE.exec(listening.message)![1];
+      await proc.waitForSnapshot(20_001, 120_000);
+      // The committed event comes right after its commit: the status already holds it.
       const text = await (await fetch(`${url}/metrics`)).text();
       const m = samples(text);
       const model = `{model="${names.model}"}`;

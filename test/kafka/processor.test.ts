@@ -13,20 +13,20 @@ import { decodeCheckpoint, encodePointer } from '../../src/kafka/checkpoint.js';
 import { republished } from './support/accounted-stream.js';
 import { committedOffsets, createTopic, produce, rewindCommittedOffset, uniqueNames } from './support/kafka-io.js';
 import { readAllRecords, readCommittedSnapshots } from './support/reliability.js';
-import { ProcessorProcess } from './support/processor-process.js';
+import { ProcessorProcess, resumedFromCheckpoint } from './support/processor-process.js';
 import { jsonMessages, readSnapshots } from './support/snapshots.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/bin/online-em.js', import.meta.url));
 const FAST = ['--snapshot-interval', '300', '--components', '3'];
 
-/** Run until a snapshot shows `points` points, then SIGTERM; returns the exit and the final snapshot. */
+/** Run until a snapshot shows `points` points, then SIGTERM; returns the exit, the final snapshot and the process (its log). */
 async function runUntil(names: ReturnType<typeof uniqueNames>, points: number, extra: readonly string[] = []) {
   const proc = ProcessorProcess.forNames(names, [...FAST, ...extra]);
-  await proc.waitFor(new RegExp(`snapshot #\\d+: ${points} points`), 120_000);
+  await proc.waitForSnapshot(points, 120_000);
   proc.kill('SIGTERM');
   const exit = await proc.exited;
   const snapshots = await readSnapshots(names.snapshot);
-  return { exit, snapshots, final: snapshots[snapshots.length - 1], log: proc.output };
+  return { exit, snapshots, final: snapshots[snapshots.length - 1], proc };
 }
 
 describe('online-em run against the real broker', () => {
@@ -81,12 +81,12 @@ describe('online-em run against the real broker', () => {
 
     // A snapshot every 5 minibatches makes the first run commit often, so it is stopped mid-stream.
     const first = ProcessorProcess.forNames(names, [...FAST, '--snapshot-every', '5']);
-    await first.waitFor(/snapshot #3: \d+ points/, 120_000);
+    await first.waitForEvent('committed', (e) => e.snapshot?.number === 3 && !e.snapshot.final, 120_000);
     first.kill('SIGTERM');
     const exit = await first.exited;
     expect(exit.code).toBe(0);
-    expect(first.output).toMatch(/snapshot #\d+ \(final\)/);
-    expect(first.output).toMatch(/left the consumer group/);
+    expect(first.eventCount('committed', (e) => e.snapshot?.final === true)).toBeGreaterThan(0);
+    expect(first.eventCount('left-group')).toBeGreaterThan(0);
     const afterStop = await readSnapshots(names.snapshot);
     const final = afterStop[afterStop.length - 1];
     expect(final.final).toBe(true);
@@ -98,8 +98,8 @@ describe('online-em run against the real broker', () => {
     expect(final.pointsSeen).toBe(offset * 1000);
 
     const second = ProcessorProcess.forNames(names, FAST);
-    await second.waitFor(/restored model/, 60_000);
-    await second.waitFor(new RegExp(`snapshot #\\d+: ${n} points`), 180_000);
+    await second.waitForEvent('restored', resumedFromCheckpoint, 60_000);
+    await second.waitForSnapshot(n, 180_000);
     second.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
     const all = await readSnapshots(names.snapshot);
@@ -130,8 +130,9 @@ describe('online-em run against the real broker', () => {
     await produce(names.input, messages.slice(60));
     const second = await runUntil(names, n);
     expect(second.exit.code).toBe(0);
-    expect(second.log).toMatch(/restored model .*: 60000 points, 60 messages/);
-    expect(second.log).toMatch(/starts at offset 35, behind the checkpoint at 60; skipping offsets 35 to 59, already in the model/);
+    expect(second.proc.eventCount('restored', (e) => resumedFromCheckpoint(e) && e.points === 60_000 && e.messages === 60)).toBeGreaterThan(0);
+    // The consumer starts at 35, behind the checkpoint at 60: offsets 35 to 59 are skipped, already in the model.
+    expect(second.proc.eventCount('skipped', (e) => e.topic === names.input && e.partition === 0 && e.fromOffset === '35' && e.toOffset === '59')).toBeGreaterThan(0);
     expect(second.final.pointsSeen).toBe(n);
     expect(second.final.input).toEqual({ messages: messages.length, deadLettered: 0 });
     expect(Number((await committedOffsets(names.group, names.input)).get(0))).toBe(messages.length);
@@ -152,9 +153,20 @@ describe('online-em run against the real broker', () => {
     await produce(names.input, messages.slice(60));
     const second = await runUntil(names, n);
     expect(second.exit.code).toBe(0);
-    expect(second.log).toMatch(new RegExp(`point at checkpoint 0@${older.offset}, but a newer committed one of this model exists at 0@${newest.offset} .*; resuming from it`));
-    expect(second.log).toMatch(/restored model .*: 60000 points, 60 messages/);
-    expect(second.log).toMatch(new RegExp(`starts at offset ${olderOffset}, behind the checkpoint at 60; skipping offsets ${olderOffset} to 59`));
+    // The group's offsets point at the older checkpoint, but a newer committed one of this model exists: it resumes from that.
+    expect(
+      second.proc.eventCount(
+        'restored',
+        (e) =>
+          e.source === 'newer' &&
+          e.groupPointer?.partition === 0 &&
+          e.groupPointer.offset === older.offset &&
+          e.checkpoint?.partition === 0 &&
+          e.checkpoint.offset === newest.offset,
+      ),
+    ).toBeGreaterThan(0);
+    expect(second.proc.eventCount('restored', (e) => resumedFromCheckpoint(e) && e.points === 60_000 && e.messages === 60)).toBeGreaterThan(0);
+    expect(second.proc.eventCount('skipped', (e) => e.topic === names.input && e.partition === 0 && e.fromOffset === olderOffset && e.toOffset === '59')).toBeGreaterThan(0);
     expect(second.final.pointsSeen).toBe(n);
     expect(second.final.input).toEqual({ messages: messages.length, deadLettered: 0 });
     // Nothing published twice: every committed snapshot moves the offsets forward.

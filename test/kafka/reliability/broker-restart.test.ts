@@ -6,10 +6,9 @@ import { DEAD_LETTER_HEADERS } from '../../../src/kafka/dead-letter.js';
 import { randomMixture, sampleMixture } from '../../../src/synthetic/mixture-generator.js';
 import { bad, good, republished, StreamLedger, toKafkaMessages, type AccountedMessage } from '../support/accounted-stream.js';
 import { createTopic, produce, uniqueNames } from '../support/kafka-io.js';
-import { ProcessorProcess } from '../support/processor-process.js';
+import { isSnapshot, ProcessorProcess, resumedFromCheckpoint, type LogRecord } from '../support/processor-process.js';
 import {
   kafkaScript,
-  lineTimes,
   maxParameterDifference,
   processorArgs,
   readAllRecords,
@@ -27,33 +26,34 @@ import {
  */
 const FAULT_PORT = Number(process.env.KAFKA_FAULT_TEST_PORT ?? '39192');
 const FAULT_BROKERS = `127.0.0.1:${FAULT_PORT}`;
-const RETRY_LINE = /WARN {2}(cannot reach Kafka|Kafka session failed): .*; retrying in (\d+) s \(brokers ([^:]+:\d+[^:]*): check --brokers/;
-/** After a broker crash the group's offsets may come back older than an acknowledged commit; the processor says so and resumes from that commit. */
-const REPAIR_LINE = /WARN {2}the group's committed offsets are behind this process's last acknowledged commit \(checkpoint \d+@\d+\); resuming from that commit$/;
+/** After a broker crash the group's offsets may come back older than an acknowledged commit; the processor says so (a warning) and resumes from that commit. */
+const isRepair = (r: LogRecord): boolean => r.event === 'restored' && r.source === 'acknowledged';
 
 describe('broker unreachable at start', () => {
   it('says which brokers it cannot reach and what to check, backs off, never exits on its own, and stops at once on SIGTERM', async () => {
     const started = Date.now();
     const names = uniqueNames('unreachable');
     const proc = new ProcessorProcess(processorArgs(names, '127.0.0.1:1', ['--components', '3']));
-    await waitForLines(proc, RETRY_LINE, 4, 60_000);
+    await proc.waitUntil(() => proc.eventCount('session-failed') >= 4, 60_000, '4 session failures');
     expect(proc.child.exitCode).toBeNull();
-    const lines = proc.output.split('\n').filter((l) => l.trim() !== '');
-    const retries = lines.filter((l) => RETRY_LINE.test(l));
-    // One line each, naming the brokers and what to check; nothing else but these lines.
-    for (const l of retries) {
-      const m = RETRY_LINE.exec(l)!;
-      expect(m[1]).toBe('cannot reach Kafka');
-      expect(m[3]).toBe('127.0.0.1:1');
-      expect(l).toMatch(/ECONNREFUSED 127\.0\.0\.1:1/);
-      expect(l).toMatch(/that the cluster is up\)$/);
+    const retries = proc.eventsOf('session-failed');
+    // One warning each, naming the brokers and what to check; nothing else but these lines.
+    for (const r of retries) {
+      expect(r.connection).toBe(true);
+      expect(r.brokers).toEqual(['127.0.0.1:1']);
+      expect(r.error).toMatch(/ECONNREFUSED 127\.0\.0\.1:1/);
+      expect(r.level).toBe('warn');
+      expect(r.lines).toHaveLength(1);
+      // The words a user reads: what failed, which brokers, what to check.
+      expect(r.message).toMatch(/^cannot reach Kafka: .*ECONNREFUSED 127\.0\.0\.1:1.*; retrying in \d+ s \(brokers 127\.0\.0\.1:1: check --brokers \/ KAFKA_BROKERS and that the cluster is up\)$/);
     }
-    expect(lines.filter((l) => !RETRY_LINE.test(l))).toEqual([]);
-    expect(stackTraceLines(proc.output)).toEqual([]);
+    expect(proc.records.filter((r) => r.event !== 'session-failed')).toEqual([]);
+    expect(proc.nonJsonLines).toEqual([]);
+    expect(stackTraceLines(proc)).toEqual([]);
     // The announced backoff doubles, and the process waits at least that long between attempts.
-    const announced = retries.map((l) => Number(RETRY_LINE.exec(l)![2]));
+    const announced = retries.map((r) => r.retryInMs / 1000);
     expect(announced.slice(0, 4)).toEqual([1, 2, 4, 8]);
-    const times = lineTimes(proc.output, RETRY_LINE);
+    const times = retries.map((r) => Date.parse(r.time));
     const gaps = times.slice(1).map((t, i) => t - times[i]);
     gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(announced[i] * 1000));
     expect(gaps[2]).toBeGreaterThan(gaps[0]);
@@ -65,7 +65,8 @@ describe('broker unreachable at start', () => {
     console.log(`unreachable broker: retry gaps ${gaps.map((g) => `${(g / 1000).toFixed(1)} s`).join(', ')}; SIGTERM to exit ${stopMs} ms; test ${((Date.now() - started) / 1000).toFixed(1)} s`);
     expect(exit).toEqual({ code: 0, signal: null });
     expect(stopMs).toBeLessThan(10_000);
-    expect(stackTraceLines(proc.output)).toEqual([]);
+    expect(proc.nonJsonLines).toEqual([]);
+    expect(stackTraceLines(proc)).toEqual([]);
   });
 });
 
@@ -91,25 +92,26 @@ describe('broker faults on a second local broker', () => {
     const names = uniqueNames('late-broker');
     const proc = new ProcessorProcess(processorArgs(names, FAULT_BROKERS, ['--components', '3', '--snapshot-interval', '500']));
     try {
-      await proc.waitFor(RETRY_LINE, 60_000);
+      await proc.waitForEvent('session-failed', undefined, 60_000);
       const up = await kafkaScript('up', FAULT_PORT);
       expect(up.code, up.output).toBe(0);
       const upAt = Date.now();
-      await proc.waitFor(/consuming /, 120_000);
+      await proc.waitForEvent('consuming', undefined, 120_000);
       const connectedMs = Date.now() - upAt;
       const data = sampleMixture(truth, 20_000, 42).data;
       const messages = Array.from({ length: 100 }, (_, i) => good(data.slice(i * 200 * d, (i + 1) * 200 * d), d, 'json'));
       await produce(names.input, toKafkaMessages(messages));
-      await proc.waitFor(/snapshot #\d+: 20000 points/, 120_000);
+      await proc.waitForSnapshot(20_000, 120_000);
       expect(proc.child.exitCode).toBeNull();
       proc.kill('SIGTERM');
       expect(await proc.exited).toEqual({ code: 0, signal: null });
-      expect(stackTraceLines(proc.output)).toEqual([]);
+      expect(proc.nonJsonLines).toEqual([]);
+      expect(stackTraceLines(proc)).toEqual([]);
       const final = (await readCommittedSnapshots(names.snapshot)).at(-1)!;
       expect(final.pointsSeen).toBe(20_000);
       expect(final.final).toBe(true);
       console.log(
-        `late broker: ${proc.output.split('\n').filter((l) => RETRY_LINE.test(l)).length} retry warnings; ` +
+        `late broker: ${proc.eventCount('session-failed')} retry warnings; ` +
           `consuming ${(connectedMs / 1000).toFixed(1)} s after the broker was up; test ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
     } finally {
@@ -146,15 +148,15 @@ describe('broker faults on a second local broker', () => {
     // reach the broker), and the new one is admitted when that session expires: 10 s here, not the default 30.
     const proc = ProcessorProcess.forNames(faulted, [...engine, '--snapshot-interval', '100', '--snapshot-every', '1', '--session-timeout', '10000']);
     let brokerDown = false;
-    const outages: { how: string; atPoints: number; downMs: number; resumedMs: number; resumed: string; restoredMessages: string }[] = [];
+    const outages: { how: string; atPoints: number; downMs: number; resumedMs: number; resumed: string; restoredMessages: number }[] = [];
     try {
       // Two outages: `kafka.sh down` (a clean broker shutdown) a quarter into the stream, and
       // a SIGKILL of the broker's JVM (a crash: its logs are recovered on start) past half of it.
       for (const [how, reached] of [
-        ['kafka.sh down', /snapshot #\d+: (1[5-9]|[2-9]\d)\d{3} points/],
-        ['SIGKILL of the broker', /snapshot #\d+: ([3-9]\d)\d{3} points/],
+        ['kafka.sh down', 15_000],
+        ['SIGKILL of the broker', 30_000],
       ] as const) {
-        await proc.waitFor(reached, 180_000);
+        await proc.waitForEvent('committed', (e) => isSnapshot(e) && e.snapshot!.pointsSeen >= reached, 180_000);
         const downAt = Date.now();
         brokerDown = true;
         if (how === 'kafka.sh down') {
@@ -163,32 +165,42 @@ describe('broker faults on a second local broker', () => {
         } else {
           await killBroker(FAULT_PORT);
         }
-        const atPoints = Number([...proc.output.matchAll(/snapshot #\d+: (\d+) points/g)].at(-1)![1]);
-        const logAtDown = proc.output.length;
-        await waitInSlice(proc, logAtDown, RETRY_LINE);
+        const atPoints = proc.lastEvent('committed', isSnapshot)!.snapshot!.pointsSeen;
+        const eventsAtDown = proc.events.length;
+        await proc.waitForEvent('session-failed', undefined, 180_000, eventsAtDown);
         await sleep(3000);
         const again = await kafkaScript('up', FAULT_PORT);
         expect(again.code, again.output).toBe(0);
         brokerDown = false;
         const upAt = Date.now();
-        const logAtUp = proc.output.length;
-        await waitInSlice(proc, logAtUp, /snapshot #\d+:/);
-        const resumed = proc.output.slice(logAtDown).match(/restored model .*?(\d+) messages/);
-        outages.push({ how, atPoints, downMs: upAt - downAt, resumedMs: Date.now() - upAt, resumed: resumed?.[0] ?? '(same session)', restoredMessages: resumed?.[1] ?? 'NaN' });
+        await proc.waitForEvent('committed', isSnapshot, 180_000, proc.events.length);
+        const resumed = proc.eventsOf('restored', resumedFromCheckpoint, eventsAtDown)[0];
+        outages.push({
+          how,
+          atPoints,
+          downMs: upAt - downAt,
+          resumedMs: Date.now() - upAt,
+          resumed: resumed ? `restored ${resumed.points} points, ${resumed.messages} messages (${resumed.source})` : '(same session)',
+          restoredMessages: resumed?.messages ?? NaN,
+        });
       }
-      await proc.waitFor(new RegExp(`snapshot #\\d+: ${ledger.totalValid} points`), 180_000);
+      await proc.waitForSnapshot(ledger.totalValid, 180_000);
       expect(proc.child.exitCode).toBeNull();
       proc.kill('SIGTERM');
       expect(await proc.exited).toEqual({ code: 0, signal: null });
-      expect(stackTraceLines(proc.output)).toEqual([]);
-      const allWarnings = proc.output.split('\n').filter((l) => / WARN /.test(l));
-      // Every warning is a retry line (one per failed attempt, naming the brokers and what to check),
-      // or, at most once after the broker SIGKILL, the line saying lost offsets were repaired.
-      const repairs = allWarnings.filter((l) => REPAIR_LINE.test(l));
-      const warnings = allWarnings.filter((l) => !REPAIR_LINE.test(l));
+      expect(proc.nonJsonLines).toEqual([]);
+      expect(stackTraceLines(proc)).toEqual([]);
+      // Every warning is a session failure (one per failed attempt, naming the brokers and what to check),
+      // or, at most once after the broker SIGKILL, the restore saying lost offsets were repaired.
+      const repairs = proc.warnings().filter(isRepair);
+      const warnings = proc.warnings().filter((r) => !isRepair(r));
       expect(repairs.length).toBeLessThanOrEqual(1);
       expect(warnings.length).toBeGreaterThan(0);
-      for (const w of warnings) expect(w).toMatch(RETRY_LINE);
+      for (const w of warnings) {
+        expect(w.event).toBe('session-failed');
+        expect(w.brokers).toEqual([FAULT_BROKERS]);
+        expect(w.retryInMs).toBeGreaterThan(0);
+      }
 
       const snapshots = await readCommittedSnapshots(faulted.snapshot);
       const final = snapshots.at(-1)!;
@@ -199,7 +211,7 @@ describe('broker faults on a second local broker', () => {
         [
           `broker restart: ${ledger.totalValid} points`,
           ...outages.map((o) => `  ${o.how} at ${o.atPoints} points: broker down ${(o.downMs / 1000).toFixed(1)} s; first commit ${(o.resumedMs / 1000).toFixed(1)} s after it was back; ${o.resumed}`),
-          `  ${warnings.length} retry warnings: ${[...new Set(warnings.map((w) => RETRY_LINE.exec(w)![1]))].join(', ')}`,
+          `  ${warnings.length} retry warnings: ${[...new Set(warnings.map((w) => (w.connection ? 'cannot reach Kafka' : 'Kafka session failed')))].join(', ')}`,
           `  offsets lost by the broker crash and repaired from the last acknowledged commit: ${repairs.length > 0 ? 'yes' : 'no'}`,
           `  aborted checkpoint records: ${states.length - committedStates.length}; committed snapshots ${snapshots.length}`,
           `  largest parameter difference vs the reference: ${difference}`,
@@ -222,7 +234,7 @@ describe('broker faults on a second local broker', () => {
       // Where the processor noticed the lost offsets itself, it replays nothing.
       if (repairs.length > 0) expect(replays).toEqual([]);
       const back = wentBackFrom(snapshots);
-      const replayed = back === null ? null : { from: Number(outages[1].restoredMessages), to: back };
+      const replayed = back === null ? null : { from: outages[1].restoredMessages, to: back };
       if (replayed) expect(replayed.to).toBeGreaterThan(replayed.from);
       const deadLetters = await readAllRecords(faulted.deadLetter);
       const sources = deadLetters.map((r) => Number(r.headers[DEAD_LETTER_HEADERS.source]?.[0].split('/').pop()));
@@ -254,14 +266,6 @@ function wentBackFrom(snapshots: readonly { offsets: readonly { offset: string }
   return null;
 }
 
-/** Resolves when the log written after `from` matches. */
-async function waitInSlice(proc: ProcessorProcess, from: number, pattern: RegExp): Promise<void> {
-  while (!pattern.test(proc.output.slice(from))) {
-    if (proc.child.exitCode !== null) throw new Error('processor exited');
-    await sleep(20);
-  }
-}
-
 /** SIGKILL the JVM of the local broker on `port` (its pid file is kafka.sh's) and wait until it is gone. */
 async function killBroker(port: number): Promise<void> {
   const pid = Number(readFileSync(fileURLToPath(new URL(`../../../.kafka/run-${port}/kafka.pid`, import.meta.url)), 'utf8').trim());
@@ -272,15 +276,6 @@ async function killBroker(port: number): Promise<void> {
     } catch {
       return;
     }
-    await sleep(50);
-  }
-}
-
-async function waitForLines(proc: ProcessorProcess, pattern: RegExp, count: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (proc.output.split('\n').filter((l) => pattern.test(l)).length < count) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} lines like ${pattern}; log:\n${proc.output.slice(-3000)}`);
-    if (proc.child.exitCode !== null) throw new Error(`processor exited (${proc.child.exitCode}); log:\n${proc.output.slice(-3000)}`);
     await sleep(50);
   }
 }

@@ -5,7 +5,7 @@ import { BINARY_CONTENT_TYPE, encodeBinaryPoints } from '../../../src/kafka/mess
 import { randomMixture, sampleMixture } from '../../../src/synthetic/mixture-generator.js';
 import { bad, good, republished, StreamLedger, toKafkaMessages, type AccountedMessage } from '../support/accounted-stream.js';
 import { createTopic, produce, uniqueNames } from '../support/kafka-io.js';
-import { ProcessorProcess } from '../support/processor-process.js';
+import { isSnapshot, ProcessorProcess, resumedFromCheckpoint, type LoggedEventOf } from '../support/processor-process.js';
 import {
   evictGroupMembers,
   maxParameterDifference,
@@ -114,61 +114,69 @@ describe('crash: SIGKILL at random moments, restart, same model as an uninterrup
     // assigned the input only then; the test removes the dead member at once (evictGroupMembers,
     // what the coordinator does at the timeout) except after one kill, whose restart waits it out.
     const plan = killPlan();
-    const kills: { phase: Phase; atPoints: string; restoredFrom: string; evicted: number; firstCommitMs: number | null; cycleMs: number; inWarmup: boolean }[] = [];
+    const kills: { phase: Phase; atPoints: string; restoredFrom: Restored | null; evicted: number; firstCommitMs: number | null; cycleMs: number; inWarmup: boolean }[] = [];
     // After this kill the dead member is not evicted: the next process (which waits for a
     // commit before it is killed) sits out the group's session timeout, as after a real crash.
-    const NATURAL = plan.findIndex((p, i) => i >= 2 && (plan[i + 1]?.phase === 'after-commit' || plan[i + 1]?.phase === 'between-commits'));
-    let logs = '';
+    const NATURAL = plan.findIndex((_, i) => i >= 2 && (plan[i + 1]?.phase === 'after-commit' || plan[i + 1]?.phase === 'between-commits'));
+    const procs: ProcessorProcess[] = [];
     for (let i = 0; i < plan.length; i++) {
       const { phase, delayMs, commits } = plan[i];
       const t0 = Date.now();
       const proc = ProcessorProcess.forNames(killed, [...ENGINE, ...KILLED_CADENCE]);
-      const restored = proc.waitFor(/(restored model .*?: \d+ points|no checkpoint for group)/, 120_000).then((m) => m[1]);
+      procs.push(proc);
+      const restored = proc.waitForEvent('restored', undefined, 120_000);
       restored.catch(() => undefined);
-      const firstCommit = proc.waitFor(/snapshot #\d+:/, 240_000).then(() => Date.now() - t0, () => null);
+      const firstCommit = proc.waitForEvent('committed', isSnapshot, 240_000).then(() => Date.now() - t0, () => null);
       if (phase === 'startup') {
         await sleep(delayMs);
       } else if (phase === 'restore') {
         await restored;
       } else if (phase === 'warm-up') {
         // Kill as soon as a checkpoint of the warm-up buffer (fewer than WARMUP points, no model yet) is committed.
-        await proc.waitFor(/checkpoint while warming up/, 60_000);
+        await proc.waitForEvent('committed', (e) => e.snapshot === null, 60_000);
       } else {
-        await proc.waitFor(/consuming /, 120_000);
-        const before = (proc.output.match(/snapshot #\d+/g) ?? []).length;
+        await proc.waitForEvent('consuming', undefined, 120_000);
+        const before = proc.eventCount('committed', isSnapshot);
         if (phase === 'random') await sleep(delayMs);
         else {
           const target = phase === 'after-commit' ? commits : 1;
-          await waitForCount(proc, /snapshot #\d+/g, before + target, 120_000);
+          await proc.waitUntil(
+            () => {
+              if (proc.eventCount('committed', (e) => e.snapshot?.pointsSeen === POINTS) > 0) throw new Error('the killed run consumed the whole stream before its last kill: shorten the kill delays');
+              return proc.eventCount('committed', isSnapshot) >= before + target;
+            },
+            120_000,
+            `${before + target} snapshots`,
+          );
           if (phase === 'between-commits') await sleep(delayMs);
         }
       }
       proc.kill('SIGKILL');
       const exit = await proc.exited;
       expect(exit.signal).toBe('SIGKILL');
-      const points = [...proc.output.matchAll(/snapshot #\d+: (\d+) points/g)];
+      const lastSnapshot = proc.lastEvent('committed', isSnapshot)?.snapshot;
       const evicted = i === NATURAL ? 0 : await evictGroupMembers(killed.group);
+      const restoredFrom = proc.eventsOf('restored')[0];
       kills.push({
         phase,
-        atPoints: points.length > 0 ? points[points.length - 1][1] : 'no snapshot yet',
-        restoredFrom: proc.output.match(/(restored model .*?: \d+ points|no checkpoint for group)/)?.[1] ?? 'killed before restoring',
+        atPoints: lastSnapshot ? String(lastSnapshot.pointsSeen) : 'no snapshot yet',
+        restoredFrom: restoredFrom ? { source: restoredFrom.source, points: restoredFrom.points } : null,
         evicted,
         firstCommitMs: await firstCommit,
-        inWarmup: phase === 'warm-up' && !/snapshot #/.test(proc.output),
+        inWarmup: phase === 'warm-up' && proc.eventCount('committed', (e) => e.snapshot !== null) === 0,
         cycleMs: Date.now() - t0,
       });
-      logs += proc.output;
     }
 
     // The last restart runs to the end of the stream.
     const t0 = Date.now();
     const last = ProcessorProcess.forNames(killed, [...ENGINE, ...KILLED_CADENCE]);
-    await last.waitFor(/restored model/, 120_000);
-    const lastFirstCommitMs = await last.waitFor(/snapshot #\d+: \d+ points/, 120_000).then(() => Date.now() - t0);
-    await last.waitFor(new RegExp(`snapshot #\\d+: ${POINTS} points`), 240_000);
+    procs.push(last);
+    await last.waitForEvent('restored', resumedFromCheckpoint, 120_000);
+    const lastFirstCommitMs = await last.waitForEvent('committed', isSnapshot, 120_000).then(() => Date.now() - t0);
+    await last.waitForSnapshot(POINTS, 240_000);
     last.kill('SIGTERM');
     expect((await last.exited).code).toBe(0);
-    logs += last.output;
 
     const snapshots = await readCommittedSnapshots(killed.snapshot);
     const final = snapshots[snapshots.length - 1];
@@ -180,7 +188,7 @@ describe('crash: SIGKILL at random moments, restart, same model as an uninterrup
     console.log(
       [
         `crash test: ${kills.length} SIGKILLs, ${messages.length} messages, ${POINTS} valid points, ${ledger.totalDeadLettered} bad messages`,
-        ...kills.map((k, i) => `  kill ${i + 1} (${k.phase}): last committed snapshot ${k.atPoints}; that process ${k.restoredFrom}; evicted ${k.evicted}; first commit ${k.firstCommitMs ?? '-'} ms after spawn; cycle ${k.cycleMs} ms${k.inWarmup ? '; killed while warming up' : ''}`),
+        ...kills.map((k, i) => `  kill ${i + 1} (${k.phase}): last committed snapshot ${k.atPoints}; that process ${describeRestore(k.restoredFrom)}; evicted ${k.evicted}; first commit ${k.firstCommitMs ?? '-'} ms after spawn; cycle ${k.cycleMs} ms${k.inWarmup ? '; killed while warming up' : ''}`),
         `  kill ${NATURAL + 1}'s member left to time out; last restart: first commit ${lastFirstCommitMs} ms after spawn`,
         `  transactions aborted by kills (checkpoint records read_uncommitted - read_committed): ${states.length - committedStates.length}`,
         `  committed snapshots of the killed run: ${snapshots.length}; reference: ${ref.snapshots.length}`,
@@ -189,11 +197,13 @@ describe('crash: SIGKILL at random moments, restart, same model as an uninterrup
       ].join('\n'),
     );
 
-    expect(stackTraceLines(logs)).toEqual([]);
+    expect(procs.flatMap((p) => stackTraceLines(p))).toEqual([]);
+    expect(procs.flatMap((p) => p.nonJsonLines)).toEqual([]);
     // One kill fell in the warm-up (no model yet), and a restart resumed from a warm-up checkpoint.
     expect(kills.find((k) => k.phase === 'warm-up')?.inWarmup).toBe(true);
-    expect(kills.some((k) => Number(/: (\d+) points/.exec(k.restoredFrom)?.[1] ?? NaN) < WARMUP)).toBe(true);
-    expect(kills.filter((k) => k.phase !== 'startup' && k.phase !== 'restore').every((k) => /restored model|no checkpoint/.test(k.restoredFrom))).toBe(true);
+    expect(kills.some((k) => k.restoredFrom !== null && resumedFromCheckpoint(k.restoredFrom) && k.restoredFrom.points < WARMUP)).toBe(true);
+    // Every process killed after it began consuming had restored from a checkpoint, or started a new fit.
+    expect(kills.filter((k) => k.phase !== 'startup' && k.phase !== 'restore').every((k) => k.restoredFrom !== null && k.restoredFrom.source !== 'acknowledged')).toBe(true);
     // The same model, bit for bit: SIGKILLs and the commit cadence change nothing.
     expect(difference).toBeLessThanOrEqual(1e-9);
     expect(final.final).toBe(true);
@@ -215,12 +225,10 @@ describe('crash: SIGKILL at random moments, restart, same model as an uninterrup
   });
 });
 
-async function waitForCount(proc: ProcessorProcess, pattern: RegExp, count: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((proc.output.match(pattern) ?? []).length < count) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} matches of ${pattern}; log:\n${proc.output.slice(-3000)}`);
-    if (proc.child.exitCode !== null) throw new Error(`processor exited; log:\n${proc.output.slice(-3000)}`);
-    if (new RegExp(`: ${POINTS} points`).test(proc.output)) throw new Error('the killed run consumed the whole stream before its last kill: shorten the kill delays');
-    await sleep(2);
-  }
+/** Where a process resumed from, as its first `restored` event told. */
+type Restored = Pick<LoggedEventOf<'restored'>, 'source' | 'points'>;
+
+function describeRestore(r: Restored | null): string {
+  if (r === null) return 'killed before restoring';
+  return r.source === 'none' ? 'found no checkpoint' : `restored ${r.points} points (${r.source})`;
 }

@@ -196,28 +196,24 @@ export { processorArgs } from './processor-process.js';
 
 /**
  * Run a processor until a committed snapshot shows `points` points, then SIGTERM it and
- * return its final snapshot (the last committed one) with the process's log.
+ * return its final snapshot (the last committed one) with the process (its log).
  */
 export async function runToEnd(names: Names, points: number, extra: readonly string[], timeoutMs = 180_000) {
   const proc = ProcessorProcess.forNames(names, extra);
-  await proc.waitFor(new RegExp(`snapshot #\\d+: ${points} points`), timeoutMs);
+  await proc.waitForSnapshot(points, timeoutMs);
   proc.kill('SIGTERM');
   const exit = await proc.exited;
   const snapshots = await readCommittedSnapshots(names.snapshot);
-  return { exit, snapshots, final: snapshots[snapshots.length - 1], log: proc.output };
+  return { exit, snapshots, final: snapshots[snapshots.length - 1], proc };
 }
 
-/** Lines of a log that look like a stack trace (a frame, or an uncaught error). */
-export function stackTraceLines(log: string): string[] {
-  return log.split('\n').filter((l) => /^\s+at .+[(:]\d|unexpected error|Uncaught|UnhandledPromiseRejection/.test(l));
-}
-
-/** Timestamps (ms) of the log lines matching `pattern` (the logger starts each line with an ISO time). */
-export function lineTimes(log: string, pattern: RegExp): number[] {
-  return log
-    .split('\n')
-    .filter((l) => pattern.test(l))
-    .map((l) => Date.parse(l.slice(0, 24)));
+/**
+ * Lines of a processor's log that look like a stack trace (a frame, or an uncaught error):
+ * its lines that are not JSON, and the lines of every text inside its records.
+ */
+export function stackTraceLines(proc: ProcessorProcess): string[] {
+  const texts = [...proc.nonJsonLines, ...proc.records.flatMap((r) => Object.values(r).filter((v): v is string => typeof v === 'string'))];
+  return texts.flatMap((t) => t.split('\n')).filter((l) => /^\s+at .+[(:]\d|unexpected error|Uncaught|UnhandledPromiseRejection/.test(l));
 }
 
 /**
