@@ -15,6 +15,7 @@
  */
 import { parseArgs } from 'node:util';
 import { OnlineEm, defaultWarmup, randomMixture, sampleMixture } from '../dist/index.js';
+import { median } from './lib/stats.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -73,8 +74,7 @@ for (let w = 0; w < windows; w++) {
   } while (elapsed < windowMs);
   rates.push(((engine.counters.pointsSeen - before) / elapsed) * 1000);
 }
-const sorted = [...rates].sort((a, b) => a - b);
-const pointsPerSecond = sorted[Math.floor(sorted.length / 2)];
+const pointsPerSecond = median(rates);
 const memory = process.memoryUsage();
 const snapshot = engine.snapshot();
 process.stdout.write(

@@ -15,8 +15,8 @@
  * bench/out/quick/ and leaves BENCHMARKS.md alone.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, release, totalmem } from 'node:os';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OnlineEm, fitBatchEm, meanLogLikelihood, paramsFromSnapshot, sampleMixture } from '../dist/index.js';
@@ -31,9 +31,12 @@ import {
   syntheticSet,
   writeNdjson,
 } from './lib/datasets.mjs';
+import { machine } from './lib/machine.mjs';
 import { BENCH_DIR, REPO_ROOT } from './lib/paths.mjs';
 import { cleanEnv, fitCli, run } from './lib/processes.mjs';
+import { progressLog } from './lib/progress.mjs';
 import { writeReport } from './lib/report.mjs';
+import { median } from './lib/stats.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -50,40 +53,12 @@ const OUT = join(BENCH_DIR, 'out', ...(QUICK ? ['quick'] : []));
 const DATA = join(OUT, 'data');
 mkdirSync(DATA, { recursive: true });
 
-const T0 = Date.now();
-function progress(message) {
-  const s = ((Date.now() - T0) / 1000).toFixed(0).padStart(4);
-  process.stdout.write(`[bench ${s}s] ${message}\n`);
-}
+const progress = progressLog('bench');
 
 /** The batch-EM reference of the recovery tests: best of 5, tol 1e-6, at most 300 iterations. */
 const REFERENCE = { restarts: 5, tol: 1e-6, maxIter: 300, regCovar: 1e-6, minWeight: 1e-4, seed: 1 };
 function batchReference(batch, k) {
   return fitBatchEm(batch, { k, covarianceType: 'full', ...REFERENCE });
-}
-
-function machine() {
-  const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
-  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? 'unknown';
-  let commit = 'unknown';
-  let dirty = false;
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT }).toString().trim();
-    dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO_ROOT }).toString().trim() !== '';
-  } catch {
-    /* not a git checkout */
-  }
-  return {
-    date: new Date().toISOString(),
-    nproc: availableParallelism(),
-    cpuModel: model,
-    node: process.version,
-    os: `${process.platform} ${release()}`,
-    memoryGB: totalmem() / 2 ** 30,
-    loadAverageAtStart: loadavg(),
-    commit,
-    srcDirty: dirty,
-  };
 }
 
 function save(name, value) {
@@ -137,11 +112,6 @@ function peerPython() {
 }
 
 const REPEATS = QUICK ? 1 : 3;
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** The same fit in-process: the engine on Float64Array chunks of 1,000 rows, no parsing, no process. */
 function inProcessFit(train, dim, k) {
@@ -401,4 +371,4 @@ if (!QUICK && !flags['no-report']) {
   progress(`wrote ${path}`);
 }
 if (!flags['keep-data']) rmSync(DATA, { recursive: true, force: true }); // ~200 MB of NDJSON; --keep-data keeps it
-progress(`done in ${((Date.now() - T0) / 1000).toFixed(0)} s`);
+progress(`done in ${((Date.now() - progress.startedAt) / 1000).toFixed(0)} s`);

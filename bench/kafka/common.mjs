@@ -46,10 +46,3 @@ export function bareConsumerConfig(groupId) {
 
 /** A logger for dist's createKafka that drops everything. */
 export const silentLogger = { debug() {}, info() {}, warn() {}, error() {}, status() {} };
-
-export function median(values) {
-  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const m = Math.floor(v.length / 2);
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}

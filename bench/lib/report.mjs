@@ -1,6 +1,7 @@
 /** BENCHMARKS.md from the latest bench/out/{engine,peer,quality}.json. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { KAFKA_BLOCK, readBlock } from './marked-block.mjs';
 
 const int = (x) => Math.round(x).toLocaleString('en-US');
 const f = (x, digits = 4) => (x === null || x === undefined ? '–' : x.toFixed(digits));
@@ -182,9 +183,6 @@ ${quality ? qualitySection(quality) : '## 3. Quality figures\n\nNot run yet.\n'}
 
 /** The end-to-end Kafka section is written by `npm run bench:kafka`: keep it across rewrites. */
 function keptKafkaBlock(path) {
-  if (!existsSync(path)) return '';
-  const old = readFileSync(path, 'utf8');
-  const start = old.indexOf('<!-- kafka-bench:start -->');
-  const end = old.indexOf('<!-- kafka-bench:end -->');
-  return start >= 0 && end > start ? `\n${old.slice(start, end + '<!-- kafka-bench:end -->'.length)}\n` : '';
+  const block = readBlock(path, KAFKA_BLOCK);
+  return block === null ? '' : `\n${block}\n`;
 }

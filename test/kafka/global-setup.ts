@@ -1,37 +1,44 @@
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { connect } from 'node:net';
+import { brokerPortFromEnv, LocalBroker } from '../../src/cli/local-broker.js';
 import { ensureDistBuilt } from '../cli/build-dist.js';
 
 /**
- * The integration tests need the real local broker: start it (scripts/kafka/kafka.sh up,
- * a no-op when it already runs) on KAFKA_TEST_PORT, default 39092, and fail the run
- * loudly when it cannot start. Only a broker started here is stopped afterwards.
+ * The integration tests need the real local broker: start it (LocalBroker: kafka.sh up,
+ * unless it already runs) on KAFKA_TEST_PORT, default 39092, with its secured listeners
+ * (SASL_SSL on the port + 2, mTLS on + 3: test/kafka/secured-connection.test.ts), and fail
+ * the run loudly when it cannot start. Only a broker started here is stopped afterwards.
  * The project is built first: the tests run the real `online-em` command.
  */
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-export default function setup(): () => void {
-  const port = process.env.KAFKA_TEST_PORT ?? '39092';
-  // With its secured listeners too (SASL_SSL on port + 2, mTLS on port + 3): test/kafka/secured-connection.test.ts.
-  const env = { ...process.env, KAFKA_PORT: port, KAFKA_SECURE: '1' };
+export default async function setup(): Promise<() => Promise<void>> {
+  const broker = new LocalBroker(brokerPortFromEnv('KAFKA_TEST_PORT', 39092), (text) => process.stderr.write(text), { secure: true });
   // The integration tests run the built command (dist/bin/online-em.js).
   ensureDistBuilt();
-  const running = spawnSync('bash', ['scripts/kafka/kafka.sh', 'status'], { cwd: root, env, stdio: 'ignore' }).status === 0;
-  if (!running) {
-    const up = spawnSync('bash', ['scripts/kafka/kafka.sh', 'up'], { cwd: root, env, stdio: 'inherit' });
-    if (up.status !== 0) {
-      throw new Error(`the Kafka broker for the integration tests did not start on port ${port} (see above); they need it and do not skip`);
-    }
+  try {
+    await broker.startUnlessRunning();
+  } catch (error) {
+    throw new Error(`the Kafka broker for the integration tests did not start on port ${broker.port} (see above); they need it and do not skip`, { cause: error });
   }
-  const secured = spawnSync('bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${Number(port) + 2}`], { stdio: 'ignore' }).status === 0;
-  if (!secured) {
+  if (!(await listening(broker.port + 2))) {
     throw new Error(
-      `the Kafka broker on port ${port} has no SASL_SSL listener on ${Number(port) + 2}: it was started without KAFKA_SECURE=1; ` +
-        `stop it (KAFKA_PORT=${port} bash scripts/kafka/kafka.sh down) and run the tests again`,
+      `the Kafka broker on port ${broker.port} has no SASL_SSL listener on ${broker.port + 2}: it was started without KAFKA_SECURE=1; ` +
+        `stop it (KAFKA_PORT=${broker.port} bash scripts/kafka/kafka.sh down) and run the tests again`,
     );
   }
-  process.env.ONLINE_EM_TEST_BROKERS = `127.0.0.1:${port}`;
-  return () => {
-    if (!running) spawnSync('bash', ['scripts/kafka/kafka.sh', 'down'], { cwd: root, env, stdio: 'inherit' });
+  process.env.ONLINE_EM_TEST_BROKERS = broker.address;
+  return async () => {
+    await broker.stopIfStartedHere();
   };
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const done = (open: boolean): void => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.setTimeout(2000, () => done(false));
+  });
 }

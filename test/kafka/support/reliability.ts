@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import type { IHeaders, KafkaMessage } from 'kafkajs';
 import { choleskyLower } from '../../../src/em/cholesky.js';
 import type { PublishedSnapshot } from '../../../src/kafka/processor-types.js';
@@ -11,37 +9,8 @@ import { ProcessorProcess } from './processor-process.js';
 
 export type Names = ReturnType<typeof uniqueNames>;
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-
-/**
- * `bash scripts/kafka/kafka.sh <command>` for the broker on `port`, asynchronously: a
- * blocking spawnSync would stop this process reading the processors' log pipes, and a
- * processor writing to a full pipe would stall, which is not the fault under test.
- */
-export async function kafkaScript(command: 'up' | 'down' | 'status', port: number): Promise<{ code: number; output: string }> {
-  const first = await runKafkaScript(command, port);
-  // kafka.sh's `await` can look at the new broker's pid before the forked shell has exec'd
-  // java (its cmdline does not name kafka.Kafka yet) and report it "not running any more"
-  // while it starts; seen once on this 2-core machine under load. `up` again then finds it
-  // running and just awaits it.
-  if (command === 'up' && first.code !== 0 && /not running any more/.test(first.output)) {
-    await sleep(1000);
-    const again = await runKafkaScript(command, port);
-    return { code: again.code, output: `${first.output}\n(retried)\n${again.output}` };
-  }
-  return first;
-}
-
-function runKafkaScript(command: string, port: number): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('bash', ['scripts/kafka/kafka.sh', command], { cwd: ROOT, env: { ...process.env, KAFKA_PORT: String(port) } });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('error', (error) => resolve({ code: 127, output: String(error) }));
-    child.on('exit', (code) => resolve({ code: code ?? 1, output }));
-  });
-}
+/** `kafka.sh up|down|status` for the broker on `port`, asynchronously (the fault tests stop and start their own broker). */
+export { kafkaScript } from '../../../src/cli/local-broker.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

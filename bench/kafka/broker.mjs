@@ -1,0 +1,46 @@
+// The bench's broker: the local one on its own port (LocalBroker, scripts/kafka/kafka.sh),
+// started unless it already runs, stopped at the end only if started here.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalBroker } from '../../dist/cli/local-broker.js';
+import { REPO_ROOT } from '../lib/paths.mjs';
+import { PORT } from './config.mjs';
+import { log } from './session.mjs';
+
+/** kafka.sh's messages, a line each in the bench's log. */
+const broker = new LocalBroker(PORT, (text) => {
+  for (const line of text.split('\n').filter(Boolean)) log(`  ${line}`);
+});
+
+export async function ensureBroker() {
+  await broker.startUnlessRunning({
+    alreadyRunning: () => log(`broker already running on ${broker.address}: using it (it stays up afterwards)`),
+    starting: () => log(`starting a local Kafka broker on ${broker.address} (KAFKA_PORT=${PORT} bash scripts/kafka/kafka.sh up) ...`),
+  });
+}
+
+export async function stopBrokerIfStartedHere() {
+  if (!broker.startedHere) return;
+  log('stopping the broker this bench started ...');
+  await broker.stopIfStartedHere();
+}
+
+/** The broker JVM's pid (kafka.sh's pid file), for sampling its CPU; null when unknown. */
+export function brokerPid() {
+  try {
+    const pid = Number(readFileSync(join(REPO_ROOT, '.kafka', `run-${PORT}`, 'kafka.pid'), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The Kafka version of the fetched broker jars ('unknown' before the first fetch). */
+export function kafkaVersion() {
+  try {
+    const jar = readdirSync(join(REPO_ROOT, '.kafka', 'lib')).find((f) => /^kafka_2\.13-.*\.jar$/.test(f));
+    return jar ? jar.replace(/^kafka_2\.13-/, '').replace(/\.jar$/, '') : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

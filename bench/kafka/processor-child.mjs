@@ -1,0 +1,109 @@
+// One run of the processor, `online-em run --components 6` as a child process with the probe
+// preloaded, over one backlog: until a snapshot shows all its points, then SIGTERM.
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BROKERS, MAIN, OUT_DIR, RSS_SAMPLE_MS, RUN_TIMEOUT_MS } from './config.mjs';
+import { brokerPid } from './broker.mjs';
+import { childEnv } from './children.mjs';
+import { COMPONENTS, nowMs } from './common.mjs';
+import { readProbe, sampleProcessor } from './proc-sampler.mjs';
+import { summariseProcessor } from './processor-summary.mjs';
+import { children, createdGroups, log, prefix, runId, sharedTopics } from './session.mjs';
+
+const PROBE = fileURLToPath(new URL('probe.mjs', import.meta.url));
+/** A timer that does not keep the process alive. */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+// The processor's log lines the bench synchronises on (to be replaced by processor events).
+const SNAPSHOT_LINE = /^(\S+) INFO\s+snapshot #(\d+)( \(final\))?: (\d+) points, .*?, (\d+) dead letters$/;
+const PROGRESS_LINE = /^(\S+) INFO\s+(\d+) points\/s \| (\d+) points \|/;
+
+/**
+ * What the bench learns from the processor's log: every line, its snapshots and progress
+ * lines (with their log timestamps), and `allSeen`, which resolves at the first snapshot
+ * showing `allPoints` points (its time in `allSeenAt`, its dead letters in `deadLetters`)
+ * or when the process exits.
+ */
+export function processorMilestones(child, allPoints) {
+  const m = { lines: [], snapshots: [], progressLines: [], allSeenAt: null, deadLetters: null, allSeen: null };
+  let resolveAll;
+  m.allSeen = new Promise((resolve) => (resolveAll = resolve));
+  let pending = '';
+  const onData = (chunk) => {
+    pending += chunk.toString();
+    let nl;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      m.lines.push(line);
+      const progress = PROGRESS_LINE.exec(line);
+      if (progress) m.progressLines.push({ at: Date.parse(progress[1]), points: Number(progress[3]) });
+      const s = SNAPSHOT_LINE.exec(line);
+      if (s) {
+        const at = Date.parse(s[1]);
+        const points = Number(s[4]);
+        m.snapshots.push({ at, n: Number(s[2]), final: Boolean(s[3]), points, deadLetters: Number(s[5]) });
+        if (points >= allPoints && m.allSeenAt === null) {
+          m.allSeenAt = at;
+          m.deadLetters = Number(s[5]);
+          resolveAll();
+        }
+      }
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  child.on('exit', () => resolveAll());
+  return m;
+}
+
+/** `online-em run --components 6` over `backlog`, until a snapshot shows all its points; then SIGTERM. */
+export async function runProcessor(backlog, label, { sampleEveryMs = RSS_SAMPLE_MS } = {}) {
+  const model = `${prefix}-${label}`;
+  const group = `${model}-group`;
+  createdGroups.add(group);
+  const probeFile = join(OUT_DIR, `.probe-${runId}-${label}.json`);
+  rmSync(probeFile, { force: true });
+  const args = [
+    '--import', PROBE, MAIN, 'run',
+    '--brokers', BROKERS.join(','),
+    '--input-topic', backlog.topic,
+    '--snapshot-topic', sharedTopics.snapshot,
+    '--dead-letter-topic', sharedTopics.deadLetter,
+    '--state-topic', sharedTopics.state,
+    '--model', model,
+    '--group', group,
+    '--components', String(COMPONENTS),
+  ];
+  const loadBefore = loadavg()[0];
+  const spawnedAt = nowMs();
+  const child = spawn(process.execPath, args, { env: childEnv({ BENCH_PROBE_FILE: probeFile }), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const milestones = processorMilestones(child, backlog.points);
+  const sampler = sampleProcessor({ pid: child.pid, probeFile, brokerPid: brokerPid(), everyMs: sampleEveryMs });
+
+  const timeout = sleep(RUN_TIMEOUT_MS).then(() => 'timeout');
+  const outcome = await Promise.race([milestones.allSeen.then(() => 'seen'), timeout]);
+  sampler.stop();
+  child.kill('SIGTERM');
+  const stopT0 = nowMs();
+  const exit = await Promise.race([exited, sleep(30_000).then(() => null)]);
+  if (exit === null) child.kill('SIGKILL');
+  const shutdownMs = nowMs() - stopT0;
+  children.delete(child);
+  const probe = readProbe(probeFile);
+  rmSync(probeFile, { force: true });
+  const { lines, snapshots, progressLines, allSeenAt, deadLetters } = milestones;
+  const error =
+    outcome === 'timeout' ? `no snapshot showed all ${backlog.points} points within ${RUN_TIMEOUT_MS / 1000} s` : allSeenAt === null ? `the processor exited early (${JSON.stringify(exit)})` : !probe?.firstIngestStart ? 'the probe recorded nothing' : null;
+  if (error) {
+    log(`  processor ${label}: FAILED: ${error}; last log lines:\n${lines.slice(-15).join('\n')}`);
+    return { label, format: backlog.format, error, log: lines.slice(-50) };
+  }
+  const { samples, brokerCpu } = sampler;
+  return summariseProcessor({ backlog, label, probe, samples, brokerCpu, spawnedAt, allSeenAt, deadLetters, snapshots, shutdownMs, exit, loadBefore, logLines: lines, progressLines });
+}
