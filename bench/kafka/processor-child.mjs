@@ -17,20 +17,29 @@ const PROBE = fileURLToPath(new URL('probe.mjs', import.meta.url));
 /** A timer that does not keep the process alive. */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
-// The processor's log lines the bench synchronises on (to be replaced by processor events).
-const SNAPSHOT_LINE = /^(\S+) INFO\s+snapshot #(\d+)( \(final\))?: (\d+) points, .*?, (\d+) dead letters$/;
-const PROGRESS_LINE = /^(\S+) INFO\s+(\d+) points\/s \| (\d+) points \|/;
-
 /**
- * What the bench learns from the processor's log: every line, its snapshots and progress
- * lines (with their log timestamps), and `allSeen`, which resolves at the first snapshot
- * showing `allPoints` points (its time in `allSeenAt`, its dead letters in `deadLetters`)
- * or when the process exits.
+ * What the bench learns from the processor's events (its JSON log, `--log-format json`:
+ * one object per line, `event` naming it; src/kafka/processor-events.ts): every line, its
+ * snapshots (`committed` events with a snapshot) and progress reports (with their times),
+ * and `allSeen`, which resolves at the first snapshot showing `allPoints` points (its time
+ * in `allSeenAt`, its dead letters in `deadLetters`) or when the process exits.
  */
 export function processorMilestones(child, allPoints) {
   const m = { lines: [], snapshots: [], progressLines: [], allSeenAt: null, deadLetters: null, allSeen: null };
   let resolveAll;
   m.allSeen = new Promise((resolve) => (resolveAll = resolve));
+  const onEvent = (e) => {
+    const at = Date.parse(e.time);
+    if (e.event === 'progress' && !e.idle) m.progressLines.push({ at, points: e.pointsSeen });
+    if (e.event !== 'committed' || e.snapshot === null) return;
+    const points = e.snapshot.pointsSeen;
+    m.snapshots.push({ at, n: e.snapshot.number, final: e.snapshot.final, points, deadLetters: e.counters.deadLettered });
+    if (points >= allPoints && m.allSeenAt === null) {
+      m.allSeenAt = at;
+      m.deadLetters = e.counters.deadLettered;
+      resolveAll();
+    }
+  };
   let pending = '';
   const onData = (chunk) => {
     pending += chunk.toString();
@@ -39,19 +48,13 @@ export function processorMilestones(child, allPoints) {
       const line = pending.slice(0, nl);
       pending = pending.slice(nl + 1);
       m.lines.push(line);
-      const progress = PROGRESS_LINE.exec(line);
-      if (progress) m.progressLines.push({ at: Date.parse(progress[1]), points: Number(progress[3]) });
-      const s = SNAPSHOT_LINE.exec(line);
-      if (s) {
-        const at = Date.parse(s[1]);
-        const points = Number(s[4]);
-        m.snapshots.push({ at, n: Number(s[2]), final: Boolean(s[3]), points, deadLetters: Number(s[5]) });
-        if (points >= allPoints && m.allSeenAt === null) {
-          m.allSeenAt = at;
-          m.deadLetters = Number(s[5]);
-          resolveAll();
-        }
+      let record = null;
+      try {
+        record = JSON.parse(line);
+      } catch {
+        continue; // not an event line (the processor writes none, but a runtime warning could)
       }
+      if (typeof record?.event === 'string') onEvent(record);
     }
   };
   child.stdout.on('data', onData);
@@ -77,6 +80,7 @@ export async function runProcessor(backlog, label, { sampleEveryMs = RSS_SAMPLE_
     '--model', model,
     '--group', group,
     '--components', String(COMPONENTS),
+    '--log-format', 'json',
   ];
   const loadBefore = loadavg()[0];
   const spawnedAt = nowMs();
