@@ -77,6 +77,8 @@ function componentConstants(f: ComponentFactors): Float64Array {
 
 /** Turn each row of log joint densities into responsibilities, by log-sum-exp. */
 function normaliseRows(resp: Float64Array, logLik: Float64Array, n: number, K: number): void {
+  // A local copy: an imported binding is re-read (and checked) at every use in the loop.
+  const negligible = -NEGLIGIBLE_LOG_RATIO;
   for (let i = 0; i < n; i++) {
     const o = i * K;
     let max = -Infinity;
@@ -84,7 +86,7 @@ function normaliseRows(resp: Float64Array, logLik: Float64Array, n: number, K: n
     let sum = 0;
     for (let c = 0; c < K; c++) {
       const z = resp[o + c] - max;
-      const e = z < -NEGLIGIBLE_LOG_RATIO ? 0 : Math.exp(z);
+      const e = z < negligible ? 0 : Math.exp(z);
       resp[o + c] = e;
       sum += e;
     }

@@ -1,5 +1,6 @@
 import type { EStepResult } from './e-step.js';
-import { normaliseStatistics, partialStatistics } from './partial-statistics.js';
+import { accumulateRows } from './partial-statistics.js';
+import { zeroStats } from './sufficient-stats.js';
 import type { CovarianceType, PointBatch, SufficientStats } from './types.js';
 
 /**
@@ -14,5 +15,10 @@ export function expectedStatistics(
   reference: Float64Array,
   covarianceType: CovarianceType,
 ): SufficientStats {
-  return normaliseStatistics(partialStatistics(batch, e, means, reference, covarianceType));
+  // The sums of all rows (as partialStatistics adds them), scaled in place: the same bits, no copies.
+  const stats = zeroStats(e.k, batch.dim, covarianceType, reference);
+  accumulateRows(stats, batch, e, means, 0, batch.n);
+  const inv = batch.n > 0 ? 1 / batch.n : 0;
+  for (const a of [stats.s0, stats.s1, stats.s2]) for (let i = 0; i < a.length; i++) a[i] *= inv;
+  return stats;
 }

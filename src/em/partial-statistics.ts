@@ -31,19 +31,30 @@ export function partialStatistics(
   end = batch.n,
 ): PartialStatistics {
   const stats = zeroStats(e.k, batch.dim, covarianceType, reference);
-  const model = COVARIANCE_MODELS[covarianceType];
-  const rows = e.partition.completeRows;
-  if (rows) accumulateComplete(batch, e, reference, stats, model, rows, lowerBound(rows, start), lowerBound(rows, end));
-  else accumulateComplete(batch, e, reference, stats, model, null, start, end);
-  e.partition.patterns.forEach((pattern, idx) => {
-    const from = lowerBound(pattern.rows, start);
-    const to = lowerBound(pattern.rows, end);
-    if (to > from) accumulateMissing(batch, e, means, pattern, e.conditionals[idx], reference, stats, model, from, to);
-  });
-  model.symmetrise(stats.s2, stats.k, stats.dim);
+  accumulateRows(stats, batch, e, means, start, end);
   let logLikSum = 0;
   for (let i = start; i < end; i++) logLikSum += e.logLik[i];
   return { ...stats, n: end - start, logLikSum };
+}
+
+/**
+ * Add the rows [start, end) into `stats` (zeroed, about its reference): complete rows
+ * first, then each missing pattern, each in row order; s2 mirrored at the end.
+ */
+export function accumulateRows(stats: SufficientStats, batch: PointBatch, e: EStepResult, means: Float64Array, start: number, end: number): void {
+  const model = COVARIANCE_MODELS[stats.covarianceType];
+  const reference = stats.reference;
+  const rows = e.partition.completeRows;
+  if (rows) accumulateComplete(batch, e, reference, stats, model, rows, lowerBound(rows, start), lowerBound(rows, end));
+  else accumulateComplete(batch, e, reference, stats, model, null, start, end);
+  const patterns = e.partition.patterns;
+  for (let idx = 0; idx < patterns.length; idx++) {
+    const pattern = patterns[idx];
+    const from = lowerBound(pattern.rows, start);
+    const to = lowerBound(pattern.rows, end);
+    if (to > from) accumulateMissing(batch, e, means, pattern, e.conditionals[idx], reference, stats, model, from, to);
+  }
+  model.symmetrise(stats.s2, stats.k, stats.dim);
 }
 
 /** The sum of partial statistics (of disjoint rows, about one reference), added in the order given. */
@@ -71,7 +82,12 @@ export function addPartialStatistics(parts: readonly PartialStatistics[]): Parti
 /** ŝ = (1/n)·Σ, the statistics per point (zero when n = 0). */
 export function normaliseStatistics(p: PartialStatistics): SufficientStats {
   const inv = p.n > 0 ? 1 / p.n : 0;
-  const scaled = (a: Float64Array): Float64Array => a.map((v) => v * inv);
+  // A plain loop: TypedArray.prototype.map with a callback costs more than the sums of a small batch.
+  const scaled = (a: Float64Array): Float64Array => {
+    const out = new Float64Array(a.length);
+    for (let i = 0; i < a.length; i++) out[i] = a[i] * inv;
+    return out;
+  };
   return { k: p.k, dim: p.dim, covarianceType: p.covarianceType, reference: p.reference, s0: scaled(p.s0), s1: scaled(p.s1), s2: scaled(p.s2) };
 }
 
@@ -102,6 +118,7 @@ function accumulateComplete(
   const { k: K, resp } = e;
   const { s0, s1, s2 } = stats;
   const accumulate = model.accumulatePoint;
+  const negligible = NEGLIGIBLE_RESPONSIBILITY;
   const xc = new Float64Array(d);
   for (let r = from; r < to; r++) {
     const i = rows ? rows[r] : r;
@@ -113,7 +130,7 @@ function accumulateComplete(
     }
     for (let c = 0; c < K; c++) {
       const g = resp[i * K + c];
-      if (g < NEGLIGIBLE_RESPONSIBILITY) continue;
+      if (g < negligible) continue;
       s0[c] += g;
       const o1 = c * d;
       for (let j = 0; j < d; j++) s1[o1 + j] += g * xc[j];
@@ -142,6 +159,7 @@ function accumulateMissing(
   const q = missing.length;
   const { s0, s1, s2 } = stats;
   const accumulate = model.accumulateConditional;
+  const negligible = NEGLIGIBLE_RESPONSIBILITY;
   const xc = new Float64Array(d);
   const obsDiff = new Float64Array(p);
   for (let r = from; r < to; r++) {
@@ -153,7 +171,7 @@ function accumulateMissing(
     }
     for (let c = 0; c < K; c++) {
       const g = resp[i * K + c];
-      if (g < NEGLIGIBLE_RESPONSIBILITY) continue;
+      if (g < negligible) continue;
       const mo = c * d;
       for (let a = 0; a < p; a++) {
         const j = observed[a];

@@ -58,6 +58,8 @@ const logJoint: CovarianceModel['logJoint'] = (f, constant, data, rows, nRows, o
   const { k: K, dim: d, means, precisionCholesky: P } = f;
   const dd = d * d;
   const diff = new Float64Array(d);
+  // A local copy: an imported binding is re-read (and checked) at every use in the loop.
+  const negligible = NEGLIGIBLE_LOG_RATIO;
   for (let r = 0; r < nRows; r++) {
     const i = rows ? rows[r] : r;
     const xo = i * d;
@@ -67,7 +69,7 @@ const logJoint: CovarianceModel['logJoint'] = (f, constant, data, rows, nRows, o
       const po = c * dd;
       for (let j = 0; j < d; j++) diff[j] = data[xo + j] - means[mo + j];
       // ‖P(x-μ)‖² only grows row by row: stop once the component is negligible.
-      const cutoff = 2 * (constant[c] - best + NEGLIGIBLE_LOG_RATIO);
+      const cutoff = 2 * (constant[c] - best + negligible);
       let q = 0;
       for (let a = 0; a < d && q <= cutoff; a++) {
         const ro = po + a * d;
