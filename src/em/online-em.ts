@@ -1,5 +1,5 @@
 import { fitBatchEm, mean } from './batch-em.js';
-import { componentFactors, type ComponentFactors } from './component-factors.js';
+import { componentFactors } from './component-factors.js';
 import { COVARIANCE_MODELS } from './covariance/covariance-models.js';
 import { reseedDeadComponents } from './dead-components.js';
 import { eStep, type EStepResult } from './e-step.js';
@@ -18,11 +18,15 @@ import {
   type IndexedRejection,
   type PointRejection,
 } from './point-validation.js';
-import { PrequentialMonitor, type MonitorState } from './prequential-monitor.js';
+import { PrequentialMonitor } from './prequential-monitor.js';
 import { paramsToJson, SNAPSHOT_SCHEMA, type MixtureSnapshot } from './snapshot.js';
 import { stepSize } from './step-size.js';
 import { blendStats, cloneStats, statsAreFinite } from './sufficient-stats.js';
-import type { CovarianceType, MixtureParams, PointBatch, SufficientStats } from './types.js';
+import type { Averaged, Fitting, Phase, WarmingUp } from './engine-phase.js';
+import type { EngineCounters, EngineState, UpdateListener } from './engine-state.js';
+import type { MixtureParams, PointBatch, SufficientStats } from './types.js';
+
+export type { EngineCounters, EngineState, MinibatchUpdate, UpdateListener } from './engine-state.js';
 
 /** Restarts are screened on a subsample this large, by this many EM iterations; the best few run on. */
 const INIT_SCREEN_SAMPLE = 3000;
@@ -46,90 +50,6 @@ function initIterations(o: ResolvedOptions, n: number, d: number): number {
 
 /** γ of the polynomial-decay average: weights grow like u^γ, so early iterates fade. */
 const AVERAGING_GAMMA = 1;
-
-export interface EngineCounters {
-  pointsSeen: number;
-  batches: number;
-  rejected: number;
-  reseeds: number;
-  jitterEvents: number;
-  skippedBatches: number;
-}
-
-/** Everything needed to resume a fit exactly: restoring it reproduces the run bit for bit. */
-export interface EngineState {
-  readonly version: 1;
-  readonly k: number;
-  readonly covarianceType: CovarianceType;
-  readonly dim: number | null;
-  readonly warmupPoints: Float64Array;
-  readonly pendingPoints: Float64Array;
-  readonly stats: Pick<SufficientStats, 'reference' | 's0' | 's1' | 's2'> | null;
-  /** The averaged statistics s̄ (same reference) and how many updates they average. */
-  readonly averaged: Pick<SufficientStats, 's0' | 's1' | 's2'> | null;
-  readonly averagedUpdates: number;
-  readonly pointsInStats: number;
-  readonly counters: EngineCounters;
-  readonly lastStepSize: number | null;
-  readonly monitor: MonitorState;
-}
-
-/**
- * What one stepwise update computed for its points, under the parameters before the
- * update (test-then-train): the seam that per-point scores plug into. `firstPoint` is
- * the index of the minibatch's first point among all accepted points of the stream
- * (0-based, in arrival order), so the rows are points firstPoint … firstPoint + n - 1.
- * The arrays are valid only during the callback.
- */
-export interface MinibatchUpdate {
-  readonly firstPoint: number;
-  readonly n: number;
-  readonly k: number;
-  /** n: log p(x_i) over the observed coordinates. */
-  readonly logLik: Float64Array;
-  /** n×K responsibilities. */
-  readonly resp: Float64Array;
-  /** True when the update was discarded (not finite): the model did not move. */
-  readonly skipped: boolean;
-}
-
-export type UpdateListener = (update: MinibatchUpdate) => void;
-
-/** The polynomial-decay average of the statistics, when averaging. */
-interface Averaged {
-  stats: SufficientStats;
-  updates: number;
-  /** θ̄(s̄), computed when first asked for after an update. */
-  params: MixtureParams | null;
-}
-
-/** Before the first valid point: the dimension is not known yet. */
-interface AwaitingDimension {
-  readonly kind: 'awaiting-dimension';
-}
-
-/** Buffering the warm-up window; no model yet. */
-interface WarmingUp {
-  readonly kind: 'warming-up';
-  readonly dim: number;
-  readonly buffer: PointBatch[];
-  count: number;
-}
-
-/** Initialised: every full minibatch is a stepwise update. */
-interface Fitting {
-  readonly kind: 'fitting';
-  readonly dim: number;
-  readonly assembler: MinibatchAssembler;
-  stats: SufficientStats;
-  params: MixtureParams;
-  factors: ComponentFactors;
-  averaged: Averaged | null;
-  /** Accepted points before the next minibatch's first one (see MinibatchUpdate.firstPoint). */
-  pointsBeforePending: number;
-}
-
-type Phase = AwaitingDimension | WarmingUp | Fitting;
 
 /**
  * Stepwise online EM for a Gaussian mixture (Cappé & Moulines 2009): buffers a
