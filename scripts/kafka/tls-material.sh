@@ -2,8 +2,9 @@
 # Test TLS material and credentials for the local broker's secured listeners (kafka.sh with
 # KAFKA_SECURE=1), made with openssl into DIR (default .kafka/secure): a CA, the broker's
 # certificate (SAN 127.0.0.1 and localhost) in a PKCS12 keystore, a client certificate for
-# mTLS, a second CA that signed nothing the broker holds (for the wrong-CA test), and the
-# test users' passwords. Idempotent: existing material is kept. For tests and demos only.
+# mTLS (its key also encrypted with a passphrase), a second CA that signed nothing the broker
+# holds (for the wrong-CA test), and the test users' passwords. Idempotent: existing material
+# is kept. For tests and demos only.
 #
 # Usage: bash scripts/kafka/tls-material.sh [DIR]
 set -euo pipefail
@@ -11,11 +12,22 @@ SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 DIR=${1:-$SCRIPT_DIR/../../.kafka/secure}
 mkdir -p "$DIR"
 cd "$DIR"
-[[ -f credentials.env && -f broker.p12 && -f client.pem && -f other-ca.pem ]] && exit 0
+rand() { head -c 18 /dev/urandom | base64 | tr '+/' 'xy' | tr -d '=\n'; }
+# The client key again, encrypted with a passphrase (--ssl-key-password); added to older material too.
+encrypted_client_key() {
+  local password
+  password=$(rand)
+  openssl pkey -in client.key -aes256 -passout "pass:$password" -out client-encrypted.key
+  printf 'KAFKA_TEST_KEY_PASSWORD=%s\n' "$password" >>credentials.env
+  chmod 644 client-encrypted.key
+}
+if [[ -f credentials.env && -f broker.p12 && -f client.pem && -f other-ca.pem ]]; then
+  [[ -f client-encrypted.key ]] || encrypted_client_key
+  exit 0
+fi
 command -v openssl >/dev/null || { echo "tls-material.sh: openssl is needed (apt-get install openssl)" >&2; exit 1; }
 
 umask 077
-rand() { head -c 18 /dev/urandom | base64 | tr '+/' 'xy' | tr -d '=\n'; }
 DAYS=3650
 ca() { # name subject
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.pem" -days $DAYS -subj "/CN=$2" \
@@ -42,4 +54,5 @@ KAFKA_TEST_PLAIN_USER=online-em-plain
 KAFKA_TEST_PLAIN_PASSWORD=$(rand)
 CRED
 chmod 644 ca.pem other-ca.pem client.pem client.key credentials.env
+encrypted_client_key
 echo "tls-material.sh: made a test CA, broker and client certificates and test users in $DIR"

@@ -28,6 +28,9 @@ export const CONNECTION_SPECS = [
   { name: 'log-format', kind: 'choice', choices: ['text', 'json'], default: 'text', env: 'ONLINE_EM_LOG_FORMAT', description: 'log lines as text or one JSON object each' },
 ] as const satisfies readonly OptionSpec[];
 
+/** The options that only mean something for a cluster named by --brokers or --kafka-config. */
+const SECURITY_OPTIONS = ['security-protocol', 'sasl-mechanism', 'sasl-username', 'sasl-password', 'sasl-password-file', 'sasl-oauth-token-file', 'ssl-ca', 'ssl-cert', 'ssl-key', 'ssl-key-password', 'ssl-skip-verify'] as const;
+
 /**
  * The connection from the parsed values: flags (then environment variables) over the
  * --kafka-config file. Null when neither brokers nor a file were given (the embedded
@@ -36,7 +39,11 @@ export const CONNECTION_SPECS = [
 export function connectionFrom(values: Readonly<Record<string, OptionValue>>, logger: Logger): ConnectionSettings | null {
   const text = (name: string): string | undefined => (values[name] === null || values[name] === undefined ? undefined : String(values[name]));
   const configFile = text('kafka-config');
-  if (text('brokers') === undefined && configFile === undefined) return null;
+  if (text('brokers') === undefined && configFile === undefined) {
+    const security = SECURITY_OPTIONS.find((name) => values[name] !== null && values[name] !== undefined && values[name] !== false);
+    if (security) throw new CliError(`--${security} needs --brokers (or KAFKA_BROKERS, or --kafka-config): the embedded default's local broker is plaintext`);
+    return null;
+  }
   let fromFile: ConnectionOptions = {};
   if (configFile !== undefined) {
     let properties: Map<string, string>;

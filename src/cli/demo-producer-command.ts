@@ -1,4 +1,5 @@
-import { createKafka } from '../kafka/kafka-client.js';
+import { classifyConnectionFailure, EXIT_CONNECTION_REFUSED } from '../kafka/connection/connection-failure.js';
+import { createKafka, describeKafkaError } from '../kafka/kafka-client.js';
 import { DEMO_STREAM, DemoProducer } from '../kafka/demo-producer.js';
 import { createMissingTopics, replicationFor } from '../kafka/topics.js';
 import { CliError } from './cli-error.js';
@@ -42,12 +43,23 @@ export async function demoProducerCommand(argv: readonly string[]): Promise<numb
   const connection = connectionFrom(v, logger);
   if (!connection) throw new CliError(requiredMessage(DEMO_PRODUCER_SPECS.find((s) => s.name === 'brokers')!));
   const kafka = createKafka({ connection, logger });
-  const admin = kafka.admin();
-  await admin.connect();
-  await createMissingTopics(admin, [{ topic: v.topic, numPartitions: 1, replicationFactor: await replicationFor(admin, null) }], logger);
-  await admin.disconnect();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
+  try {
+    const admin = kafka.admin();
+    await admin.connect();
+    await createMissingTopics(admin, [{ topic: v.topic, numPartitions: 1, replicationFactor: await replicationFor(admin, null) }], logger);
+    await admin.disconnect();
+    await producer.connect();
+  } catch (error) {
+    // One clear line, as the processor gives; a refusal that retrying cannot fix exits 3.
+    const failure = await classifyConnectionFailure(error, connection, false);
+    if (failure.kind !== 'transient') {
+      logger.error(`cannot connect, and retrying will not help: ${failure.line}`);
+      return EXIT_CONNECTION_REFUSED;
+    }
+    logger.error(`cannot reach Kafka: ${describeKafkaError(error)} (brokers ${connection.brokers.join(',')}: check --brokers / KAFKA_BROKERS and that the cluster is up)`);
+    return 1;
+  }
   const demo = new DemoProducer(
     producer,
     {

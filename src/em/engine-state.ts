@@ -48,4 +48,9 @@ export interface MinibatchUpdate {
   readonly skipped: boolean;
 }
 
+/**
+ * Hears each update of an ingest call. A listener that throws ends that call with its
+ * error part-way (the rest of the item's points are not buffered): treat the engine as
+ * failed then, as the Kafka processor does with its session.
+ */
 export type UpdateListener = (update: MinibatchUpdate) => void;

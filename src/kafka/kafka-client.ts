@@ -3,6 +3,9 @@ import type { Logger } from '../log/logger.js';
 import type { ConnectionSettings } from './connection/connection-settings.js';
 import { kafkajsSecurity } from './connection/kafkajs-security.js';
 
+/** kafkajs's log levels by number (its `logLevel` maps names to numbers only). */
+const LEVEL_NAMES: Readonly<Record<number, string>> = { [logLevel.ERROR]: 'ERROR', [logLevel.WARN]: 'WARN', [logLevel.INFO]: 'INFO', [logLevel.DEBUG]: 'DEBUG' };
+
 /**
  * A kafkajs client whose own log goes to our logger at debug level: kafkajs reports
  * every retry as an error, while we report what matters (and what to do) ourselves.
@@ -22,12 +25,13 @@ export function createKafka(
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
     requestTimeout: 30_000,
     retry: { initialRetryTime: 100, maxRetryTime: 5_000, retries: 5 },
-    logLevel: logLevel.WARN,
+    // At --log-level debug the client's own debug log too (scrubbed of secrets like every line).
+    logLevel: logger.level === 'debug' ? logLevel.DEBUG : logLevel.WARN,
     logCreator:
       () =>
       ({ namespace, level, log }: LogEntry) => {
         const { message, ...fields } = log;
-        logger.debug(`kafkajs ${namespace} ${logLevel[level] ?? level}: ${message}`, fields as Record<string, unknown>);
+        logger.debug(`kafkajs ${namespace} ${LEVEL_NAMES[level] ?? level}: ${message}`, fields as Record<string, unknown>);
       },
   });
 }
@@ -44,7 +48,8 @@ export function describeKafkaError(error: unknown): string {
 /** Errors that mean another instance has taken over this model's transactional id. */
 export function isFenced(error: unknown): boolean {
   const type = (error as { type?: string } | null)?.type;
-  return type === 'PRODUCER_FENCED' || type === 'INVALID_PRODUCER_EPOCH' || type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED';
+  // (TRANSACTIONAL_ID_AUTHORIZATION_FAILED is an ACL that is missing, not a takeover: see connection-failure.ts.)
+  return type === 'PRODUCER_FENCED' || type === 'INVALID_PRODUCER_EPOCH';
 }
 
 /** Errors that mean the brokers could not be reached (as opposed to refusing a request). */

@@ -1,6 +1,8 @@
 import { channel } from 'node:diagnostics_channel';
+import { redactSecrets } from '../log/secrets.js';
 import type { EngineCounters } from '../em/online-em.js';
 import type { CheckpointPointer, ProcessorCounters } from './checkpoint.js';
+import type { ConnectionFailureKind } from './connection/connection-failure.js';
 
 /**
  * What the processor does, as typed events in the spirit of kafkajs's instrumentation
@@ -188,7 +190,7 @@ export interface FencedEvent {
 /** The cluster refused this client in a way retrying cannot fix: the process stops. */
 export interface ConnectionRefusedEvent {
   readonly type: 'connection-refused';
-  readonly kind: 'credentials' | 'certificate' | 'protocol' | 'transient';
+  readonly kind: Exclude<ConnectionFailureKind, 'transient'>;
   /** What went wrong, with which brokers, protocol and mechanism, and what to check. */
   readonly reason: string;
 }
@@ -242,7 +244,7 @@ export class ProcessorEvents {
       try {
         listener(event);
       } catch (error) {
-        process.emitWarning(`an online-em processor event listener threw on '${event.type}': ${error instanceof Error ? error.message : String(error)}`);
+        process.emitWarning(redactSecrets(`an online-em processor event listener threw on '${event.type}': ${error instanceof Error ? error.message : String(error)}`));
       }
     }
     if (diagnostics.hasSubscribers) diagnostics.publish(event);

@@ -1,10 +1,10 @@
 import type { Logger } from '../log/logger.js';
 import type { CheckpointPointer } from './checkpoint.js';
-import type { ProcessorEvent, ProcessorEvents } from './processor-events.js';
+import type { ProcessorEvent, ProcessorEventType, ProcessorEvents } from './processor-events.js';
 import type { ProcessorConfig } from './processor-types.js';
 
-/** Events that are for tools, not for the log. */
-const UNLOGGED: ReadonlySet<ProcessorEvent['type']> = new Set(['ingested', 'batch-handled', 'fetch-started', 'fetched', 'lag', 'engine-progress', 'session-started', 'session-ended', 'stopping', 'stopped']);
+/** The events the log tells of; the others are for tools (and stay unbuilt unless one listens). */
+const LOGGED: readonly ProcessorEventType[] = ['restored', 'consuming', 'skipped', 'committed', 'progress', 'rebalanced', 'session-failed', 'fenced', 'connection-refused', 'left-group'];
 
 /**
  * The processor's log: one line per event worth telling, in words, with the event's
@@ -13,13 +13,12 @@ const UNLOGGED: ReadonlySet<ProcessorEvent['type']> = new Set(['ingested', 'batc
  */
 export function logProcessorEvents(events: ProcessorEvents, logger: Logger, config: ProcessorConfig): () => void {
   return events.on((event) => {
-    if (UNLOGGED.has(event.type)) return;
     const line = describe(event, config);
     if (!line) return;
     const { type, ...fields } = event;
     if (line.status) logger.status(line.text, { event: type, ...fields });
     else for (const [i, text] of line.lines.entries()) logger.event(line.levels[i], text, { event: type, ...fields });
-  });
+  }, LOGGED);
 }
 
 type Level = 'info' | 'warn' | 'error';

@@ -1,4 +1,20 @@
-import type { CommittedEvent, EngineProgressEvent, ProcessorEvent, ProcessorEvents, RestoredEvent } from './processor-events.js';
+import { redactSecrets } from '../log/secrets.js';
+import type { CommittedEvent, EngineProgressEvent, ProcessorEvent, ProcessorEventType, ProcessorEvents, RestoredEvent } from './processor-events.js';
+
+/** The events the status follows (so the finer ones stay unbuilt unless a tool listens). */
+const TRACKED: readonly ProcessorEventType[] = [
+  'session-started',
+  'restored',
+  'consuming',
+  'committed',
+  'engine-progress',
+  'lag',
+  'session-failed',
+  'connection-refused',
+  'session-ended',
+  'stopping',
+  'stopped',
+];
 import type { ProcessorState, ProcessorStatus } from './processor-status.js';
 
 /**
@@ -14,13 +30,11 @@ export class ProcessorStatusTracker {
   private committed: { readonly event: CommittedEvent | RestoredEvent; readonly at: number | null } | null = null;
   private live: EngineProgressEvent | null = null;
   private readonly lag = new Map<string, { topic: string; partition: number; messages: number }>();
-  readonly stop: () => void;
-
   constructor(
     events: ProcessorEvents,
     private readonly model: string,
   ) {
-    this.stop = events.on((event) => this.record(event));
+    events.on((event) => this.record(event), TRACKED);
   }
 
   status(): ProcessorStatus {
@@ -94,14 +108,14 @@ export class ProcessorStatusTracker {
       case 'session-failed':
         this.sessionFailures++;
         this.state = 'retrying';
-        this.lastError = event.error;
+        this.lastError = redactSecrets(event.error);
         break;
       case 'session-ended':
         this.consuming = false;
         if (this.state === 'consuming') this.state = 'starting';
         break;
       case 'connection-refused':
-        this.lastError = event.reason;
+        this.lastError = redactSecrets(event.reason);
         break;
       case 'stopping':
         this.state = 'stopping';

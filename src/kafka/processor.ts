@@ -37,12 +37,6 @@ export class FencedError extends Error {
 
 const MIN_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
-/**
- * A protocol mismatch (plaintext to a TLS port, or the reverse) looks like a connection
- * closed at once; a broker restarting can too. Fatal only after this many in a row before
- * the cluster ever answered.
- */
-const PROTOCOL_FAILURES_BEFORE_STOP = 3;
 
 /**
  * The long-lived processor: consumes point messages in a consumer group, fits them in
@@ -102,7 +96,6 @@ export class Processor {
     const progress = setInterval(() => reporter.report(), this.config.progressIntervalMs);
     let backoff = MIN_BACKOFF_MS;
     let sessions = 0;
-    let protocolFailures = 0;
     try {
       while (!this.stopping) {
         try {
@@ -119,15 +112,14 @@ export class Processor {
             continue;
           }
           if (this.stopping) break;
-          const failure = classifyConnectionFailure(error, this.config.connection, this.answered);
-          protocolFailures = failure.kind === 'protocol' ? protocolFailures + 1 : 0;
-          if (failure.kind === 'credentials' || failure.kind === 'certificate' || protocolFailures >= PROTOCOL_FAILURES_BEFORE_STOP) {
+          const failure = await classifyConnectionFailure(error, this.config.connection, this.answered);
+          if (failure.kind !== 'transient') {
             this.events.emit({ type: 'connection-refused', kind: failure.kind, reason: failure.line });
             throw new ConnectionRefusedError(failure);
           }
           this.events.emit({
             type: 'session-failed',
-            error: failure.kind === 'protocol' ? failure.line : describeKafkaError(error),
+            error: describeKafkaError(error),
             connection: isConnectionError(error),
             retryInMs: backoff,
             brokers: this.config.connection.brokers,
@@ -152,9 +144,9 @@ export class Processor {
     let subscription: Subscription | null = null;
     try {
       await admin.connect();
-      await ensureTopics(admin, config.topics, config.topicSettings, this.logger);
       // The cluster answered: from now on a closed connection is a broker's trouble, not a protocol mismatch.
       this.answered = true;
+      await ensureTopics(admin, config.topics, config.topicSettings, this.logger);
       const publisher = new TransactionalPublisher(await this.producer.get(), config.group);
       const restored = await restoreCheckpoint(kafka, admin, config, this.lastCommitted);
       this.events.emit(restored.event);

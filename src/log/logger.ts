@@ -5,6 +5,8 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 
 /** A minimal leveled logger to stderr: human lines by default, one JSON object per line with `json`. */
 export interface Logger {
+  /** The least level written. */
+  readonly level: LogLevel;
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
@@ -37,6 +39,7 @@ export function createLogger(options: { level: LogLevel; json: boolean }): Logge
     stream.write(`${redactSecrets(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extra}`)}\n`);
   };
   return {
+    level: options.level,
     debug: (m, f) => write('debug', m, f),
     info: (m, f) => write('info', m, f),
     warn: (m, f) => write('warn', m, f),

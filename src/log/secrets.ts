@@ -8,6 +8,9 @@ const registered = new Set<string>();
 
 export const REDACTED = '[redacted]';
 
+/** Shorter secrets are refused where they are read (resolve-connection.ts): scrubbing them would blank ordinary text. */
+export const MIN_SECRET_LENGTH = 4;
+
 /**
  * A secret value. Its text is only reachable through `reveal()`, so no template, JSON or
  * inspect of an object can carry it by accident: String(), JSON.stringify and util.inspect
@@ -18,8 +21,7 @@ export class Secret {
 
   constructor(value: string) {
     this.#value = value;
-    // Very short values would scrub ordinary text; they are refused where secrets are read.
-    if (value.length >= 4) {
+    if (value.length >= MIN_SECRET_LENGTH) {
       registered.add(value);
       // As it appears inside a JSON string (a JSON log line escapes quotes and backslashes).
       registered.add(JSON.stringify(value).slice(1, -1));

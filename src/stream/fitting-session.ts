@@ -44,11 +44,6 @@ export class FittingSession<P = unknown> {
     this.lastProgress = { time: now(), points: this.engine.counters.pointsSeen };
   }
 
-  /** Position of the last input item ingested (undefined before one, or if items carry none). */
-  get lastPosition(): P | undefined {
-    return this.position;
-  }
-
   /**
    * Ingest one input item: its rejected points, then a snapshot if one is due, then
    * progress if due. `onUpdate` hears every stepwise update the item completes.

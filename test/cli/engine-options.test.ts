@@ -43,7 +43,7 @@ function viaFit(args: readonly string[]): Verdict {
 function viaRun(args: readonly string[]): Verdict {
   return verdict(() => {
     const parsed = parseCommandLine(RUN_SPECS, ['--brokers', 'localhost:9092', ...args]);
-    if (!parsed.help) processorConfig(parsed, ['localhost:9092'], false);
+    if (!parsed.help) processorConfig(parsed, { brokers: ['localhost:9092'], clientId: 'c', securityProtocol: 'PLAINTEXT', sasl: null, tls: null }, false);
   });
 }
 

@@ -8,7 +8,7 @@ function engineOf(args: readonly string[], env: Record<string, string> = {}) {
   const embedded = !args.includes('--brokers');
   const parsed = parseCommandLine(RUN_SPECS, args, env);
   if (parsed.help) throw new Error('unexpected --help');
-  return processorConfig(parsed, ['127.0.0.1:9092'], embedded).engine;
+  return processorConfig(parsed, { brokers: ['127.0.0.1:9092'], clientId: 'c', securityProtocol: 'PLAINTEXT', sasl: null, tls: null }, embedded).engine;
 }
 
 describe('run: the embedded default\'s engine options', () => {

@@ -62,6 +62,7 @@ describe('the processor log', () => {
     const lines: { level: LogLevel; message: string; fields?: Record<string, unknown> }[] = [];
     const at = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, fields });
     const logger: Logger = {
+      level: 'info',
       debug: at('debug'),
       info: at('info'),
       warn: at('warn'),

@@ -24,7 +24,10 @@ const outputs: string[] = [];
 
 const scram = ['--security-protocol', 'SASL_SSL', '--sasl-mechanism', 'scram-sha-512', '--sasl-username', broker.scram.user, '--ssl-ca', broker.ca];
 const plainEnv = { KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_MECHANISM: 'PLAIN', KAFKA_SASL_USERNAME: broker.plain.user, KAFKA_SASL_PASSWORD: broker.plain.password, KAFKA_SSL_CA: broker.ca };
-const mtls = ['--security-protocol', 'SSL', '--ssl-ca', broker.ca, '--ssl-cert', broker.clientCert, '--ssl-key', broker.clientKey];
+/** mTLS with the encrypted client key and its passphrase on the command line (searched for in every output at the end). */
+const mtls = ['--security-protocol', 'SSL', '--ssl-ca', broker.ca, '--ssl-cert', broker.clientCert, '--ssl-key', broker.clientKeyEncrypted, '--ssl-key-password', broker.keyPassword];
+/** A wrong password, also a secret that must never be printed. */
+const WRONG_PASSWORD = 'not-the-password';
 const ENGINE = ['--components', '3', '--warmup', '2000', '--snapshot-interval', '300'];
 
 /** `online-em ARGS` to the end: exit code, all it printed, and how long it took. */
@@ -130,7 +133,7 @@ describe('secured connections', () => {
     const names = uniqueNames('secured');
     await createTopic(names.input);
     expect((await demoProducer(names.input, 5_000, 100_000)).code).toBe(0);
-    const proc = new ProcessorProcess(processorArgs(names, address, [...flags, ...ENGINE]), env);
+    const proc = new ProcessorProcess(processorArgs(names, address, [...flags, ...ENGINE, '--log-level', 'debug']), env);
     const input = await inputAccount(names.input);
     const committed = await proc.waitForEvent('committed', (e) => e.snapshot !== null && e.counters.messages === input.messages, 120_000);
     expect([committed.snapshot!.pointsSeen, committed.counters.deadLettered]).toEqual([input.goodPoints, input.bad]);
@@ -156,7 +159,7 @@ describe('secured connections', () => {
         'acks=all',
       ].join('\n'),
     );
-    const args = processorArgs(names, broker.saslSsl, ['--kafka-config', file, ...ENGINE]).filter((a, i, all) => a !== '--brokers' && all[i - 1] !== '--brokers');
+    const args = processorArgs(names, broker.saslSsl, ['--kafka-config', file, ...ENGINE, '--log-level', 'debug']).filter((a, i, all) => a !== '--brokers' && all[i - 1] !== '--brokers');
     const proc = new ProcessorProcess(args);
     const input = await inputAccount(names.input);
     await proc.waitForEvent('committed', (e) => e.snapshot !== null && e.counters.messages === input.messages, 120_000);
@@ -166,10 +169,10 @@ describe('secured connections', () => {
   });
 
   it.each([
-    ['a wrong password', broker.saslSsl, [...scram, '--sasl-password', 'not-the-password'], 'credentials', /the cluster refused the login .*check --sasl-username and the password/],
+    ['a wrong password', broker.saslSsl, [...scram, '--sasl-password', WRONG_PASSWORD], 'credentials', /the cluster refused the login .*check --sasl-username and the password/],
     ['an unknown CA', broker.saslSsl, [...scram.slice(0, -1), broker.otherCa, '--sasl-password', broker.scram.password], 'certificate', /the broker's TLS certificate is not trusted \(SELF_SIGNED_CERT_IN_CHAIN; .*give the CA that signed it with --ssl-ca/],
     ['no client certificate on the mTLS listener', broker.ssl, ['--security-protocol', 'SSL', '--ssl-ca', broker.ca], 'certificate', /the broker refused this client's TLS certificate .*check --ssl-cert and --ssl-key/],
-    ['a plaintext client on the TLS port', broker.saslSsl, [], 'protocol', /the broker closed the connection before answering .*check --security-protocol/],
+    ['a plaintext client on the TLS port', broker.saslSsl, [], 'protocol', /the broker wants TLS on this port .*check --security-protocol/],
     ['a TLS client on the plaintext port', broker.plaintext, ['--security-protocol', 'SSL', '--ssl-ca', broker.ca], 'protocol', /the broker does not speak TLS on this port .*check --security-protocol/],
   ])('%s: exits with code 3 within a minute, with one clear line', async (_name, address, flags, kind, line) => {
     const names = uniqueNames('refused');
@@ -186,12 +189,26 @@ describe('secured connections', () => {
     expect(errors[0].message).toContain(address);
   });
 
+  it('demo-producer with a wrong password exits with code 3 and one clear line', async () => {
+    const r = await command([
+      'demo-producer', '--brokers', broker.saslSsl, '--security-protocol', 'SASL_SSL', '--sasl-mechanism', 'SCRAM-SHA-512',
+      '--sasl-username', broker.scram.user, '--sasl-password', WRONG_PASSWORD, '--ssl-ca', broker.ca, '--count', '1000', '--log-level', 'debug',
+    ]);
+    expect(r.code).toBe(EXIT_CONNECTION_REFUSED);
+    const errors = r.output.split('\n').filter((l) => / ERROR /.test(l));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/cannot connect, and retrying will not help: the cluster refused the login .*check --sasl-username/);
+  });
+
+  // Runs last: it searches what every test above printed, published and served.
   it('no secret appears in any output, topic or metric, --log-level debug included', async () => {
     for (const c of ['run', 'demo-producer']) outputs.push((await command([c, '--help'])).output);
     expect(outputs.length).toBeGreaterThan(10);
     const all = outputs.join('\n');
     expect(all).toContain('SCRAM-SHA-512');
-    for (const secret of broker.secrets) {
+    // kafkajs's own debug log was on.
+    expect(all).toMatch(/kafkajs .*DEBUG/i);
+    for (const secret of [...broker.secrets, WRONG_PASSWORD]) {
       expect(secret.length).toBeGreaterThan(8);
       expect(all.includes(secret), 'a secret was printed').toBe(false);
     }

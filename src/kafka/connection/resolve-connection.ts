@@ -1,4 +1,4 @@
-import { Secret } from '../../log/secrets.js';
+import { MIN_SECRET_LENGTH, Secret } from '../../log/secrets.js';
 import { parseJaasConfig } from './jaas-config.js';
 import {
   SASL_MECHANISMS,
@@ -110,6 +110,7 @@ export function resolveConnection(given: ConnectionOptions, file: ConnectionOpti
       if (password === undefined || password === '') {
         throw new ConnectionConfigError(`--sasl-mechanism ${mechanism} needs --sasl-password, KAFKA_SASL_PASSWORD or --sasl-password-file`);
       }
+      refuseShortSecret('the SASL password', password);
       sasl = { mechanism, username: o.saslUsername, password: new Secret(password) };
     }
   } else if (o.saslMechanism || o.saslUsername) {
@@ -122,7 +123,7 @@ export function resolveConnection(given: ConnectionOptions, file: ConnectionOpti
       caFile: o.sslCa ?? null,
       certFile: o.sslCert ?? null,
       keyFile: o.sslKey ?? null,
-      keyPassword: o.sslKeyPassword ? new Secret(o.sslKeyPassword) : null,
+      keyPassword: o.sslKeyPassword ? new Secret(refuseShortSecret('--ssl-key-password', o.sslKeyPassword)) : null,
       skipVerify: o.sslSkipVerify === true,
     };
   } else if (o.sslCa || o.sslCert || o.sslKey || o.sslSkipVerify) {
@@ -155,6 +156,17 @@ function readSecretFile(path: string, readFile: (path: string) => string): strin
   }
   // A mounted secret often ends with a newline that is not part of the password.
   return text.replace(/\r?\n$/, '');
+}
+
+/**
+ * A secret shorter than MIN_SECRET_LENGTH cannot be kept out of the logs (scrubbing it would
+ * blank ordinary text), so it is refused.
+ */
+function refuseShortSecret(what: string, value: string): string {
+  if (value.length < MIN_SECRET_LENGTH) {
+    throw new ConnectionConfigError(`${what} is shorter than ${MIN_SECRET_LENGTH} characters: online-em refuses it, as it could not keep so short a secret out of its logs`);
+  }
+  return value;
 }
 
 function definedOnly(o: ConnectionOptions): ConnectionOptions {

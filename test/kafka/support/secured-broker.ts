@@ -27,9 +27,12 @@ export function securedBroker() {
     otherCa: `${SECURE_DIR}other-ca.pem`,
     clientCert: `${SECURE_DIR}client.pem`,
     clientKey: `${SECURE_DIR}client.key`,
+    /** The same key encrypted; its passphrase is `keyPassword`. */
+    clientKeyEncrypted: `${SECURE_DIR}client-encrypted.key`,
+    keyPassword: env.KAFKA_TEST_KEY_PASSWORD,
     scram: { user: env.KAFKA_TEST_SCRAM_USER, password: env.KAFKA_TEST_SCRAM_PASSWORD },
     plain: { user: env.KAFKA_TEST_PLAIN_USER, password: env.KAFKA_TEST_PLAIN_PASSWORD },
     /** Every secret of the test setup: none may appear in any output. */
-    secrets: [env.KAFKA_TEST_SCRAM_PASSWORD, env.KAFKA_TEST_PLAIN_PASSWORD, env.KAFKA_TEST_STORE_PASSWORD],
+    secrets: [env.KAFKA_TEST_SCRAM_PASSWORD, env.KAFKA_TEST_PLAIN_PASSWORD, env.KAFKA_TEST_STORE_PASSWORD, env.KAFKA_TEST_KEY_PASSWORD],
   };
 }
