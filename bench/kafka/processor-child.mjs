@@ -64,7 +64,8 @@ export function processorMilestones(child, allPoints) {
 }
 
 /** `online-em run --components 6` over `backlog`, until a snapshot shows all its points; then SIGTERM. */
-export async function runProcessor(backlog, label, { sampleEveryMs = RSS_SAMPLE_MS } = {}) {
+/** `connection`: the `run` options and environment that reach the broker (default: plaintext). */
+export async function runProcessor(backlog, label, { sampleEveryMs = RSS_SAMPLE_MS, connection = { args: ['--brokers', BROKERS.join(',')], env: {} } } = {}) {
   const model = `${prefix}-${label}`;
   const group = `${model}-group`;
   createdGroups.add(group);
@@ -72,7 +73,7 @@ export async function runProcessor(backlog, label, { sampleEveryMs = RSS_SAMPLE_
   rmSync(probeFile, { force: true });
   const args = [
     '--import', PROBE, MAIN, 'run',
-    '--brokers', BROKERS.join(','),
+    ...connection.args,
     '--input-topic', backlog.topic,
     '--snapshot-topic', sharedTopics.snapshot,
     '--dead-letter-topic', sharedTopics.deadLetter,
@@ -84,7 +85,7 @@ export async function runProcessor(backlog, label, { sampleEveryMs = RSS_SAMPLE_
   ];
   const loadBefore = loadavg()[0];
   const spawnedAt = nowMs();
-  const child = spawn(process.execPath, args, { env: childEnv({ BENCH_PROBE_FILE: probeFile }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { env: childEnv({ BENCH_PROBE_FILE: probeFile, ...connection.env }), stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const milestones = processorMilestones(child, backlog.points);

@@ -61,6 +61,25 @@ export function kafkaBlock(result) {
     );
   }
   p();
+  const tls = result.tls;
+  if (!tls) {
+    p('Over TLS: not measured in this run (it predates the TLS runs).');
+  } else if (tls.skipped) {
+    p(`Over TLS: skipped (${tls.skipped}).`);
+  } else {
+    p(
+      'Over TLS: the same processor on the binary backlog through the broker\'s SASL_SSL listener (TLS 1.3, SCRAM-SHA-512, the ' +
+        'test CA of `scripts/kafka/tls-material.sh`), rounds interleaved with plaintext runs of the same backlog:',
+    );
+    p();
+    p('| connection | processor points/s | processor MB/s | startup (spawn → first fetch) |');
+    p('|---|---|---|---|');
+    p(`| plaintext | ${range(tls.plaintext.pointsPerSecond, fmtInt)} | ${range(tls.plaintext.mbPerSecond, fmt1)} | ${range(tls.plaintext.startupMs, secs)} |`);
+    p(`| SASL_SSL | ${range(tls.tls.pointsPerSecond, fmtInt)} | ${range(tls.tls.mbPerSecond, fmt1)} | ${range(tls.tls.startupMs, secs)} |`);
+    p();
+    p(`SASL_SSL over plaintext, round by round: ${range(tls.ratio, pct)}.${tls.failures.length ? ` Failed runs: ${tls.failures.join('; ')}.` : ''}`);
+  }
+  p();
   p('As a user sees it, to the log line of the snapshot that shows every point, and the steady state:');
   p();
   p('| format | first fetch → snapshot showing all points | points/s on that interval | that snapshot, after the last point | steady points/s (after the first 10%) | startup (spawn → first fetch) | runs with two snapshots < 1 s apart |');

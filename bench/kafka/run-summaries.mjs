@@ -46,3 +46,17 @@ export function summariseThroughput(runs) {
   }
   return throughput;
 }
+
+/** The processor over SASL_SSL against plaintext, on the same backlog, round by round. */
+export function summariseTls(runs) {
+  if (runs.skipped) return runs;
+  const ok = (r) => r && !r.error;
+  const tls = {
+    tls: summaries(runs.tls, ['pointsPerSecond', 'mbPerSecond', 'startupMs']),
+    plaintext: summaries(runs.plaintext, ['pointsPerSecond', 'mbPerSecond', 'startupMs']),
+    ratio: spread(runs.tls.map((t, i) => (ok(t) && ok(runs.plaintext[i]) ? t.pointsPerSecond / runs.plaintext[i].pointsPerSecond : null))),
+    failures: [...runs.tls, ...runs.plaintext].filter((x) => x.error).map((x) => `${x.label}: ${x.error}`),
+  };
+  log(`TLS: ${range(tls.tls.pointsPerSecond, fmtInt)} points/s over SASL_SSL, ${range(tls.plaintext.pointsPerSecond, fmtInt)} over plaintext, ratio ${range(tls.ratio, pct)}`);
+  return tls;
+}

@@ -40,7 +40,7 @@ import { machine } from '../lib/machine.mjs';
 import { KAFKA_BLOCK, writeBlock } from '../lib/marked-block.mjs';
 import { REPO_ROOT } from '../lib/paths.mjs';
 import { runBare } from './bare-run.mjs';
-import { ensureBroker, kafkaVersion, stopBrokerIfStartedHere } from './broker.mjs';
+import { ensureBroker, kafkaVersion, saslSslArgs, stopBrokerIfStartedHere } from './broker.mjs';
 import { COMPONENTS, DIM, POINTS_PER_MESSAGE, silentLogger } from './common.mjs';
 import { BENCHMARKS, BROKERS, ENGINE_ALONE_POINTS, MAIN, MEMORY_JSON_POINTS, MEMORY_LONG_POINTS, MEMORY_POINTS, OUT_DIR, OUT_FILE, POINTS, PORT, REPEATS, SEEDS } from './config.mjs';
 import { runEngineAlone } from './engine-alone-runs.mjs';
@@ -49,7 +49,7 @@ import { runMemory } from './memory-runs.mjs';
 import { runProcessor } from './processor-child.mjs';
 import { produce } from './produce.mjs';
 import { kafkaBlock } from './report.mjs';
-import { summariseEngineAlone, summariseThroughput } from './run-summaries.mjs';
+import { summariseEngineAlone, summariseThroughput, summariseTls } from './run-summaries.mjs';
 import { children, createdGroups, createdTopics, log, prefix, sinceStartMs } from './session.mjs';
 
 /** The client and admin on the bench's broker, once connected. */
@@ -102,6 +102,23 @@ async function runThroughput(backlogs) {
   return runs;
 }
 
+/** The processor on the binary backlog over SASL_SSL (SCRAM-SHA-512) and over plaintext, rounds interleaved. */
+async function runTls(backlog) {
+  const connection = await saslSslArgs();
+  if (!connection) {
+    log('TLS: the broker has no SASL_SSL listener (it was started without KAFKA_SECURE=1): skipped');
+    return { skipped: 'the broker had no SASL_SSL listener' };
+  }
+  log(`TLS: ${REPEATS} rounds of the processor over SASL_SSL and over plaintext, binary ...`);
+  const runs = { tls: [], plaintext: [] };
+  for (let r = 0; r < REPEATS; r++) {
+    for (const kind of r % 2 === 0 ? ['tls', 'plaintext'] : ['plaintext', 'tls']) {
+      runs[kind].push(await runProcessor(backlog, `binary-${kind}-${r + 1}`, { sampleEveryMs: 250, ...(kind === 'tls' ? { connection } : {}) }));
+    }
+  }
+  return runs;
+}
+
 async function main() {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
   mkdirSync(OUT_DIR, { recursive: true });
@@ -120,6 +137,7 @@ async function main() {
   log(`the engine alone, in process, on the first ${fmtInt(ENGINE_ALONE_POINTS)} points of the same messages (a fresh process per variant) ...`);
   const engineRuns = await runEngineAlone(REPEATS);
   const runs = await runThroughput(backlogs);
+  const tlsRuns = await runTls(backlogs.binary);
   const { memory, memoryRuns } = await runMemory(client);
 
   const result = clean({
@@ -130,6 +148,8 @@ async function main() {
     config: { port: PORT, points: POINTS, engineAlonePoints: ENGINE_ALONE_POINTS, repeats: REPEATS, memoryPoints: MEMORY_POINTS, memoryJsonPoints: MEMORY_JSON_POINTS, memoryLongPoints: MEMORY_LONG_POINTS, dim: DIM, components: COMPONENTS, pointsPerMessage: POINTS_PER_MESSAGE },
     backlogs: Object.fromEntries(Object.entries(backlogs).map(([k, b]) => [k, { ...b }])),
     throughput: summariseThroughput(runs),
+    tls: summariseTls(tlsRuns),
+    tlsRuns,
     engineAlone: summariseEngineAlone(engineRuns),
     engineAloneRuns: engineRuns,
     memory,
