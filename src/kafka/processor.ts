@@ -90,7 +90,7 @@ export class Processor {
     this.resolveStop();
   }
 
-  /** Run sessions until stopped; rejects only when another instance fenced this one. */
+  /** Run sessions until stopped; rejects only when another instance fenced this one (FencedError), or the cluster refuses it in a way no retry can fix (ConnectionRefusedError). */
   async run(): Promise<void> {
     const reporter = new ProgressReporter(this.events, this.tracker, () => this.slot?.liveCounters ?? null, this.config.topics.input);
     const progress = setInterval(() => reporter.report(), this.config.progressIntervalMs);
