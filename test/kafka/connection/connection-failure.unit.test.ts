@@ -1,4 +1,4 @@
-import { KafkaJSConnectionClosedError, KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSSASLAuthenticationError } from 'kafkajs';
+import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSSASLAuthenticationError as SaslError } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { classifyConnectionFailure } from '../../../src/kafka/connection/connection-failure.js';
 import type { ConnectionSettings } from '../../../src/kafka/connection/connection-settings.js';
@@ -13,6 +13,10 @@ const saslSsl: ConnectionSettings = {
   tls: { caFile: '/ca.pem', certFile: null, keyFile: null, keyPassword: null, skipVerify: false },
 };
 const plaintext: ConnectionSettings = { brokers: ['127.0.0.1:1'], clientId: 'c', securityProtocol: 'PLAINTEXT', sasl: null, tls: null };
+/** kafkajs's SASL error (its types give the constructor no message). */
+const KafkaJSSASLAuthenticationError = SaslError as unknown as new (message: string) => Error;
+/** What kafkajs throws when the broker closes the socket (not in its type declarations). */
+const connectionClosed = (): Error => Object.assign(new KafkaJSConnectionError('Closed connection'), { name: 'KafkaJSConnectionClosedError' });
 /** As kafkajs wraps a socket error: retries exceeded, around a connection error, around the socket's. */
 const wrapped = (message: string, code?: string) =>
   new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError(`Connection error: ${message}`, { broker: '127.0.0.1:1', code } as never), { retryCount: 5, retryTime: 100 } as never);
@@ -53,7 +57,7 @@ describe('classifyConnectionFailure', () => {
     // A reset or a close with nothing behind the port (a broker starting, a proxy): transient.
     const reset = wrapped('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET');
     expect((await classifyConnectionFailure(reset, saslSsl, false)).kind).toBe('transient');
-    const closed = new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionClosedError('Closed connection', { host: '127.0.0.1', port: 1 }), { retryCount: 5, retryTime: 100 } as never);
+    const closed = new KafkaJSNumberOfRetriesExceeded(connectionClosed(), { retryCount: 5, retryTime: 100 } as never);
     expect((await classifyConnectionFailure(closed, plaintext, false)).kind).toBe('transient');
     // Once the cluster answered, never a mismatch.
     expect((await classifyConnectionFailure(wrapped('wrong version number', 'ERR_SSL_WRONG_VERSION_NUMBER'), saslSsl, true)).kind).toBe('transient');

@@ -143,7 +143,9 @@ export async function rewindCommittedOffset(group: string, topic: string, offset
   await producer.connect();
   try {
     const transaction = await producer.transaction();
-    await transaction.sendOffsets({ consumerGroupId: group, topics: [{ topic, partitions: [{ partition: 0, offset, metadata }] }] });
+    // kafkajs passes `metadata` through to the broker, though its types leave it out.
+    const partitions: { partition: number; offset: string }[] = [Object.assign({ partition: 0, offset }, { metadata })];
+    await transaction.sendOffsets({ consumerGroupId: group, topics: [{ topic, partitions }] });
     await transaction.commit();
   } finally {
     await producer.disconnect();
