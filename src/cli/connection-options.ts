@@ -11,7 +11,7 @@ import type { OptionSpec, OptionValue } from './option-spec.js';
 /** How every command that connects reaches the cluster: brokers, TLS, SASL, or a client properties file. */
 export const CONNECTION_SPECS = [
   { name: 'brokers', kind: 'string', env: 'KAFKA_BROKERS', valueName: 'HOST:PORT,...', description: 'Kafka bootstrap servers; without them (or --kafka-config), the embedded default runs (a local broker and a demo stream)' },
-  { name: 'kafka-config', kind: 'string', env: 'KAFKA_CONFIG', valueName: 'FILE', description: 'a Java/librdkafka client properties file (bootstrap.servers, security.protocol, sasl.*, ssl.*); flags and environment win over it' },
+  { name: 'kafka-config', kind: 'string', env: 'ONLINE_EM_KAFKA_CONFIG', valueName: 'FILE', description: 'a Java/librdkafka client properties file (bootstrap.servers, security.protocol, sasl.*, ssl.*); flags and environment win over it' },
   { name: 'client-id', kind: 'string', env: 'KAFKA_CLIENT_ID', description: 'Kafka client id (default online-em)' },
   { name: 'security-protocol', kind: 'choice', choices: SECURITY_PROTOCOLS, env: 'KAFKA_SECURITY_PROTOCOL', description: 'how to connect (default PLAINTEXT)' },
   { name: 'sasl-mechanism', kind: 'string', env: 'KAFKA_SASL_MECHANISM', valueName: SASL_MECHANISMS.join('|'), description: 'SASL mechanism (any case)' },
