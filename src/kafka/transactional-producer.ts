@@ -29,9 +29,13 @@ export class TransactionalProducer {
       // kafkajs waits 300 ms by default when a new transaction meets the last one's markers.
       retry: { initialRetryTime: 20, maxRetryTime: 2_000, retries: 10 },
     });
-    // kafkajs 2.2.4 runs the transactional InitProducerId (which fences older instances and
-    // aborts their open transaction) at the first transaction(), not here.
     await producer.connect();
+    // Fence before anything is restored: kafkajs 2.2.4 runs the transactional InitProducerId
+    // (which fences every older producer of this id and aborts its open transaction) only at
+    // the first transaction(), not at connect(). An empty transaction runs it now; its abort
+    // sends nothing (no partitions were added). So no older instance can commit after this
+    // session has read the checkpoint it resumes from.
+    await (await producer.transaction()).abort();
     this.producer = producer;
     this.suspect = false;
     return producer;
