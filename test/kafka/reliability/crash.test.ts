@@ -20,7 +20,8 @@ import {
  * Crash test: a processor killed with SIGKILL at 12 seeded moments (before it joined,
  * in the warm-up, right after a commit, between commits, at random) and restarted each
  * time must end with the model of an uninterrupted run, bit for bit, with every point
- * counted exactly once and every bad message dead-lettered exactly once.
+ * counted exactly once and every bad message dead-lettered exactly once. The input is produced
+ * while the killed run consumes it, not as a backlog beforehand.
  */
 const SEED = 20_240_601;
 const D = 4;
@@ -37,6 +38,10 @@ const ENGINE = ['--components', String(K), '--warmup', String(WARMUP), '--seed',
 const REFERENCE_CADENCE = ['--snapshot-interval', '1000'];
 /** A short session timeout (the broker's minimum) makes the one restart that waits for it wait 6 s, not 30. */
 const KILLED_CADENCE = ['--snapshot-interval', '100', '--snapshot-every', '1', '--progress-interval', '100', '--session-timeout', '6000'];
+
+/** The live producer: this many messages every tick (905 messages in about 25 s). */
+const PRODUCED_PER_TICK = 8;
+const PRODUCER_TICK_MS = 200;
 
 type Phase = 'startup' | 'warm-up' | 'restore' | 'after-commit' | 'between-commits' | 'random';
 
@@ -101,13 +106,15 @@ describe('crash: SIGKILL at random moments, restart, same model as an uninterrup
     const reference = uniqueNames('crash-reference');
     const killed = { ...uniqueNames('crash-killed'), input: reference.input };
     await createTopic(reference.input);
-    await produce(reference.input, toKafkaMessages(messages));
-
-    const ref = await runToEnd(reference, POINTS, [...ENGINE, ...REFERENCE_CADENCE]);
-    expect(ref.exit.code).toBe(0);
-    expect(ref.final.final).toBe(true);
-    expect(ref.final.input).toEqual({ messages: messages.length, deadLettered: ledger.totalDeadLettered });
-    const referenceSeconds = (Date.now() - started) / 1000;
+    // The producer streams throughout the killed run (about 25 s, in order, one partition, so
+    // message i stands at offset i); the reference reads the same topic once it is complete.
+    const records = toKafkaMessages(messages);
+    const producing = (async () => {
+      for (let i = 0; i < records.length; i += PRODUCED_PER_TICK) {
+        await produce(reference.input, records.slice(i, i + PRODUCED_PER_TICK));
+        await sleep(PRODUCER_TICK_MS);
+      }
+    })();
 
     // The killed run: 12 SIGKILLs, each followed by a restart with the same names. A SIGKILLed
     // member stays in the group until its session times out, and the restarted processor is
@@ -177,6 +184,14 @@ describe('crash: SIGKILL at random moments, restart, same model as an uninterrup
     await last.waitForSnapshot(POINTS, 240_000);
     last.kill('SIGTERM');
     expect((await last.exited).code).toBe(0);
+    await producing;
+
+    const referenceStarted = Date.now();
+    const ref = await runToEnd(reference, POINTS, [...ENGINE, ...REFERENCE_CADENCE]);
+    expect(ref.exit.code).toBe(0);
+    expect(ref.final.final).toBe(true);
+    expect(ref.final.input).toEqual({ messages: messages.length, deadLettered: ledger.totalDeadLettered });
+    const referenceSeconds = (Date.now() - referenceStarted) / 1000;
 
     const snapshots = await readCommittedSnapshots(killed.snapshot);
     const final = snapshots[snapshots.length - 1];
