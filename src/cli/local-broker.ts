@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -147,4 +148,40 @@ export class LocalBroker {
     await kafkaScript('down', this.port, this.output, this.env);
     return true;
   }
+}
+
+/** The test material of the secured listeners (scripts/kafka/tls-material.sh), beside the repository's .kafka/. */
+const SECURE_DIR = fileURLToPath(new URL('../../.kafka/secure/', import.meta.url));
+
+/**
+ * The secured listeners of the local broker on `port` when it runs with KAFKA_SECURE=1:
+ * SASL_SSL on port + 2 and mTLS on port + 3, with the test CA, certificates and users.
+ * For the tests and the bench; throws when the material is missing.
+ */
+export function securedListeners(port: number) {
+  const credentials = readFileSync(`${SECURE_DIR}credentials.env`, 'utf8');
+  const env = Object.fromEntries(credentials.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return {
+    saslSsl: `127.0.0.1:${port + 2}`,
+    ssl: `127.0.0.1:${port + 3}`,
+    dir: SECURE_DIR,
+    scram: { user: env.KAFKA_TEST_SCRAM_USER ?? '', password: env.KAFKA_TEST_SCRAM_PASSWORD ?? '' },
+    plain: { user: env.KAFKA_TEST_PLAIN_USER ?? '', password: env.KAFKA_TEST_PLAIN_PASSWORD ?? '' },
+    keyPassword: env.KAFKA_TEST_KEY_PASSWORD ?? '',
+    storePassword: env.KAFKA_TEST_STORE_PASSWORD ?? '',
+  };
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port` (a listener is up). */
+export function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const done = (open: boolean): void => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.setTimeout(2000, () => done(false));
+  });
 }

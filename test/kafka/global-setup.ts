@@ -1,5 +1,4 @@
-import { connect } from 'node:net';
-import { brokerPortFromEnv, LocalBroker } from '../../src/cli/local-broker.js';
+import { brokerPortFromEnv, listening, LocalBroker } from '../../src/cli/local-broker.js';
 import { ensureDistBuilt } from '../cli/build-dist.js';
 
 /**
@@ -28,17 +27,4 @@ export default async function setup(): Promise<() => Promise<void>> {
   return async () => {
     await broker.stopIfStartedHere();
   };
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    const done = (open: boolean): void => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.setTimeout(2000, () => done(false));
-  });
 }

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_CONNECTION_REFUSED } from '../../src/kafka/connection/connection-failure.js';
+import { runCli } from '../cli/run-cli.js';
 import { createTopic, uniqueNames } from './support/kafka-io.js';
 import { ProcessorProcess, processorArgs } from './support/processor-process.js';
 import { readAllRecords, readCommittedSnapshots } from './support/reliability.js';
@@ -15,7 +14,6 @@ import { securedBroker } from './support/secured-broker.js';
  * SCRAM-SHA-512 and PLAIN, mTLS, a client properties file; the failures retrying cannot
  * fix; and that no secret appears in any output, topic or metric.
  */
-const MAIN = fileURLToPath(new URL('../../dist/bin/online-em.js', import.meta.url));
 const broker = securedBroker();
 const temp = mkdtempSync(join(tmpdir(), 'online-em-secured-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
@@ -30,19 +28,12 @@ const mtls = ['--security-protocol', 'SSL', '--ssl-ca', broker.ca, '--ssl-cert',
 const WRONG_PASSWORD = 'not-the-password';
 const ENGINE = ['--components', '3', '--warmup', '2000', '--snapshot-interval', '300'];
 
-/** `online-em ARGS` to the end: exit code, all it printed, and how long it took. */
-function command(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string; ms: number }> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('exit', (code) => {
-      outputs.push(output);
-      resolve({ code, output, ms: Date.now() - started });
-    });
-  });
+/** `online-em ARGS` to the end (runCli); what it printed is kept for the secrets check. */
+async function command(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+  const run = await runCli(args, { env: { KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env } });
+  const output = `${run.stdout}${run.stderr}`;
+  outputs.push(output);
+  return { code: run.code, output };
 }
 
 function passwordFile(name: string, password: string): string {

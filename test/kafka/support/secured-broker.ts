@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { securedListeners } from '../../../src/cli/local-broker.js';
 import { testBrokers } from './kafka-io.js';
-
-const SECURE_DIR = fileURLToPath(new URL('../../../.kafka/secure/', import.meta.url));
 
 /**
  * The test broker's secured listeners (kafka.sh with KAFKA_SECURE=1, which the global
@@ -11,28 +8,27 @@ const SECURE_DIR = fileURLToPath(new URL('../../../.kafka/secure/', import.meta.
  * (scripts/kafka/tls-material.sh). Fails, never skips, when they are missing.
  */
 export function securedBroker() {
-  const [host, port] = testBrokers()[0].split(':');
-  let credentials: string;
+  const plaintext = testBrokers()[0];
+  let s: ReturnType<typeof securedListeners>;
   try {
-    credentials = readFileSync(`${SECURE_DIR}credentials.env`, 'utf8');
+    s = securedListeners(Number(plaintext.split(':')[1]));
   } catch {
-    throw new Error(`no test credentials in ${SECURE_DIR}: the global setup starts the broker with KAFKA_SECURE=1 (run the tests with npm test)`);
+    throw new Error('no test credentials in .kafka/secure: the global setup starts the broker with KAFKA_SECURE=1 (run the tests with npm test)');
   }
-  const env = Object.fromEntries(credentials.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   return {
-    plaintext: `${host}:${port}`,
-    saslSsl: `${host}:${Number(port) + 2}`,
-    ssl: `${host}:${Number(port) + 3}`,
-    ca: `${SECURE_DIR}ca.pem`,
-    otherCa: `${SECURE_DIR}other-ca.pem`,
-    clientCert: `${SECURE_DIR}client.pem`,
-    clientKey: `${SECURE_DIR}client.key`,
+    plaintext,
+    saslSsl: s.saslSsl,
+    ssl: s.ssl,
+    ca: `${s.dir}ca.pem`,
+    otherCa: `${s.dir}other-ca.pem`,
+    clientCert: `${s.dir}client.pem`,
+    clientKey: `${s.dir}client.key`,
     /** The same key encrypted; its passphrase is `keyPassword`. */
-    clientKeyEncrypted: `${SECURE_DIR}client-encrypted.key`,
-    keyPassword: env.KAFKA_TEST_KEY_PASSWORD,
-    scram: { user: env.KAFKA_TEST_SCRAM_USER, password: env.KAFKA_TEST_SCRAM_PASSWORD },
-    plain: { user: env.KAFKA_TEST_PLAIN_USER, password: env.KAFKA_TEST_PLAIN_PASSWORD },
+    clientKeyEncrypted: `${s.dir}client-encrypted.key`,
+    keyPassword: s.keyPassword,
+    scram: s.scram,
+    plain: s.plain,
     /** Every secret of the test setup: none may appear in any output. */
-    secrets: [env.KAFKA_TEST_SCRAM_PASSWORD, env.KAFKA_TEST_PLAIN_PASSWORD, env.KAFKA_TEST_STORE_PASSWORD, env.KAFKA_TEST_KEY_PASSWORD],
+    secrets: [s.scram.password, s.plain.password, s.storePassword, s.keyPassword],
   };
 }
