@@ -191,10 +191,12 @@ describe('broker faults on a second local broker', () => {
       expect(proc.nonJsonLines).toEqual([]);
       expect(stackTraceLines(proc)).toEqual([]);
       // Every warning is a session failure (one per failed attempt, naming the brokers and what to check),
-      // or, at most once after the broker SIGKILL, the restore saying lost offsets were repaired.
+      // or, after the broker SIGKILL, the restore saying lost offsets were repaired. The broker loses at
+      // most one acknowledged commit there, so every repair names the same checkpoint; it is logged again
+      // only when the session that repaired it fails before its own first commit (seen once in CI).
       const repairs = proc.warnings().filter(isRepair);
       const warnings = proc.warnings().filter((r) => !isRepair(r));
-      expect(repairs.length).toBeLessThanOrEqual(1);
+      expect(new Set(repairs.map((r) => JSON.stringify(r.checkpoint))).size).toBeLessThanOrEqual(1);
       expect(warnings.length).toBeGreaterThan(0);
       for (const w of warnings) {
         expect(w.event).toBe('session-failed');
