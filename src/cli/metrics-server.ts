@@ -9,8 +9,8 @@ import { CliError } from './cli-error.js';
  * - GET /metrics  Prometheus text exposition of the processor's status;
  * - GET /healthz  liveness: 200 while the process runs its loop (a broker outage is not a
  *                 reason to restart it: it retries on its own);
- * - GET /readyz   readiness: 200 while consuming, 503 while starting, retrying or stopping,
- *                 with the state and the last error as JSON.
+ * - GET /readyz   readiness: 200 while consuming or standing by, 503 while starting,
+ *                 joining, retrying or stopping, with the state and the last error as JSON.
  */
 export class MetricsServer {
   private constructor(
@@ -34,8 +34,10 @@ export class MetricsServer {
         const alive = s.state !== 'stopped';
         json(response, alive ? 200 : 503, { status: alive ? 'alive' : 'stopped', state: s.state });
       } else if (path === '/readyz') {
-        const ready = s.state === 'consuming';
-        json(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', state: s.state, lastError: s.lastError });
+        // A standby is ready: it does its job (standing by to take over), and a rolling update
+        // must be able to wait for it, or a new instance could never replace an old one.
+        const ready = s.state === 'consuming' || s.state === 'standby';
+        json(response, ready ? 200 : 503, { status: ready ? (s.state === 'standby' ? 'standby' : 'ready') : 'not ready', state: s.state, lastError: s.lastError });
       } else {
         json(response, 404, { error: `no such endpoint ${path}: try /metrics, /healthz or /readyz` });
       }

@@ -3,6 +3,7 @@ import { createKafka } from '../kafka/kafka-client.js';
 import { DEMO_STREAM, DemoProducer } from '../kafka/demo-producer.js';
 import { EXIT_CONNECTION_REFUSED } from '../kafka/connection/connection-failure.js';
 import type { ConnectionSettings } from '../kafka/connection/connection-settings.js';
+import { ModelStateError } from '../kafka/model-state-error.js';
 import { ConnectionRefusedError, FencedError, Processor } from '../kafka/processor.js';
 import type { ProcessorConfig } from '../kafka/processor-types.js';
 import { ensureTopics } from '../kafka/topics.js';
@@ -35,11 +36,15 @@ export const RUN_SPECS = [
   { name: 'session-timeout', kind: 'int', min: 1000, max: 3_600_000, default: 10_000, env: 'ONLINE_EM_SESSION_TIMEOUT', valueName: 'MS', description: 'consumer group session timeout: how soon a dead instance\'s partitions are taken over (the broker allows 6000 and up by default)' },
   { name: 'metrics-port', kind: 'int', min: 0, max: 65535, env: 'ONLINE_EM_METRICS_PORT', valueName: 'PORT', description: 'serve /metrics (Prometheus), /healthz and /readyz on this port (0: any free port, logged; default: off)' },
   { name: 'metrics-host', kind: 'string', default: '0.0.0.0', env: 'ONLINE_EM_METRICS_HOST', valueName: 'HOST', description: 'address the metrics server listens on' },
+  { name: 'reset-model', kind: 'flag', description: 'start the model afresh: delete its consumer group (the committed offsets that point at its checkpoint) first; every instance of the model must be stopped' },
   { name: 'start-from', kind: 'choice', choices: ['earliest', 'latest'], default: 'earliest', env: 'ONLINE_EM_START_FROM', description: 'where a group without committed offsets starts reading' },
   { name: 'input-partitions', kind: 'int', min: 1, max: 10_000, default: 1, env: 'ONLINE_EM_INPUT_PARTITIONS', description: 'partitions of the input topic when it has to be created' },
   { name: 'replication-factor', kind: 'int', min: 1, max: 100, env: 'ONLINE_EM_REPLICATION_FACTOR', description: 'replication of topics it creates (default min(3, brokers))' },
   { name: 'embedded-port', kind: 'int', min: 1, max: 65534, default: 9092, env: 'KAFKA_PORT', description: 'port of the local broker of the embedded default' },
 ] as const satisfies readonly OptionSpec[];
+
+/** Exit code of a run that stops because the model's stored state cannot be resumed from safely (see ModelStateError). */
+export const EXIT_MODEL_STATE_REFUSED = 4;
 
 export const RUN_HELP = `Usage: online-em run [options]
 
@@ -110,6 +115,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     // The processor's log already told (its `fenced` or `connection-refused` event).
     if (error instanceof FencedError) return 1;
     if (error instanceof ConnectionRefusedError) return EXIT_CONNECTION_REFUSED;
+    if (error instanceof ModelStateError) return EXIT_MODEL_STATE_REFUSED;
     throw error;
   } finally {
     removeSignals();
@@ -155,6 +161,7 @@ export function processorConfig({ values, explicit }: RunCommandLine, connection
     maxMessageBytes: values['max-message-bytes'],
     startFrom: values['start-from'],
     sessionTimeoutMs: values['session-timeout'],
+    resetModel: values['reset-model'],
   };
 }
 

@@ -1,20 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import { decodeCheckpoint, decodePointer, type Checkpoint, type CheckpointPointer } from './checkpoint.js';
+import { ModelStateError } from './model-state-error.js';
+import type { GroupPartitionOffset } from './ownership/partition-coverage.js';
 import { STATE_TOPIC_MAX_MESSAGE_BYTES } from './topics.js';
+
+/** The group's committed offset on every partition of the input topic, with the checkpoint each points at. */
+export async function groupOffsets(admin: Admin, groupId: string, inputTopic: string): Promise<GroupPartitionOffset[]> {
+  const [topic] = await admin.fetchOffsets({ groupId, topics: [inputTopic] });
+  return (topic?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset, pointer: decodePointer(p.metadata) }));
+}
 
 /**
  * The checkpoint committed with the group's offsets. Each transaction commits the
  * input offsets with metadata pointing at the checkpoint record written in the same
- * transaction, so offsets and state can never disagree. Null when nothing was committed.
+ * transaction, so offsets and state can never disagree: the newest pointer is the last
+ * commit. Null when nothing was committed.
  */
-export async function committedPointer(admin: Admin, groupId: string, inputTopic: string): Promise<CheckpointPointer | null> {
-  const [topic] = await admin.fetchOffsets({ groupId, topics: [inputTopic] });
+export function committedPointer(offsets: readonly GroupPartitionOffset[]): CheckpointPointer | null {
   let best: CheckpointPointer | null = null;
-  for (const p of topic?.partitions ?? []) {
-    const pointer = decodePointer(p.metadata);
-    if (pointer && (!best || BigInt(pointer.offset) > BigInt(best.offset))) best = pointer;
-  }
+  for (const { pointer } of offsets) if (pointer && (!best || BigInt(pointer.offset) > BigInt(best.offset))) best = pointer;
   return best;
 }
 
@@ -44,10 +49,19 @@ export async function readCheckpointsFrom(
   pointer: CheckpointPointer,
   model: string,
   timeoutMs: number,
+  stopped: Promise<void>,
 ): Promise<CheckpointsFromPointer> {
   const partitionEnd = (await admin.fetchTopicOffsets(stateTopic)).find((p) => p.partition === pointer.partition)?.high;
   const end = partitionEnd === undefined ? null : BigInt(partitionEnd);
   const at = BigInt(pointer.offset);
+  // The record cannot be there: the topic was deleted (and recreated empty) or truncated.
+  // Waiting would wait forever; say so at once.
+  if (end !== null && end <= at) {
+    throw new ModelStateError(
+      `the offsets of this model's group point at checkpoint ${stateTopic}/${pointer.partition}@${pointer.offset}, but that partition ends at offset ${end}: ` +
+        `the state topic was deleted or truncated. Restore it, or start the model afresh with --reset-model`,
+    );
+  }
   const tailToRead = end === null || end > at + 2n;
   const groupId = `online-em-checkpoint-reader-${randomUUID()}`;
   const consumer = kafka.consumer({
@@ -98,7 +112,11 @@ export async function readCheckpointsFrom(
       });
       consumer.seek({ topic: stateTopic, partition: pointer.partition, offset: pointer.offset });
     });
-    const found = await read;
+    const onStop = stopped.then((): never => {
+      throw new Error('stopped while reading the checkpoint');
+    });
+    onStop.catch(() => undefined);
+    const found = await Promise.race([read, onStop]);
     let newest: CheckpointsFromPointer['newest'] = null;
     let unreadable: string | null = null;
     if (found.newest) {

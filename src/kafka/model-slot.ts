@@ -61,6 +61,11 @@ export class ModelSlot {
     return this.nextOffsets.get(partitionKey(topic, partition));
   }
 
+  /** The next offset of every partition this slot has read (or restored). */
+  offsets(): PartitionOffset[] {
+    return [...this.nextOffsets.values()];
+  }
+
   get liveCounters(): Readonly<ProcessorCounters> {
     return this.counters;
   }

@@ -13,6 +13,11 @@ export type ProcessorEvent =
   | SessionStartedEvent
   | SessionEndedEvent
   | RestoredEvent
+  | JoiningEvent
+  | AssignedEvent
+  | StandingByEvent
+  | HandedOverEvent
+  | WaitingForGroupEvent
   | ConsumingEvent
   | SkippedEvent
   | IngestedEvent
@@ -27,6 +32,8 @@ export type ProcessorEvent =
   | SessionFailedEvent
   | FencedEvent
   | ConnectionRefusedEvent
+  | ModelResetEvent
+  | ModelStateRefusedEvent
   | StoppingEvent
   | LeftGroupEvent
   | StoppedEvent;
@@ -68,6 +75,47 @@ export interface RestoredEvent {
   readonly passedOver: { readonly checkpoint: CheckpointPointer; readonly reason: string } | null;
   /** A newer record that did not decode. */
   readonly unreadable: string | null;
+}
+
+/** The consumer is in the group's join: no partitions until the group settles. */
+export interface JoiningEvent {
+  readonly type: 'joining';
+  readonly group: string;
+}
+
+/**
+ * The group's assignment reached this member: every input partition (it holds the model)
+ * or none (another member does). `generation` counts this session's joins.
+ */
+export interface AssignedEvent {
+  readonly type: 'assigned';
+  readonly group: string;
+  readonly memberId: string;
+  readonly partitions: readonly number[];
+  readonly generation: number;
+}
+
+/** Another member holds the model: this one stands by, ready to take over. Once per turn. */
+export interface StandingByEvent {
+  readonly type: 'standing-by';
+  readonly model: string;
+  readonly group: string;
+}
+
+/** The group moved the model to another member: what this one held was committed (or its commit was fenced). */
+export interface HandedOverEvent {
+  readonly type: 'handed-over';
+  readonly model: string;
+  /** Whether the last work was committed before the handover (false: fenced or failed; the new owner redoes it). */
+  readonly committed: boolean;
+}
+
+/** Still no assignment: a member that died without leaving holds the partitions until its session times out. */
+export interface WaitingForGroupEvent {
+  readonly type: 'waiting-for-group';
+  readonly group: string;
+  readonly waitedMs: number;
+  readonly sessionTimeoutMs: number;
 }
 
 export interface ConsumingEvent {
@@ -167,9 +215,10 @@ export interface ProgressReportEvent {
   readonly topic: string;
 }
 
-/** The consumer group rebalanced: the session restarts from the last committed checkpoint. */
+/** The group rebalanced and this member kept the model: it goes on where it was, nothing restored. */
 export interface RebalancedEvent {
   readonly type: 'rebalanced';
+  readonly partitions: readonly number[];
 }
 
 export interface SessionFailedEvent {
@@ -181,10 +230,11 @@ export interface SessionFailedEvent {
   readonly brokers: readonly string[];
 }
 
-/** Another instance took over the transactional id: this one stops. */
+/** Another instance took over the transactional id: this one stands by again (or, when stopping, stops). */
 export interface FencedEvent {
   readonly type: 'fenced';
   readonly transactionalId: string;
+  readonly stopping: boolean;
 }
 
 /** The cluster refused this client in a way retrying cannot fix: the process stops. */
@@ -192,6 +242,23 @@ export interface ConnectionRefusedEvent {
   readonly type: 'connection-refused';
   readonly kind: Exclude<ConnectionFailureKind, 'transient'>;
   /** What went wrong, with which brokers, protocol and mechanism, and what to check. */
+  readonly reason: string;
+}
+
+/** --reset-model deleted the model's group (its committed offsets): the fit starts over. */
+export interface ModelResetEvent {
+  readonly type: 'model-reset';
+  readonly model: string;
+  readonly group: string;
+  /** The checkpoint the deleted offsets pointed at, if any. */
+  readonly checkpoint: CheckpointPointer | null;
+  /** Partitions that had committed offsets. */
+  readonly partitions: number;
+}
+
+/** The model's stored state cannot be resumed from safely: the process stops, saying what to do. */
+export interface ModelStateRefusedEvent {
+  readonly type: 'model-state-refused';
   readonly reason: string;
 }
 

@@ -4,7 +4,23 @@ import type { ProcessorEvent, ProcessorEventType, ProcessorEvents } from './proc
 import type { ProcessorConfig } from './processor-types.js';
 
 /** The events the log tells of; the others are for tools (and stay unbuilt unless one listens). */
-const LOGGED: readonly ProcessorEventType[] = ['restored', 'consuming', 'skipped', 'committed', 'progress', 'rebalanced', 'session-failed', 'fenced', 'connection-refused', 'left-group'];
+const LOGGED: readonly ProcessorEventType[] = [
+  'restored',
+  'standing-by',
+  'handed-over',
+  'waiting-for-group',
+  'consuming',
+  'skipped',
+  'committed',
+  'progress',
+  'rebalanced',
+  'session-failed',
+  'fenced',
+  'connection-refused',
+  'model-reset',
+  'model-state-refused',
+  'left-group',
+];
 
 /**
  * The processor's log: one line per event worth telling, in words, with the event's
@@ -61,6 +77,27 @@ function describe(event: ProcessorEvent, config: ProcessorConfig): Described | n
     case 'consuming':
       say('info', `consuming ${event.topic} as group ${event.group}, model '${event.model}'`);
       break;
+    case 'standing-by':
+      say(
+        'info',
+        `standing by: another instance of model '${event.model}' holds the input partitions of group ${event.group}; ` +
+          `this one takes over when that one stops or its session times out`,
+      );
+      break;
+    case 'handed-over':
+      say(
+        event.committed ? 'info' : 'warn',
+        `the group moved model '${event.model}' to another instance; ` +
+          (event.committed ? 'what this one held is committed' : 'the work since the last commit was not committed (the new owner redoes it)'),
+      );
+      break;
+    case 'waiting-for-group':
+      return {
+        status: true,
+        text:
+          `waiting for consumer group ${event.group} to assign partitions (${Math.round(event.waitedMs / 1000)} s): a member that stopped ` +
+          `without leaving holds them until its session times out (${Math.round(event.sessionTimeoutMs / 1000)} s)`,
+      };
     case 'skipped':
       say(
         'info',
@@ -101,7 +138,7 @@ function describe(event: ProcessorEvent, config: ProcessorConfig): Described | n
       };
     }
     case 'rebalanced':
-      say('info', 'consumer group rebalanced: resuming from the last committed checkpoint');
+      say('info', `consumer group rebalanced; this instance keeps the model and goes on (partitions ${event.partitions.join(',')})`);
       break;
     case 'session-failed':
       say(
@@ -111,10 +148,25 @@ function describe(event: ProcessorEvent, config: ProcessorConfig): Described | n
       );
       break;
     case 'fenced':
-      say('error', `another processor took over transactional id '${event.transactionalId}' (same --model); this instance stops`);
+      say(
+        event.stopping ? 'error' : 'warn',
+        `another processor took over transactional id '${event.transactionalId}' (same --model); ` +
+          (event.stopping ? 'this instance stops without its final commit' : 'this instance drops its uncommitted work and rejoins the group to stand by'),
+      );
       break;
     case 'connection-refused':
       say('error', `cannot connect, and retrying will not help: ${event.reason}`);
+      break;
+    case 'model-reset':
+      say(
+        'warn',
+        `--reset-model: deleted consumer group ${event.group}` +
+          (event.checkpoint ? ` (its offsets on ${event.partitions} partitions pointed at checkpoint ${at(event.checkpoint)})` : ' (it had no committed offsets)') +
+          `; model '${event.model}' starts afresh from the ${config.startFrom} offsets`,
+      );
+      break;
+    case 'model-state-refused':
+      say('error', `cannot resume model '${config.model}': ${event.reason}`);
       break;
     case 'left-group':
       say('info', 'left the consumer group; final snapshot and offsets committed');

@@ -5,6 +5,9 @@ import type { CommittedEvent, EngineProgressEvent, ProcessorEvent, ProcessorEven
 const TRACKED: readonly ProcessorEventType[] = [
   'session-started',
   'restored',
+  'joining',
+  'standing-by',
+  'handed-over',
   'consuming',
   'committed',
   'engine-progress',
@@ -24,6 +27,9 @@ import type { ProcessorState, ProcessorStatus } from './processor-status.js';
  */
 export class ProcessorStatusTracker {
   private state: ProcessorState = 'starting';
+  private stateSince = Date.now();
+  private takeovers = 0;
+  private handovers = 0;
   private lastError: string | null = null;
   private sessions = 0;
   private sessionFailures = 0;
@@ -58,6 +64,9 @@ export class ProcessorStatusTracker {
         : null,
       live: this.live ? { pointsSeen: this.live.pointsSeen, pointsPerSecond: this.live.pointsPerSecond, warmingUp: this.live.warmingUp } : null,
       lag: [...this.lag.values()].map((l) => ({ ...l })),
+      stateSince: this.stateSince,
+      takeovers: this.takeovers,
+      handovers: this.handovers,
     };
   }
 
@@ -79,6 +88,13 @@ export class ProcessorStatusTracker {
 
   private consuming = false;
 
+  /** A new state, unless stopping (which only `stopped` follows). */
+  private become(state: ProcessorState): void {
+    if (this.state === 'stopping' || this.state === 'stopped' || this.state === state) return;
+    this.state = state;
+    this.stateSince = Date.now();
+  }
+
   private record(event: ProcessorEvent): void {
     switch (event.type) {
       case 'session-started':
@@ -91,9 +107,22 @@ export class ProcessorStatusTracker {
           this.committed = { event, at: null };
         }
         break;
+      case 'joining':
+        this.become('joining');
+        break;
+      case 'standing-by':
+        this.become('standby');
+        this.lastError = null;
+        break;
+      case 'handed-over':
+        this.handovers++;
+        this.consuming = false;
+        this.lag.clear();
+        break;
       case 'consuming':
+        this.takeovers++;
         this.consuming = true;
-        if (this.state !== 'stopping') this.state = 'consuming';
+        this.become('consuming');
         this.lastError = null;
         break;
       case 'committed':
@@ -107,21 +136,23 @@ export class ProcessorStatusTracker {
         break;
       case 'session-failed':
         this.sessionFailures++;
-        this.state = 'retrying';
+        this.become('retrying');
         this.lastError = redactSecrets(event.error);
         break;
       case 'session-ended':
         this.consuming = false;
-        if (this.state === 'consuming') this.state = 'starting';
+        if (this.state === 'consuming' || this.state === 'standby' || this.state === 'joining') this.become('starting');
         break;
       case 'connection-refused':
         this.lastError = redactSecrets(event.reason);
         break;
       case 'stopping':
         this.state = 'stopping';
+        this.stateSince = Date.now();
         break;
       case 'stopped':
         this.state = 'stopped';
+        this.stateSince = Date.now();
         break;
       default:
         break;

@@ -1,8 +1,11 @@
 import type { EngineCounters } from '../em/online-em.js';
 import type { ProcessorCounters } from './checkpoint.js';
 
-/** What the processor is doing now. */
-export type ProcessorState = 'starting' | 'consuming' | 'retrying' | 'stopping' | 'stopped';
+/**
+ * What the processor is doing now. `joining`: in the group's join, no partitions yet;
+ * `standby`: another instance of the model holds them, this one is ready to take over.
+ */
+export type ProcessorState = 'starting' | 'joining' | 'standby' | 'consuming' | 'retrying' | 'stopping' | 'stopped';
 
 /**
  * The processor's state for metrics and health checks. Counters are those of the last
@@ -30,4 +33,9 @@ export interface ProcessorStatus {
   } | null;
   readonly live: { readonly pointsSeen: number; readonly pointsPerSecond: number; readonly warmingUp: boolean } | null;
   readonly lag: readonly { readonly topic: string; readonly partition: number; readonly messages: number }[];
+  /** Since when (ms since the epoch) the state is what it is. */
+  readonly stateSince: number;
+  /** Times this process took the model over (the first start included) and handed it over. */
+  readonly takeovers: number;
+  readonly handovers: number;
 }

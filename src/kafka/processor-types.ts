@@ -24,6 +24,8 @@ export interface ProcessorConfig {
   readonly startFrom: 'earliest' | 'latest';
   /** Consumer group session timeout: how soon a dead instance's partitions move on. */
   readonly sessionTimeoutMs: number;
+  /** Delete the model's group (its committed offsets) at start, so the fit starts over. */
+  readonly resetModel: boolean;
 }
 
 /** What a snapshot record holds: the engine's snapshot plus where it stands in the input. */

@@ -1,20 +1,26 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { concatMap, from, type Subscription } from 'rxjs';
 import type { Logger } from '../log/logger.js';
-import type { CheckpointPointer } from './checkpoint.js';
+import { ActiveModel } from './active-model.js';
+import type { CheckpointPointer, PartitionOffset } from './checkpoint.js';
 import { restoreCheckpoint, type AcknowledgedCommit } from './checkpoint-restore.js';
-import { consumedBatches } from './consumer-batches.js';
-import { processorConsumerConfig } from './consumer-config.js';
+import { consumedBatches, type ConsumedBatch } from './consumer-batches.js';
+import { heartbeatIntervalMs, processorConsumerConfig } from './consumer-config.js';
 import { classifyConnectionFailure, type ConnectionFailure } from './connection/connection-failure.js';
 import { createKafka, describeKafkaError, isConnectionError, isFenced } from './kafka-client.js';
 import { ModelSlot, type SlotCommit } from './model-slot.js';
+import { ModelStateError } from './model-state-error.js';
+import { resetModel } from './model-reset.js';
+import { GroupMembership } from './ownership/group-membership.js';
+import { commitCoverageProblem } from './ownership/partition-coverage.js';
+import { singleOwnerAssigner } from './ownership/single-owner-assigner.js';
 import { ProcessorEvents } from './processor-events.js';
 import { logProcessorEvents } from './processor-log.js';
 import type { ProcessorStatus } from './processor-status.js';
 import { ProcessorStatusTracker } from './processor-status-tracker.js';
 import type { ProcessorConfig } from './processor-types.js';
 import { ProgressReporter } from './progress-reporter.js';
-import { RestartSession, SessionPipeline, singleSlot, type PipelineContext } from './session-pipeline.js';
+import { SessionPipeline, singleSlot, type PipelineContext } from './session-pipeline.js';
 import { ensureTopics } from './topics.js';
 import { TransactionalProducer } from './transactional-producer.js';
 import { TransactionalPublisher } from './transactional-publisher.js';
@@ -27,10 +33,10 @@ export class ConnectionRefusedError extends Error {
   }
 }
 
-/** Raised when another instance took over the model: restarting would only fight it. */
+/** Raised when another instance took over the model's transactional id. */
 export class FencedError extends Error {
   constructor(transactionalId: string) {
-    super(`another processor took over transactional id '${transactionalId}' (same --model); this instance stops`);
+    super(`another processor took over transactional id '${transactionalId}' (same --model)`);
     this.name = 'FencedError';
   }
 }
@@ -62,6 +68,8 @@ export class Processor {
   private slot: ModelSlot | null = null;
   /** Whether the cluster ever answered this process (see classifyConnectionFailure). */
   private answered = false;
+  /** --reset-model is done once per process, at its first session. */
+  private resetDone = false;
 
   constructor(
     readonly config: ProcessorConfig,
@@ -90,9 +98,21 @@ export class Processor {
     this.resolveStop();
   }
 
-  /** Run sessions until stopped; rejects only when another instance fenced this one (FencedError), or the cluster refuses it in a way no retry can fix (ConnectionRefusedError). */
+  /**
+   * Run sessions until stopped. Rejects only when another instance fenced this one during
+   * its stop (FencedError), when the cluster refuses it in a way no retry can fix
+   * (ConnectionRefusedError), or when the model's stored state cannot be resumed from
+   * safely (ModelStateError).
+   */
   async run(): Promise<void> {
-    const reporter = new ProgressReporter(this.events, this.tracker, () => this.slot?.liveCounters ?? null, this.config.topics.input);
+    const reporter = new ProgressReporter(
+      this.events,
+      this.tracker,
+      () => this.slot?.liveCounters ?? null,
+      this.config.topics.input,
+      this.config.group,
+      this.config.sessionTimeoutMs,
+    );
     const progress = setInterval(() => reporter.report(), this.config.progressIntervalMs);
     let backoff = MIN_BACKOFF_MS;
     let sessions = 0;
@@ -104,12 +124,16 @@ export class Processor {
           backoff = MIN_BACKOFF_MS;
         } catch (error) {
           if (error instanceof FencedError) {
-            this.events.emit({ type: 'fenced', transactionalId: this.config.transactionalId });
-            throw error;
-          }
-          if (error instanceof RestartSession) {
-            this.events.emit({ type: 'rebalanced' });
+            this.events.emit({ type: 'fenced', transactionalId: this.config.transactionalId, stopping: this.stopping });
+            // The model moved on without this instance (it was expelled from the group, say):
+            // rejoin and stand by. Only a stop that cannot make its final commit ends here.
+            if (this.stopping) throw error;
+            await Promise.race([sleep(MIN_BACKOFF_MS), this.stopRequested]);
             continue;
+          }
+          if (error instanceof ModelStateError) {
+            this.events.emit({ type: 'model-state-refused', reason: error.message });
+            throw error;
           }
           if (this.stopping) break;
           const failure = await classifyConnectionFailure(error, this.config.connection, this.answered);
@@ -135,51 +159,63 @@ export class Processor {
     }
   }
 
-  /** One consumer-group membership: restore, consume and commit until it fails, rebalances or stops. */
+  /**
+   * One consumer-group membership. The group gives every input partition to one member
+   * (singleOwnerAssigner): that one fences the model's older producers, restores the
+   * checkpoint, consumes and commits; the others stand by. A rebalance that leaves the
+   * model with its owner changes nothing; one that moves it hands it over (membership).
+   */
   private async session(): Promise<void> {
     const { config } = this;
     const kafka = this.kafka;
     const admin = kafka.admin();
-    const consumer = kafka.consumer(processorConsumerConfig(config.group, config.sessionTimeoutMs));
+    let active: ActiveModel | null = null;
+    let failSession!: (error: unknown) => void;
+    const sessionFailed = new Promise<never>((_resolve, reject) => (failSession = reject));
+    sessionFailed.catch(() => undefined);
+    const membership = new GroupMembership(config.group, config.model, config.topics.input, this.events, {
+      take: async () => {
+        active = await this.activate(kafka, admin, failSession);
+      },
+      keep: async (partitions) => {
+        // kafkajs re-reads the group's committed offsets after every join: point it back at where the model is.
+        for (const o of active!.slot.offsets()) consumer.seek({ topic: o.topic, partition: o.partition, offset: o.offset });
+        this.events.emit({ type: 'rebalanced', partitions });
+      },
+      release: async () => {
+        const handed = active!;
+        active = null;
+        const committed = await handed.release();
+        this.slot = null;
+        this.events.emit({ type: 'handed-over', model: config.model, committed });
+      },
+    });
+    const consumer = kafka.consumer({ ...processorConsumerConfig(config.group, config.sessionTimeoutMs), partitionAssigners: [singleOwnerAssigner(() => membership.claim())] });
     let subscription: Subscription | null = null;
     try {
       await admin.connect();
       // The cluster answered: from now on a closed connection is a broker's trouble, not a protocol mismatch.
       this.answered = true;
       await ensureTopics(admin, config.topics, config.topicSettings, this.logger);
-      const publisher = new TransactionalPublisher(await this.producer.get(), config.group);
-      const restored = await restoreCheckpoint(kafka, admin, config, this.lastCommitted);
-      this.events.emit(restored.event);
-      const slot = new ModelSlot(config.model, this.slotOptions(), restored.checkpoint, Date.now);
-      this.slot = slot;
-      const context: PipelineContext = {
-        config,
-        events: this.events,
-        isStopping: () => this.stopping,
-        commit: (commits) => this.commit(publisher, commits),
-      };
-      const pipeline = new SessionPipeline(context, singleSlot(slot));
+      if (config.resetModel && !this.resetDone) {
+        this.events.emit(await resetModel(admin, config));
+        this.resetDone = true;
+      }
       this.forwardFetches(consumer);
-      let joins = 0;
-      consumer.on(consumer.events.GROUP_JOIN, () => {
-        if (++joins > 1) pipeline.restartRequested = true;
-      });
+      membership.follow(consumer);
       await consumer.connect();
       const ended = new Promise<void>((resolve, reject) => {
         subscription = consumedBatches(consumer, { topics: [config.topics.input], fromBeginning: config.startFrom === 'earliest' })
-          .pipe(concatMap((batch) => from(pipeline.handle(batch))))
+          .pipe(concatMap((batch) => from(this.handleBatch(batch, membership, () => active))))
           .subscribe({ error: reject, complete: resolve });
       });
-      this.events.emit({ type: 'consuming', topic: config.topics.input, group: config.group, model: config.model });
-      const timedCommits = setInterval(() => pipeline.commitIfDue(), Math.min(1000, config.snapshotIntervalMs / 2));
-      try {
-        await Promise.race([ended, this.stopRequested, pipeline.failed]);
-      } finally {
-        clearInterval(timedCommits);
-      }
+      this.events.emit({ type: 'joining', group: config.group });
+      await Promise.race([ended, this.stopRequested, membership.failed, sessionFailed]);
       if (this.stopping) {
-        await pipeline.idle();
-        await pipeline.finish();
+        // A take under way finishes first (its restore gives up at once on a stop).
+        await membership.settled();
+        const last = active as ActiveModel | null;
+        if (last) await last.finish();
         (subscription as Subscription | null)?.unsubscribe();
         await consumer.disconnect();
         this.events.emit({ type: 'left-group' });
@@ -188,11 +224,50 @@ export class Processor {
       if (isFenced(error)) throw new FencedError(config.transactionalId);
       throw error;
     } finally {
+      (active as ActiveModel | null)?.close();
+      membership.reset();
+      this.slot = null;
       (subscription as Subscription | null)?.unsubscribe();
       await consumer.disconnect().catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
       this.events.emit({ type: 'session-ended' });
     }
+  }
+
+  /** This member got the model: fence its older producers, then restore and start fitting. */
+  private async activate(kafka: Kafka, admin: Admin, fail: (error: unknown) => void): Promise<ActiveModel> {
+    const { config } = this;
+    // Always a new epoch: whoever held the model before (another instance, or this one before
+    // a standby turn) can no longer commit once this returns, so the restore sees its last word.
+    const publisher = new TransactionalPublisher(await this.producer.fresh(), config.group);
+    const restored = await restoreCheckpoint(kafka, admin, config, this.lastCommitted, this.stopRequested);
+    this.events.emit(restored.event);
+    const slot = new ModelSlot(config.model, this.slotOptions(), restored.checkpoint, Date.now);
+    this.slot = slot;
+    const restoredOffsets = restored.checkpoint?.offsets ?? [];
+    const context: PipelineContext = {
+      config,
+      events: this.events,
+      isStopping: () => this.stopping,
+      commit: (commits) => this.commit(publisher, commits, restoredOffsets),
+    };
+    const active = new ActiveModel(
+      slot,
+      new SessionPipeline(context, singleSlot(slot)),
+      Math.min(1000, config.snapshotIntervalMs / 2),
+      () => this.producer.markSuspect(),
+      fail,
+    );
+    this.events.emit({ type: 'consuming', topic: config.topics.input, group: config.group, model: config.model });
+    return active;
+  }
+
+  /** A batch waits until the member's role is settled (heartbeating meanwhile), then goes to the model it holds. */
+  private async handleBatch(batch: ConsumedBatch, membership: GroupMembership, active: () => ActiveModel | null): Promise<void> {
+    await whileHeartbeating(membership.settled(), batch.payload.heartbeat, heartbeatIntervalMs(this.config.sessionTimeoutMs));
+    const model = active();
+    if (!model) return batch.done();
+    return model.pipeline.handle(batch);
   }
 
   /** The consumer's fetch instrumentation as processor events, for whoever listens (the bench probe). */
@@ -215,7 +290,10 @@ export class Processor {
   }
 
   /** One transaction; a failure makes the next session start with a new producer. */
-  private async commit(publisher: TransactionalPublisher, commits: readonly SlotCommit[]): Promise<CheckpointPointer> {
+  private async commit(publisher: TransactionalPublisher, commits: readonly SlotCommit[], restoredOffsets: readonly PartitionOffset[]): Promise<CheckpointPointer> {
+    // Never a commit that drops a partition's progress (the next restore would lose it).
+    const problem = commitCoverageProblem(restoredOffsets, commits.flatMap((c) => c.offsets));
+    if (problem) throw new ModelStateError(`refusing to commit model '${this.config.model}': ${problem}`);
     try {
       const pointer = await publisher.commit({ outputs: commits.flatMap((c) => c.outputs), offsets: commits.flatMap((c) => c.offsets) });
       // One slot today: its checkpoint is the one the offsets point at.
@@ -225,6 +303,19 @@ export class Processor {
       this.producer.markSuspect();
       throw error;
     }
+  }
+}
+
+/** Wait for `work`, heartbeating every `intervalMs` meanwhile (a rebalance's heartbeat error just stops them). */
+async function whileHeartbeating(work: Promise<void>, heartbeat: () => Promise<void>, intervalMs: number): Promise<void> {
+  let beating = true;
+  const timer = setInterval(() => {
+    if (beating) heartbeat().catch(() => (beating = false));
+  }, intervalMs);
+  try {
+    await work;
+  } finally {
+    clearInterval(timer);
   }
 }
 

@@ -3,6 +3,8 @@ import type { ProcessorEvents } from './processor-events.js';
 import type { ProcessorStatusTracker } from './processor-status-tracker.js';
 
 const IDLE_REPORT_MS = 60_000;
+/** A join longer than this is worth telling: a dead member is holding the partitions. */
+const JOIN_WAIT_REPORT_MS = 5_000;
 
 /**
  * The periodic progress report, as a `progress` event: throughput and fit while points
@@ -17,10 +19,12 @@ export class ProgressReporter {
     private readonly status: ProcessorStatusTracker,
     private readonly counters: () => Readonly<ProcessorCounters> | null,
     private readonly topic: string,
+    private readonly group: string,
+    private readonly sessionTimeoutMs: number,
   ) {}
 
   report(): void {
-    if (!this.status.isConsuming) return;
+    if (!this.status.isConsuming) return this.reportJoinWait();
     const p = this.status.lastProgress;
     const c = this.counters() ?? { snapshotsPublished: 0, deadLettered: 0 };
     const common = { lag: this.status.totalLag, snapshots: c.snapshotsPublished, deadLettered: c.deadLettered, topic: this.topic };
@@ -33,5 +37,15 @@ export class ProgressReporter {
     this.lastIdleReport = 0;
     this.lastReportedPoints = p.pointsSeen;
     this.events.emit({ type: 'progress', idle: false, pointsSeen: p.pointsSeen, pointsPerSecond: p.pointsPerSecond, warmingUp: p.warmingUp, logLikelihood: p.logLikelihood, ...common });
+  }
+
+  /** While the group keeps this member waiting in its join: once it lasts, then once a minute. */
+  private reportJoinWait(): void {
+    const { state, stateSince } = this.status.status();
+    const waited = Date.now() - stateSince;
+    if (state !== 'joining' || waited < JOIN_WAIT_REPORT_MS) return;
+    if (Date.now() - this.lastIdleReport < IDLE_REPORT_MS && this.lastIdleReport >= stateSince) return;
+    this.lastIdleReport = Date.now();
+    this.events.emit({ type: 'waiting-for-group', group: this.group, waitedMs: waited, sessionTimeoutMs: this.sessionTimeoutMs });
   }
 }

@@ -1,4 +1,6 @@
-import type { ProcessorStatus } from './processor-status.js';
+import type { ProcessorState, ProcessorStatus } from './processor-status.js';
+
+const PROCESSOR_STATES: readonly ProcessorState[] = ['starting', 'joining', 'standby', 'consuming', 'retrying', 'stopping', 'stopped'];
 
 /** Process memory for the exposition (process.memoryUsage()). */
 export interface ProcessMemory {
@@ -57,9 +59,15 @@ export function prometheusMetrics(status: ProcessorStatus, memory: ProcessMemory
     'Messages between the last one processed and the end of the partition, at the last fetch.',
     status.lag.map((l) => ({ labels: { topic: l.topic, partition: String(l.partition) }, value: l.messages })),
   );
-  metric('consuming', 'gauge', '1 while a session consumes the input; 0 while starting, retrying or stopping.', [
+  metric('consuming', 'gauge', '1 while this instance holds the model and consumes the input; 0 while starting, joining, standing by, retrying or stopping.', [
     { value: status.state === 'consuming' ? 1 : 0 },
   ]);
+  metric('standby', 'gauge', '1 while another instance of the model holds the input partitions and this one stands by to take over.', [
+    { value: status.state === 'standby' ? 1 : 0 },
+  ]);
+  metric('state', 'gauge', 'The processor state: 1 for the current one.', PROCESSOR_STATES.map((state) => ({ labels: { state }, value: status.state === state ? 1 : 0 })));
+  metric('takeovers_total', 'counter', 'Times this process took the model over (its first start included).', [{ value: status.takeovers }]);
+  metric('handovers_total', 'counter', 'Times the group moved the model from this process to another instance.', [{ value: status.handovers }]);
   metric('sessions_total', 'counter', 'Consumer sessions started.', [{ value: status.sessions }]);
   metric('session_failures_total', 'counter', 'Sessions ended by a Kafka error (each is retried with backoff).', [{ value: status.sessionFailures }]);
   metric('resident_memory_bytes', 'gauge', 'Resident set size of the process.', [{ value: memory.rss }]);

@@ -3,12 +3,10 @@ import type { CheckpointPointer } from './checkpoint.js';
 import type { ConsumedBatch } from './consumer-batches.js';
 import { decodeMessage } from './message-format.js';
 import { partitionKey, type ModelSlot, type SlotCommit } from './model-slot.js';
+import { isRebalance } from './ownership/group-membership.js';
 import type { ProcessorEvents } from './processor-events.js';
 import type { ProcessorConfig } from './processor-types.js';
 import { DEAD_LETTER_BATCH_BYTES } from './transactional-publisher.js';
-
-/** The consumer group rebalanced: resume from the last committed checkpoint. */
-export class RestartSession extends Error {}
 
 /** Dead letters held before a commit is forced, so memory stays bounded under a flood of bad input. */
 const MAX_BUFFERED_DEAD_LETTERS = 1000;
@@ -42,7 +40,6 @@ export interface PipelineContext {
  * the volume of held dead letters, on catching up, and on a graceful stop).
  */
 export class SessionPipeline {
-  restartRequested = false;
   /** Partitions whose last batch left a lag: reaching lag 0 on them is catching up. */
   private readonly behind = new Set<string>();
   /** Partitions on which this session already reported skipping messages below the checkpoint. */
@@ -94,6 +91,20 @@ export class SessionPipeline {
     return this.lock.then(() => undefined, () => undefined);
   }
 
+  /**
+   * A handover: commit whatever is uncommitted, after the batch under way. Resolves true
+   * when it committed (or nothing was left to commit), false when the commit failed (the
+   * new owner's fence came first): either way the next owner resumes from the last commit.
+   */
+  async commitHeld(): Promise<boolean> {
+    try {
+      await this.serially(() => (this.uncommittedMessages() > 0 ? this.checkpointAndCommit() : Promise.resolve()));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Shutdown: the final snapshot (or checkpoint while warming up) and the offsets, committed. */
   async finish(): Promise<void> {
     if (this.failure) throw this.failure;
@@ -117,7 +128,6 @@ export class SessionPipeline {
 
   private async process({ payload }: ConsumedBatch): Promise<void> {
     const { batch, heartbeat, isRunning, isStale } = payload;
-    if (this.restartRequested) throw new RestartSession('the consumer group rebalanced');
     const { config, events } = this.context;
     const timeIngest = events.wants('ingested');
     let handled = 0;
@@ -149,7 +159,8 @@ export class SessionPipeline {
       if (!slot.hasPending && this.commitDueByTimeOrVolume(slot)) slot.requestCheckpoint();
       payload.resolveOffset(message.offset);
       if (this.anyPending()) await this.commit();
-      if (++handled % HEARTBEAT_EVERY_MESSAGES === 0) await heartbeat();
+      // A rebalance ends the batch only: kafkajs rejoins, and the rest is fetched again.
+      if (++handled % HEARTBEAT_EVERY_MESSAGES === 0 && !(await heartbeatUnlessRebalancing(heartbeat))) break;
     }
     const next = (last ?? firstOf(this.slots.all()))?.nextOffset(batch.topic, batch.partition);
     if (!next) return;
@@ -232,6 +243,17 @@ export class SessionPipeline {
         durationMs,
       });
     }
+  }
+}
+
+/** False when the heartbeat says the group is rebalancing. */
+async function heartbeatUnlessRebalancing(heartbeat: () => Promise<void>): Promise<boolean> {
+  try {
+    await heartbeat();
+    return true;
+  } catch (error) {
+    if (isRebalance(error)) return false;
+    throw error;
   }
 }
 

@@ -1,11 +1,10 @@
 import type { Kafka, Producer } from 'kafkajs';
 
 /**
- * The transactional producer, kept across sessions: initialising one fences every
- * older producer of the same transactional id, so an instance that merely rejoins the
- * group must not re-initialise, or a stale instance waking up would fence the one that
- * took over. It is replaced only after a failed transaction, whose state the old one
- * may no longer know.
+ * The model's transactional producer. Initialising one fences every older producer of
+ * the same transactional id, so it happens when, and only when, this member takes the
+ * model over (`fresh`, before the restore): an owner that keeps the model through a
+ * rebalance keeps its epoch, and a member the group did not choose never fences anyone.
  */
 export class TransactionalProducer {
   private producer: Producer | null = null;
@@ -39,6 +38,12 @@ export class TransactionalProducer {
     this.producer = producer;
     this.suspect = false;
     return producer;
+  }
+
+  /** A producer of a new epoch, whatever the current one: taking the model over fences everyone before. */
+  async fresh(): Promise<Producer> {
+    this.suspect = true;
+    return this.get();
   }
 
   /** A transaction failed: the next session starts with a new producer. */

@@ -18,7 +18,7 @@ describe('ProcessorEvents', () => {
     const offAll = events.on((e) => void all.push(e.type));
     expect(events.wants('ingested')).toBe(true);
     events.emit(lag);
-    events.emit({ type: 'rebalanced' });
+    events.emit({ type: 'rebalanced', partitions: [0] });
     expect([all, lagOnly]).toEqual([['lag', 'rebalanced'], ['lag']]);
     offAll();
     offAll();

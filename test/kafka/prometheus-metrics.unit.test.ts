@@ -23,6 +23,9 @@ const status: ProcessorStatus = {
     { topic: 'points', partition: 0, messages: 4 },
     { topic: 'points', partition: 1, messages: 0 },
   ],
+  stateSince: 1_795_000_000_000,
+  takeovers: 1,
+  handovers: 0,
 };
 
 /** name{labels} -> value, from the exposition text; fails on a line that is neither a comment nor a sample. */
@@ -59,6 +62,10 @@ describe('prometheusMetrics', () => {
     expect(samples.get(`online_em_consumer_lag_messages{${model},topic="points",partition="0"}`)).toBe(4);
     expect(samples.get(`online_em_consumer_lag_messages{${model},topic="points",partition="1"}`)).toBe(0);
     expect(samples.get(`online_em_consuming{${model}}`)).toBe(1);
+    expect(samples.get(`online_em_standby{${model}}`)).toBe(0);
+    expect(samples.get(`online_em_state{${model},state="consuming"}`)).toBe(1);
+    expect(samples.get(`online_em_state{${model},state="standby"}`)).toBe(0);
+    expect(samples.get(`online_em_takeovers_total{${model}}`)).toBe(1);
     expect(samples.get(`online_em_session_failures_total{${model}}`)).toBe(1);
     expect(samples.get(`online_em_resident_memory_bytes{${model}}`)).toBe(150 * 2 ** 20);
   });
@@ -115,6 +122,17 @@ describe('MetricsServer', () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toEqual({ status: 'not ready', state: 'retrying', lastError: 'Connection error: connect ECONNREFUSED 127.0.0.1:9092' });
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  it('is ready while standing by (a rolling update waits for readiness), and says it stands by', async () => {
+    current = { ...status, state: 'standby' };
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'standby', state: 'standby', lastError: null });
+    const metrics = parse(await (await fetch(`${server.url}/metrics`)).text());
+    expect([...metrics].filter(([key]) => key.startsWith('online_em_standby{')).map(([, v]) => v)).toEqual([1]);
+    current = { ...status, state: 'joining' };
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
   });
 
   it('fails with a one-line reason when the port is taken', async () => {
