@@ -4,7 +4,7 @@ import type { ProcessorStatusTracker } from './processor-status-tracker.js';
 
 const IDLE_REPORT_MS = 60_000;
 /** A join longer than this is worth telling: a dead member is holding the partitions. */
-const JOIN_WAIT_REPORT_MS = 5_000;
+const JOIN_WAIT_REPORT_MS = 3_000;
 
 /**
  * The periodic progress report, as a `progress` event: throughput and fit while points

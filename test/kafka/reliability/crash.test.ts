@@ -212,6 +212,12 @@ describe('crash: SIGKILL at random moments, restart, same model as an uninterrup
       ].join('\n'),
     );
 
+    // The process after the kill whose member was left to time out waited for the group, and said
+    // so, not that it was idle waiting for input (the dead member held the partitions).
+    const waited = procs[NATURAL + 1];
+    const consumingAt = waited.events.findIndex((e) => e.event === 'consuming');
+    expect(waited.eventsOf('waiting-for-group').length).toBeGreaterThan(0);
+    expect(waited.events.slice(0, consumingAt).filter((e) => e.event === 'progress')).toEqual([]);
     expect(procs.flatMap((p) => stackTraceLines(p))).toEqual([]);
     expect(procs.flatMap((p) => p.nonJsonLines)).toEqual([]);
     // One kill fell in the warm-up (no model yet), and a restart resumed from a warm-up checkpoint.
