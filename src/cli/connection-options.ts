@@ -31,15 +31,24 @@ export const CONNECTION_SPECS = [
 /** The options that only mean something for a cluster named by --brokers or --kafka-config. */
 const SECURITY_OPTIONS = ['security-protocol', 'sasl-mechanism', 'sasl-username', 'sasl-password', 'sasl-password-file', 'sasl-oauth-token-file', 'ssl-ca', 'ssl-cert', 'ssl-key', 'ssl-key-password', 'ssl-skip-verify'] as const;
 
+/** Whether the values name a cluster (--brokers or KAFKA_BROKERS, or --kafka-config): otherwise the embedded default runs. */
+export function namesCluster(values: Readonly<Record<string, OptionValue>>): boolean {
+  return textValue(values, 'brokers') !== undefined || textValue(values, 'kafka-config') !== undefined;
+}
+
+function textValue(values: Readonly<Record<string, OptionValue>>, name: string): string | undefined {
+  return values[name] === null || values[name] === undefined ? undefined : String(values[name]);
+}
+
 /**
  * The connection from the parsed values: flags (then environment variables) over the
  * --kafka-config file. Null when neither brokers nor a file were given (the embedded
  * default). Warns of unknown file keys, and of --ssl-skip-verify, at every start.
  */
 export function connectionFrom(values: Readonly<Record<string, OptionValue>>, logger: Logger): ConnectionSettings | null {
-  const text = (name: string): string | undefined => (values[name] === null || values[name] === undefined ? undefined : String(values[name]));
+  const text = (name: string): string | undefined => textValue(values, name);
   const configFile = text('kafka-config');
-  if (text('brokers') === undefined && configFile === undefined) {
+  if (!namesCluster(values)) {
     const security = SECURITY_OPTIONS.find((name) => values[name] !== null && values[name] !== undefined && values[name] !== false);
     if (security) throw new CliError(`--${security} needs --brokers (or KAFKA_BROKERS, or --kafka-config): the embedded default's local broker is plaintext`);
     return null;

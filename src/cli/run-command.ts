@@ -9,7 +9,7 @@ import type { ProcessorConfig } from '../kafka/processor-types.js';
 import { ensureTopics } from '../kafka/topics.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { CliError } from './cli-error.js';
-import { CONNECTION_SPECS, connectionFrom } from './connection-options.js';
+import { CONNECTION_SPECS, connectionFrom, namesCluster } from './connection-options.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { MetricsServer } from './metrics-server.js';
 import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
@@ -18,6 +18,12 @@ import { onShutdownSignals } from './signals.js';
 
 /** The embedded default's demo stream, with 1% malformed messages to show the dead-letter topic. */
 const DEMO = { ...DEMO_STREAM, badFraction: 0.01 };
+
+/**
+ * The variable of --embedded-port: a name of the project's own, as Kubernetes sets
+ * KAFKA_PORT=tcp://10.96.0.12:9092 in every pod of a namespace with a Service named kafka.
+ */
+const EMBEDDED_PORT_VARIABLE = 'ONLINE_EM_EMBEDDED_PORT';
 
 export const RUN_SPECS = [
   ...CONNECTION_SPECS,
@@ -40,11 +46,23 @@ export const RUN_SPECS = [
   { name: 'start-from', kind: 'choice', choices: ['earliest', 'latest'], default: 'earliest', env: 'ONLINE_EM_START_FROM', description: 'where a group without committed offsets starts reading' },
   { name: 'input-partitions', kind: 'int', min: 1, max: 10_000, default: 1, env: 'ONLINE_EM_INPUT_PARTITIONS', description: 'partitions of the input topic when it has to be created' },
   { name: 'replication-factor', kind: 'int', min: 1, max: 100, env: 'ONLINE_EM_REPLICATION_FACTOR', description: 'replication of topics it creates (default min(3, brokers))' },
-  { name: 'embedded-port', kind: 'int', min: 1, max: 65534, default: 9092, env: 'KAFKA_PORT', description: 'port of the local broker of the embedded default' },
+  { name: 'embedded-port', kind: 'int', min: 1, max: 65534, default: 9092, env: EMBEDDED_PORT_VARIABLE, description: 'port of the local broker of the embedded default (its variable is read only without --brokers and --kafka-config)' },
 ] as const satisfies readonly OptionSpec[];
 
 /** Exit code of a run that stops because the model's stored state cannot be resumed from safely (see ModelStateError). */
 export const EXIT_MODEL_STATE_REFUSED = 4;
+
+/**
+ * run's command line. The embedded port's variable is read only for the embedded default: a
+ * run that names its cluster (--brokers, KAFKA_BROKERS, --kafka-config) never parses it, so a
+ * stray value cannot stop it.
+ */
+export function parseRunCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParsedCommandLine<typeof RUN_SPECS> {
+  const { [EMBEDDED_PORT_VARIABLE]: _port, ...withoutPort } = env;
+  const parsed = parseCommandLine(RUN_SPECS, argv, withoutPort);
+  if (parsed.help || namesCluster(parsed.values)) return parsed;
+  return parseCommandLine(RUN_SPECS, argv, env);
+}
 
 export const RUN_HELP = `Usage: online-em run [options]
 
@@ -63,7 +81,7 @@ ${formatOptionsHelp(RUN_SPECS)}
   -h, --help                        show this help`;
 
 export async function runCommand(argv: readonly string[]): Promise<number> {
-  const parsed = parseCommandLine(RUN_SPECS, argv, process.env);
+  const parsed = parseRunCommandLine(argv, process.env);
   if (parsed.help) {
     process.stdout.write(`${RUN_HELP}\n`);
     return 0;

@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../src/cli/option-spec.js';
-import { processorConfig, RUN_SPECS } from '../../src/cli/run-command.js';
+import { parseRunCommandLine, processorConfig, RUN_SPECS } from '../../src/cli/run-command.js';
 import { DEFAULTS } from '../../src/em/options.js';
+import { ProcessorProcess } from '../kafka/support/processor-process.js';
+import { ensureDistBuilt } from './build-dist.js';
+import { runCli } from './run-cli.js';
 
 /** The engine options `run` hands the processor, embedded default or not. */
 function engineOf(args: readonly string[], env: Record<string, string> = {}) {
@@ -30,5 +33,58 @@ describe('run: the embedded default\'s engine options', () => {
   it('a run against --brokers has the schema\'s defaults only', () => {
     expect(engineOf(['--brokers', '127.0.0.1:9092', '-k', '2']).etaMin).toBe(DEFAULTS.etaMin);
     expect(() => engineOf(['--brokers', '127.0.0.1:9092'])).toThrow(/--components is required/);
+  });
+});
+
+/** What Kubernetes sets in every pod of a namespace with a Service named `kafka`. */
+const KUBERNETES_KAFKA_PORT = 'tcp://10.96.0.12:9092';
+
+describe('run: the embedded port\'s variable', () => {
+  beforeAll(() => ensureDistBuilt());
+
+  it('is never parsed when the run names its cluster (--brokers, KAFKA_BROKERS or --kafka-config)', () => {
+    const env = { KAFKA_PORT: KUBERNETES_KAFKA_PORT, ONLINE_EM_EMBEDDED_PORT: 'abc' };
+    for (const [argv, extra] of [
+      [['--brokers', '127.0.0.1:1', '-k', '2'], {}],
+      [['-k', '2'], { KAFKA_BROKERS: '127.0.0.1:1' }],
+      [['--kafka-config', '/nowhere/client.properties', '-k', '2'], {}],
+      [['-k', '2'], { ONLINE_EM_KAFKA_CONFIG: '/nowhere/client.properties' }],
+    ] as const) {
+      const parsed = parseRunCommandLine(argv, { ...env, ...extra });
+      if (parsed.help) throw new Error('unexpected --help');
+      expect(parsed.explicit.has('embedded-port')).toBe(false);
+      expect(parsed.values['embedded-port']).toBe(9092);
+    }
+  });
+
+  it('is ONLINE_EM_EMBEDDED_PORT for the embedded default, and KAFKA_PORT is not read', () => {
+    const port = (env: Record<string, string>): number => {
+      const parsed = parseRunCommandLine([], env);
+      if (parsed.help) throw new Error('unexpected --help');
+      return parsed.values['embedded-port'];
+    };
+    expect(port({ ONLINE_EM_EMBEDDED_PORT: '9192' })).toBe(9192);
+    expect(port({ KAFKA_PORT: KUBERNETES_KAFKA_PORT })).toBe(9092);
+    expect(port({ KAFKA_PORT: '9192' })).toBe(9092);
+    expect(() => port({ ONLINE_EM_EMBEDDED_PORT: 'abc' })).toThrow(/^ONLINE_EM_EMBEDDED_PORT \(--embedded-port\) must be an integer from 1 to 65534 \(got 'abc'\)$/);
+  });
+
+  it('a run with --brokers and KAFKA_PORT=tcp://... in its environment gets as far as trying the broker', async () => {
+    const proc = new ProcessorProcess(['--brokers', '127.0.0.1:1', '-k', '2'], { KAFKA_PORT: KUBERNETES_KAFKA_PORT, ONLINE_EM_EMBEDDED_PORT: 'abc' });
+    try {
+      const failed = await proc.waitForEvent('session-failed', undefined, 60_000);
+      expect(failed.error).toMatch(/ECONNREFUSED 127\.0\.0\.1:1/);
+    } finally {
+      proc.kill('SIGTERM');
+    }
+    expect((await proc.exited).code).toBe(0);
+    expect(proc.output).not.toMatch(/embedded-port|KAFKA_PORT|EMBEDDED_PORT/);
+  });
+
+  it('ONLINE_EM_EMBEDDED_PORT=abc stops the embedded default with one line naming the variable', async () => {
+    const run = await runCli(['run'], { env: { ONLINE_EM_EMBEDDED_PORT: 'abc' } });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe("online-em: ONLINE_EM_EMBEDDED_PORT (--embedded-port) must be an integer from 1 to 65534 (got 'abc')\n");
   });
 });
