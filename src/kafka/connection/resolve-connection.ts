@@ -1,4 +1,4 @@
-import { MIN_SECRET_LENGTH, Secret } from '../../log/secrets.js';
+import { hideBrokerCredentials, MIN_SECRET_LENGTH, Secret } from '../../log/secrets.js';
 import { parseJaasConfig } from './jaas-config.js';
 import {
   SASL_MECHANISMS,
@@ -93,6 +93,8 @@ export function optionsFromProperties(properties: ReadonlyMap<string, string>, s
 export function resolveConnection(given: ConnectionOptions, file: ConnectionOptions, readFile: (path: string) => string): ConnectionSettings {
   const o: ConnectionOptions = { ...file, ...definedOnly(given) };
   if (!o.brokers) throw new ConnectionConfigError('no brokers: give --brokers (or KAFKA_BROKERS, or bootstrap.servers in --kafka-config)');
+  // First: a broker list with a password in it must be refused before anything could echo it.
+  const brokers = parseBrokerList(o.brokers, given.brokers !== undefined ? BROKERS_FLAG : BOOTSTRAP_SERVERS);
   const protocol = choice<SecurityProtocol>('--security-protocol', o.securityProtocol ?? 'PLAINTEXT', SECURITY_PROTOCOLS);
   let sasl: ConnectionSettings['sasl'] = null;
   if (usesSasl(protocol)) {
@@ -129,15 +131,40 @@ export function resolveConnection(given: ConnectionOptions, file: ConnectionOpti
   } else if (o.sslCa || o.sslCert || o.sslKey || o.sslSkipVerify) {
     throw new ConnectionConfigError(`TLS options were given, but --security-protocol is ${protocol}: use SSL (or SASL_SSL)`);
   }
-  return { brokers: parseBrokerList(o.brokers), clientId: o.clientId ?? 'online-em', securityProtocol: protocol, sasl, tls };
+  return { brokers, clientId: o.clientId ?? 'online-em', securityProtocol: protocol, sasl, tls };
 }
 
-export function parseBrokerList(text: string): string[] {
+/** Where a broker list came from, as a refusal names it, and where its credentials belong instead. */
+export interface BrokerListSource {
+  readonly name: string;
+  readonly credentials: string;
+}
+
+const BROKERS_FLAG: BrokerListSource = {
+  name: '--brokers',
+  credentials: 'give the user with --sasl-username and the password with --sasl-password, KAFKA_SASL_PASSWORD or --sasl-password-file',
+};
+
+const BOOTSTRAP_SERVERS: BrokerListSource = {
+  name: 'bootstrap.servers (--kafka-config)',
+  credentials: 'give them as sasl.username and sasl.password (or sasl.jaas.config) in the file, or with --sasl-username and --sasl-password-file',
+};
+
+/**
+ * The HOST:PORT entries of a broker list; `source` names where it came from in a refusal. A list
+ * with credentials in it (`user:password@host:9092`) is refused without echoing them: the whole
+ * list is looked at first, as a password may hold a comma.
+ */
+export function parseBrokerList(text: string, source: BrokerListSource = BROKERS_FLAG): string[] {
+  if (text.includes('@')) {
+    const shown = text.split(',').filter((b) => b.includes('@')).map((b) => hideBrokerCredentials(b.trim()));
+    throw new ConnectionConfigError(`${source.name} must be HOST:PORT[,HOST:PORT...] without credentials (got '${shown.join(',')}'): ${source.credentials}`);
+  }
   const brokers = text.split(',').map((b) => b.trim()).filter((b) => b !== '');
   for (const b of brokers) {
-    if (!/^[^\s:]+:\d{1,5}$/.test(b)) throw new ConnectionConfigError(`--brokers must be HOST:PORT[,HOST:PORT...] (got '${b}')`);
+    if (!/^[^\s:]+:\d{1,5}$/.test(b)) throw new ConnectionConfigError(`${source.name} must be HOST:PORT[,HOST:PORT...] (got '${b}')`);
   }
-  if (brokers.length === 0) throw new ConnectionConfigError('--brokers must name at least one HOST:PORT');
+  if (brokers.length === 0) throw new ConnectionConfigError(`${source.name} must name at least one HOST:PORT`);
   return brokers;
 }
 

@@ -67,6 +67,40 @@ describe('resolveConnection', () => {
     expect(() => resolveConnection(given, {}, noFiles)).toThrow(message);
   });
 
+  it.each([
+    ['user:secret@host:9092', "'user:***@host:9092'"],
+    ['SASL_SSL://user:secret@host:9092', "'SASL_SSL://user:***@host:9092'"],
+    ['good:9092, user:secret@host:9092', "'user:***@host:9092'"],
+    // A comma in the password: the list is looked at whole, so no piece of it is echoed.
+    ['user:se,cret@host:9092', "'***@host:9092'"],
+    ['user:p@ss@host:9092', "'user:***@host:9092'"],
+    ['alice@host:9092', "'***@host:9092'"],
+  ])('refuses brokers with credentials (%s) in one line that never echoes them', (brokers, shown) => {
+    // Refused before any other check (here: SASL_SSL without a mechanism).
+    for (const given of [{ brokers }, { brokers, securityProtocol: 'SASL_SSL' }]) {
+      let message = '';
+      try {
+        resolveConnection(given, {}, noFiles);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConnectionConfigError);
+        message = (error as Error).message;
+      }
+      expect(message).toBe(
+        `--brokers must be HOST:PORT[,HOST:PORT...] without credentials (got ${shown}): ` +
+          'give the user with --sasl-username and the password with --sasl-password, KAFKA_SASL_PASSWORD or --sasl-password-file',
+      );
+      expect(message).not.toMatch(/secret|se,cret|p@ss|alice/);
+    }
+  });
+
+  it('refuses bootstrap.servers with credentials, naming the file\'s own keys for them', () => {
+    const { options } = optionsFromProperties(parseProperties('bootstrap.servers=user:secret@host:9092'), 'client.properties');
+    expect(() => resolveConnection({}, options, noFiles)).toThrow(
+      "bootstrap.servers (--kafka-config) must be HOST:PORT[,HOST:PORT...] without credentials (got 'user:***@host:9092'): " +
+        'give them as sasl.username and sasl.password (or sasl.jaas.config) in the file, or with --sasl-username and --sasl-password-file',
+    );
+  });
+
   it('never lets a secret out through String, JSON or inspect, and the log scrubs it anyway', () => {
     const s = resolveConnection({ brokers: 'k:1', securityProtocol: 'SASL_SSL', saslMechanism: 'PLAIN', saslUsername: 'u', saslPassword: 'Top"Secret\\42', sslKeyPassword: 'key-pass-99' }, {}, noFiles);
     for (const text of [String(s.sasl && 'password' in s.sasl ? s.sasl.password : ''), JSON.stringify(s), inspect(s, { depth: 5 }), `${JSON.stringify({ s })}`]) {
