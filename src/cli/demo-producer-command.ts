@@ -1,4 +1,4 @@
-import { classifyConnectionFailure, EXIT_CONNECTION_REFUSED } from '../kafka/connection/connection-failure.js';
+import { classifyConnectionFailure, EXIT_CONNECTION_REFUSED, EXIT_UNREACHABLE } from '../kafka/connection/connection-failure.js';
 import { createKafka, describeKafkaError } from '../kafka/kafka-client.js';
 import { DEMO_STREAM, DemoProducer } from '../kafka/demo-producer.js';
 import { createMissingTopics, replicationFor } from '../kafka/topics.js';
@@ -21,6 +21,14 @@ export const DEMO_PRODUCER_SPECS = [
   { name: 'seed', kind: 'int', min: 0, default: DEMO_STREAM.seed, description: 'seed of the mixture and of the points' },
   { name: 'count', kind: 'int', min: 1, valueName: 'POINTS', description: 'stop after this many points (default: until Ctrl-C)' },
 ] as const satisfies readonly OptionSpec[];
+
+/**
+ * How long demo-producer tries to reach the cluster, create its topic and connect its producer
+ * before it gives up. The client's own retries of a refused connection end within a few
+ * seconds; this bounds a listener that takes the connection and never answers (the client
+ * would wait out a 30 s request timeout per attempt, and retry).
+ */
+const CONNECT_DEADLINE_MS = 15_000;
 
 export const DEMO_PRODUCER_HELP = `Usage: online-em demo-producer --brokers HOST:PORT [options]
 
@@ -45,20 +53,26 @@ export async function demoProducerCommand(argv: readonly string[]): Promise<numb
   const kafka = createKafka({ connection, logger });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   try {
-    const admin = kafka.admin();
-    await admin.connect();
-    await createMissingTopics(admin, [{ topic: v.topic, numPartitions: 1, replicationFactor: await replicationFor(admin, null) }], logger);
-    await admin.disconnect();
-    await producer.connect();
+    await withDeadline(
+      (async () => {
+        const admin = kafka.admin();
+        await admin.connect();
+        await createMissingTopics(admin, [{ topic: v.topic, numPartitions: 1, replicationFactor: await replicationFor(admin, null) }], logger);
+        await admin.disconnect();
+        await producer.connect();
+      })(),
+      CONNECT_DEADLINE_MS,
+    );
   } catch (error) {
-    // One clear line, as the processor gives; a refusal that retrying cannot fix exits 3.
+    // One clear line, as the processor gives; a refusal that retrying cannot fix exits 3, as run does.
     const failure = await classifyConnectionFailure(error, connection, false);
     if (failure.kind !== 'transient') {
       logger.error(`cannot connect, and retrying will not help: ${failure.line}`);
       return EXIT_CONNECTION_REFUSED;
     }
-    logger.error(`cannot reach Kafka: ${describeKafkaError(error)} (brokers ${connection.brokers.join(',')}: check --brokers / KAFKA_BROKERS and that the cluster is up)`);
-    return 1;
+    // The client's own retries are over (or the deadline passed): a one-shot command gives up, where run would retry.
+    logger.error(`cannot reach Kafka, giving up: ${describeKafkaError(error)} (brokers ${connection.brokers.join(',')}: check --brokers / KAFKA_BROKERS and that the cluster is up)`);
+    return EXIT_UNREACHABLE;
   }
   const demo = new DemoProducer(
     producer,
@@ -85,4 +99,13 @@ export async function demoProducerCommand(argv: readonly string[]): Promise<numb
   await producer.disconnect();
   logger.info(`${demo.pointsSent} points sent`);
   return 0;
+}
+
+/** `work`, or a rejection once `ms` have passed without it settling. */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

@@ -36,9 +36,18 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/**
+ * How long a command that failed may leave the process running. It has said why and is done:
+ * whatever a client library left behind (kafkajs retrying a connection it cannot cancel) must
+ * not keep the process alive. (A command that succeeded is left to end on its own: its output
+ * may still be flowing into a pipe.)
+ */
+const FAILED_COMMAND_LINGER_MS = 1000;
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    if (code !== 0) setTimeout(() => process.exit(code), FAILED_COMMAND_LINGER_MS).unref();
   },
   (error: unknown) => {
     if (error instanceof CliError || error instanceof IncompatibleStateError) {

@@ -23,6 +23,13 @@ export interface ConnectionFailure {
 /** Exit code of a process that stops because retrying cannot help (credentials, ACLs, certificates, protocol). */
 export const EXIT_CONNECTION_REFUSED = 3;
 
+/**
+ * Exit code of a one-shot command (demo-producer) that could not reach the cluster within its
+ * bounded retries: a broker down, unreachable or not answering. (run never exits for that: it
+ * retries with backoff until stopped. 4 is run's: EXIT_MODEL_STATE_REFUSED.)
+ */
+export const EXIT_UNREACHABLE = 5;
+
 const CERTIFICATE_CODES = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
