@@ -2,6 +2,8 @@ import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from '../log/logger.js';
 import type { ConnectionSettings } from './connection/connection-settings.js';
 import { kafkajsSecurity } from './connection/kafkajs-security.js';
+import { errorChain } from './error-chain.js';
+import { RecordTooLargeError, tooLargeAdvice, tooLargeType } from './record-too-large.js';
 
 /** kafkajs's log levels by number (its `logLevel` maps names to numbers only). */
 const LEVEL_NAMES: Readonly<Record<number, string>> = { [logLevel.ERROR]: 'ERROR', [logLevel.WARN]: 'WARN', [logLevel.INFO]: 'INFO', [logLevel.DEBUG]: 'DEBUG' };
@@ -36,8 +38,16 @@ export function createKafka(
   });
 }
 
-/** A one-line description of a Kafka error, without the stack. */
+/**
+ * A one-line description of a Kafka error, without the stack. A record the broker refused for
+ * its size says so and names the topic setting, whatever kafkajs wrapped it in (no check of the
+ * brokers would help).
+ */
 export function describeKafkaError(error: unknown): string {
+  const named = errorChain(error).find((e): e is RecordTooLargeError => e instanceof RecordTooLargeError);
+  if (named) return named.message;
+  const tooLarge = tooLargeType(error);
+  if (tooLarge) return `the broker refused a record as too large for its topic (${tooLarge}): ${tooLargeAdvice(null)}`;
   if (!(error instanceof Error)) return String(error);
   const cause = (error as { cause?: unknown }).cause;
   const original = (error as { originalError?: unknown }).originalError;

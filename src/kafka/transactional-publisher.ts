@@ -1,5 +1,6 @@
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 import { encodePointer, type CheckpointPointer, type PartitionOffset } from './checkpoint.js';
+import { RecordTooLargeError, tooLargeType } from './record-too-large.js';
 
 /**
  * Most bytes of dead letters sent in one produce request. kafkajs writes all the
@@ -67,13 +68,17 @@ export class TransactionalPublisher {
       for (const output of records.outputs) {
         if (!output.chunked) continue;
         for (const chunk of chunksByBytes(output.messages, DEAD_LETTER_BATCH_BYTES)) {
-          await transaction.send({ topic: output.topic, messages: chunk });
+          await transaction.send({ topic: output.topic, messages: chunk }).catch((error: unknown) => {
+            throw sizeRefusal(error, [{ topic: output.topic, messages: chunk }]);
+          });
         }
       }
       const topicMessages: TopicMessages[] = records.outputs
         .filter((o) => !o.chunked && o.messages.length > 0)
         .map((o) => ({ topic: o.topic, messages: [...o.messages] }));
-      const written = await transaction.sendBatch({ topicMessages });
+      const written = await transaction.sendBatch({ topicMessages }).catch((error: unknown) => {
+        throw sizeRefusal(error, topicMessages);
+      });
       const state = written.find((r) => r.topicName === checkpoint.topic);
       const offset = state?.baseOffset ?? state?.offset;
       if (!state || offset === undefined) throw new Error('the broker did not report where the checkpoint was written');
@@ -95,6 +100,23 @@ export class TransactionalPublisher {
       throw error;
     }
   }
+}
+
+/**
+ * A size refusal of the broker's as a RecordTooLargeError naming the topic of the largest record
+ * sent (kafkajs does not say which topic refused); any other error as it is.
+ */
+export function sizeRefusal(error: unknown, sent: readonly TopicMessages[]): unknown {
+  const type = tooLargeType(error);
+  if (!type) return error;
+  let largest = { topic: sent[0]?.topic ?? 'unknown', bytes: 0 };
+  for (const { topic, messages } of sent) {
+    for (const m of messages) {
+      const bytes = recordBytes(m);
+      if (bytes > largest.bytes) largest = { topic, bytes };
+    }
+  }
+  return new RecordTooLargeError(largest.topic, largest.bytes, type, { cause: error });
 }
 
 /** Consecutive runs of messages of at most `maxBytes` each (a larger message is a run of its own). */

@@ -77,3 +77,23 @@ describe('bad input goes to the dead-letter topic with a reason, and the counts 
     });
   });
 });
+
+describe('a dead letter the topic refuses', () => {
+  it('a commit the dead-letter topic refuses for size says so, naming the topic and max.message.bytes, not the brokers', async () => {
+    const names = uniqueNames('small-dl-topic');
+    // A dead-letter topic made beforehand, with a limit below one dead letter: the processor leaves it as it is.
+    await createTopic(names.deadLetter, 1, { 'max.message.bytes': '2048' });
+    await createTopic(names.input);
+    await produce(names.input, [{ value: 'not json, and long: ' + 'x'.repeat(4000) }]);
+
+    const proc = ProcessorProcess.forNames(names, ['--components', '2', '--snapshot-interval', '300']);
+    const failed = await proc.waitForEvent('session-failed', undefined, 120_000);
+    proc.kill('SIGTERM');
+    expect((await proc.exited).code).toBe(0);
+    expect(failed.connection).toBe(false);
+    expect(failed.error).toMatch(
+      new RegExp(`^the broker refused a record as too large for topic '${names.deadLetter}' \\(MESSAGE_TOO_LARGE; its largest record in this commit was about \\d+ bytes\\): raise the topic's max\\.message\\.bytes \\(kafka-configs --alter --entity-type topics --entity-name ${names.deadLetter} --add-config max\\.message\\.bytes=BYTES\\)$`),
+    );
+    expect(failed.message).toMatch(/^Kafka session failed: the broker refused a record as too large for topic /);
+  });
+});

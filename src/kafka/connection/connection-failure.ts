@@ -1,3 +1,4 @@
+import { errorChain } from '../error-chain.js';
 import { describeSecurity, type ConnectionSettings } from './connection-settings.js';
 import { speaksPlaintextKafka, speaksTls } from './protocol-probe.js';
 
@@ -57,24 +58,13 @@ const AUTHORIZATION_TYPES: Readonly<Record<string, string>> = {
  */
 const NOT_A_REFUSAL = /connection (closed|error)|closed connection|timed? ?out|ECONN|EPIPE|socket|network/i;
 
-/** The chain of errors kafkajs wraps (retries exceeded → connection error → socket error). */
-function chain(error: unknown): Error[] {
-  const out: Error[] = [];
-  let e: unknown = error;
-  while (e instanceof Error && out.length < 5) {
-    out.push(e);
-    e = (e as { cause?: unknown }).cause ?? (e as { originalError?: unknown }).originalError;
-  }
-  return out;
-}
-
 /**
  * What the failure means. `everAnswered`: the cluster answered this process before (then
  * a closed connection is a broker's trouble, never a protocol mismatch). Probes the
  * listener when a closed connection could be a protocol mismatch.
  */
 export async function classifyConnectionFailure(error: unknown, settings: ConnectionSettings, everAnswered: boolean): Promise<ConnectionFailure> {
-  const errors = chain(error);
+  const errors = errorChain(error);
   const where = `brokers ${settings.brokers.join(',')} over ${describeSecurity(settings)}`;
   const text = errors.map((e) => e.message).join(' | ');
   const code = errors.map((e) => (e as { code?: string }).code).find((c) => typeof c === 'string');

@@ -26,11 +26,13 @@ export function uniqueNames(prefix: string) {
   };
 }
 
-export async function createTopic(topic: string, partitions = 1): Promise<void> {
+/** A topic of `partitions` partitions, with topic settings `config` (e.g. `{ 'max.message.bytes': '33554432' }`). */
+export async function createTopic(topic: string, partitions = 1, config: Record<string, string> = {}): Promise<void> {
   const admin = testKafka().admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }));
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }], waitForLeaders: true });
   } finally {
     await admin.disconnect();
   }
