@@ -1,5 +1,6 @@
 import type { OnlineEmOptions } from '../em/options.js';
 import { createKafka } from '../kafka/kafka-client.js';
+import { DEAD_LETTER_BUDGET } from '../kafka/dead-letter.js';
 import { DEMO_STREAM, DemoProducer } from '../kafka/demo-producer.js';
 import { EXIT_CONNECTION_REFUSED } from '../kafka/connection/connection-failure.js';
 import type { ConnectionSettings } from '../kafka/connection/connection-settings.js';
@@ -38,7 +39,8 @@ export const RUN_SPECS = [
   { name: 'snapshot-every', kind: 'int', min: 1, env: 'ONLINE_EM_SNAPSHOT_EVERY', valueName: 'BATCHES', description: 'also publish after this many minibatches' },
   { name: 'snapshot-interval', kind: 'int', min: 100, default: 5000, env: 'ONLINE_EM_SNAPSHOT_INTERVAL', valueName: 'MS', description: 'publish a snapshot and a checkpoint at least this often while points arrive' },
   { name: 'progress-interval', kind: 'int', min: 100, default: 5000, env: 'ONLINE_EM_PROGRESS_INTERVAL', valueName: 'MS', description: 'how often the progress line is printed' },
-  { name: 'max-message-bytes', kind: 'int', min: 16, default: 8 * 1024 * 1024, env: 'ONLINE_EM_MAX_MESSAGE_BYTES', description: 'larger input messages are dead-lettered unread' },
+  // At most what a dead letter keeps of a value: every message read keeps its value whole in its dead letter.
+  { name: 'max-message-bytes', kind: 'int', min: 16, max: DEAD_LETTER_BUDGET.valueBytes, default: 8 * 1024 * 1024, env: 'ONLINE_EM_MAX_MESSAGE_BYTES', description: 'larger input messages are dead-lettered unread' },
   { name: 'session-timeout', kind: 'int', min: 1000, max: 3_600_000, default: 10_000, env: 'ONLINE_EM_SESSION_TIMEOUT', valueName: 'MS', description: 'consumer group session timeout: how soon a dead instance\'s partitions are taken over (the broker allows 6000 and up by default)' },
   { name: 'metrics-port', kind: 'int', min: 0, max: 65535, env: 'ONLINE_EM_METRICS_PORT', valueName: 'PORT', description: 'serve /metrics (Prometheus), /healthz and /readyz on this port (0: any free port, logged; default: off)' },
   { name: 'metrics-host', kind: 'string', default: '0.0.0.0', env: 'ONLINE_EM_METRICS_HOST', valueName: 'HOST', description: 'address the metrics server listens on' },

@@ -18,6 +18,13 @@ export interface TopicNames {
  */
 export const STATE_TOPIC_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * max.message.bytes of the dead-letter topic when online-em creates it: a dead letter carries
+ * its input message (whose value may be up to --max-message-bytes, or more when it was refused
+ * as oversized). dead-letter.ts bounds every dead letter to fit it.
+ */
+export const DEAD_LETTER_TOPIC_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
 export interface TopicSettings {
   /** Partitions of the input topic when it has to be created. */
   readonly inputPartitions: number;
@@ -33,10 +40,10 @@ export async function ensureTopics(admin: Admin, names: TopicNames, settings: To
     { topic: names.input, numPartitions: settings.inputPartitions, replicationFactor },
     // Large models (K·d² beyond ~40,000 with full covariances) make snapshots above the 1 MiB default.
     { topic: names.snapshot, numPartitions: 1, replicationFactor, configEntries: [...compacted, { name: 'max.message.bytes', value: String(STATE_TOPIC_MAX_MESSAGE_BYTES) }] },
-    // A dead letter carries its input message whole, and that can be larger than the broker's
-    // default limit of 1 MiB (an input topic may allow more); refused by the dead-letter topic,
-    // its commit would fail on every retry and the processor would never get past it.
-    { topic: names.deadLetter, numPartitions: 1, replicationFactor, configEntries: [{ name: 'max.message.bytes', value: String(STATE_TOPIC_MAX_MESSAGE_BYTES) }] },
+    // A dead letter carries its input message (within DEAD_LETTER_BUDGET), and that can be larger
+    // than the broker's default limit of 1 MiB (an input topic may allow more); refused by the
+    // dead-letter topic, its commit would fail on every retry and the processor would never get past it.
+    { topic: names.deadLetter, numPartitions: 1, replicationFactor, configEntries: [{ name: 'max.message.bytes', value: String(DEAD_LETTER_TOPIC_MAX_MESSAGE_BYTES) }] },
     {
       topic: names.state,
       numPartitions: 1,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEAD_LETTER_HEADERS } from '../../src/kafka/dead-letter.js';
+import { DEAD_LETTER_BUDGET, DEAD_LETTER_HEADERS } from '../../src/kafka/dead-letter.js';
 import { BINARY_CONTENT_TYPE, binaryHeaders, encodeBinaryPoints } from '../../src/kafka/message-format.js';
 import { randomMixture, sampleMixture } from '../../src/synthetic/mixture-generator.js';
-import { createTopic, produce, readTopic, uniqueNames } from './support/kafka-io.js';
+import { committedOffsets, createTopic, produce, readTopic, uniqueNames } from './support/kafka-io.js';
 import { ProcessorProcess } from './support/processor-process.js';
 import { jsonMessages, readSnapshots } from './support/snapshots.js';
 
@@ -78,7 +78,44 @@ describe('bad input goes to the dead-letter topic with a reason, and the counts 
   });
 });
 
-describe('a dead letter the topic refuses', () => {
+describe('a dead letter always fits the dead-letter topic', () => {
+  it('a 9-byte value with a 22 MiB header is dead-lettered within the budget, committed and counted', async () => {
+    const names = uniqueNames('huge-header');
+    const d = 3;
+    const good = jsonMessages(sampleMixture(randomMixture({ k: 2, dim: d, seed: 31 }), 2_000, 32).data, d, 100);
+    const garbage = Buffer.alloc(22 * 1024 * 1024, 'g');
+    const huge = { value: '[1, 2, 3]', headers: { 'content-type': garbage.toString('latin1'), traceparent: '00-4bf92f3577b34da6-00f067aa0ba902b7-01' } };
+    expect(Buffer.byteLength(huge.value)).toBe(9);
+    // The input topic takes it (the broker's default limit is 1 MiB); the processor creates the dead-letter topic itself.
+    await createTopic(names.input, 1, { 'max.message.bytes': String(32 * 1024 * 1024) });
+    const messages = [...good.slice(0, 10), huge, ...good.slice(10)];
+    await produce(names.input, messages);
+
+    const proc = ProcessorProcess.forNames(names, ['--components', '2', '--snapshot-interval', '300']);
+    // Before the bound, the commit holding this dead letter was refused on every retry, and nothing after it was ever counted.
+    await proc.waitForSnapshot(2_000, 120_000);
+    proc.kill('SIGTERM');
+    expect((await proc.exited).code).toBe(0);
+    expect(proc.eventsOf('session-failed')).toEqual([]);
+
+    const final = (await readSnapshots(names.snapshot)).at(-1)!;
+    expect(final.pointsSeen).toBe(2_000);
+    expect(final.rejected).toBe(1);
+    expect(final.input).toEqual({ messages: messages.length, deadLettered: 1 });
+    expect((await committedOffsets(names.group, names.input)).get(0)).toBe(String(messages.length));
+
+    const [dl, ...more] = await readTopic(names.deadLetter, { count: 1 });
+    expect(more).toEqual([]);
+    expect(dl.value).toEqual(Buffer.from('[1, 2, 3]'));
+    expect(dl.headers.traceparent).toBe(huge.headers.traceparent);
+    expect(dl.headers['content-type']).toHaveLength(DEAD_LETTER_BUDGET.headerValueBytes);
+    expect(dl.headers[DEAD_LETTER_HEADERS.truncated]).toMatch(/^headers=\d+,reason=\d+,rejections=\d+$/);
+    expect(Number(/headers=(\d+)/.exec(dl.headers[DEAD_LETTER_HEADERS.truncated])![1])).toBeGreaterThan(garbage.length);
+    expect(Buffer.byteLength(dl.headers[DEAD_LETTER_HEADERS.reason])).toBeLessThanOrEqual(DEAD_LETTER_BUDGET.reasonBytes);
+    expect(dl.headers[DEAD_LETTER_HEADERS.reason]).toMatch(/^unsupported content-type "g+… \[cut, \d+ bytes in all\]$/);
+    expect(dl.headers[DEAD_LETTER_HEADERS.source]).toBe(`${names.input}/0/10`);
+  });
+
   it('a commit the dead-letter topic refuses for size says so, naming the topic and max.message.bytes, not the brokers', async () => {
     const names = uniqueNames('small-dl-topic');
     // A dead-letter topic made beforehand, with a limit below one dead letter: the processor leaves it as it is.
