@@ -143,8 +143,9 @@ function describe(event: ProcessorEvent, config: ProcessorConfig): Described | n
     case 'session-failed':
       say(
         'warn',
-        `${event.connection ? 'cannot reach Kafka' : 'Kafka session failed'}: ${event.error}; retrying in ${Math.round(event.retryInMs / 1000)} s ` +
-          `(brokers ${event.brokers.join(',')}: check --brokers / KAFKA_BROKERS and that the cluster is up)`,
+        `${event.connection ? 'cannot reach Kafka' : 'Kafka session failed'}: ${event.error}; retrying in ${Math.round(event.retryInMs / 1000)} s` +
+          // The brokers' hint only where they are the trouble (a record too large says what to do itself).
+          (event.connection ? ` (brokers ${event.brokers.join(',')}: check --brokers / KAFKA_BROKERS and that the cluster is up)` : ''),
       );
       break;
     case 'fenced':

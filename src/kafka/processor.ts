@@ -212,8 +212,9 @@ export class Processor {
       this.events.emit({ type: 'joining', group: config.group });
       await Promise.race([ended, this.stopRequested, membership.failed, sessionFailed]);
       if (this.stopping) {
-        // A take under way finishes first (its restore gives up at once on a stop).
-        await membership.settled();
+        // No take from now on (the group may give a standby the model while it stops, when the
+        // owner leaves too); one under way finishes first (its restore gives up at once on a stop).
+        await membership.close();
         const last = active as ActiveModel | null;
         if (last) await last.finish();
         (subscription as Subscription | null)?.unsubscribe();
@@ -224,6 +225,8 @@ export class Processor {
       if (isFenced(error)) throw new FencedError(config.transactionalId);
       throw error;
     } finally {
+      // A take under way must not outlive the session (its timed commits would go on).
+      await membership.close();
       (active as ActiveModel | null)?.close();
       membership.reset();
       this.slot = null;

@@ -33,6 +33,8 @@ export class GroupMembership {
   private held: readonly number[] = [];
   private joins = 0;
   private standingBy = false;
+  /** Stopping: no more changes of role (a join that gives this member the model now must not take it). */
+  private closed = false;
   private queue: Promise<void> = Promise.resolve();
   private rejectFailed!: (error: unknown) => void;
   /** Rejects when a handler failed: the session ends. */
@@ -71,6 +73,12 @@ export class GroupMembership {
     return this.queue;
   }
 
+  /** From now on assignments are ignored; resolves when the change under way (if any) is done. */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.queue;
+  }
+
   /** The session ends (stop or failure): nothing is held any more. */
   reset(): void {
     this.activeSince = null;
@@ -84,6 +92,7 @@ export class GroupMembership {
   }
 
   private async changeTo(partitions: readonly number[]): Promise<void> {
+    if (this.closed) return;
     const holding = this.activeSince !== null;
     if (partitions.length === 0) {
       if (holding) {

@@ -78,10 +78,20 @@ export class Instances {
     return best;
   }
 
-  /** SIGTERM every live process; resolves with their exits. */
-  async stopAll(): Promise<{ code: number | null; signal: NodeJS.Signals | null }[]> {
-    for (const p of this.slots) if (Instances.role(p) !== 'exited') p.kill('SIGTERM');
-    return Promise.all(this.slots.map((p) => p.exited));
+  /** SIGTERM every live process at once; resolves with their exits, rejects naming one that does not exit within `timeoutMs`. */
+  async stopAll(timeoutMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }[]> {
+    const roles = this.slots.map((p) => Instances.role(p));
+    for (const [i, p] of this.slots.entries()) if (roles[i] !== 'exited') p.kill('SIGTERM');
+    return Promise.all(
+      this.slots.map((p, i) =>
+        Promise.race([
+          p.exited,
+          new Promise<never>((_resolve, reject) =>
+            setTimeout(() => reject(new Error(`instance ${i} (${roles[i]}) did not exit within ${timeoutMs} ms of SIGTERM; log:\n${p.output.slice(-3000)}`)), timeoutMs).unref(),
+          ),
+        ]),
+      ),
+    );
   }
 
   killAll(): void {
