@@ -23,7 +23,8 @@ export function reseedDeadComponents(stats: SufficientStats, minWeight: number):
   return reseeded;
 }
 
-function splitInto(stats: SufficientStats, from: number, to: number): void {
+/** Re-seed component `to` as one half of `from`, split along its principal axis (see reseedDeadComponents). */
+export function splitInto(stats: SufficientStats, from: number, to: number): void {
   const { dim: d, covarianceType, s0, s1, s2 } = stats;
   const model = COVARIANCE_MODELS[covarianceType];
   const w = s0[from];

@@ -1,3 +1,4 @@
+import type { ChangeState } from './change/change-recovery.js';
 import type { MonitorState } from './prequential-monitor.js';
 import type { CovarianceType, SufficientStats } from './types.js';
 
@@ -27,6 +28,8 @@ export interface EngineState {
   readonly counters: EngineCounters;
   readonly lastStepSize: number | null;
   readonly monitor: MonitorState;
+  /** Change detection and recovery (absent when off, and in checkpoints from before it existed). */
+  readonly change?: ChangeState;
 }
 
 /**

@@ -1,13 +1,13 @@
-import { fitBatchEm, mean } from './batch-em.js';
+import { mean } from './batch-em.js';
+import { ChangeRecovery } from './change/change-recovery.js';
 import { componentFactors } from './component-factors.js';
-import { COVARIANCE_MODELS } from './covariance/covariance-models.js';
-import { reseedDeadComponents } from './dead-components.js';
+import { reseedDeadComponents, splitInto } from './dead-components.js';
 import { eStep, type EStepResult } from './e-step.js';
 import { IncompatibleStateError } from './errors.js';
 import { expectedStatistics } from './expected-statistics.js';
 import { mStep } from './m-step.js';
 import { MinibatchAssembler } from './minibatch-assembler.js';
-import { defaultWarmup, resolveOptions, type OnlineEmOptions, type ResolvedOptions } from './options.js';
+import { defaultWarmup, resolveOptions, scheduleHalfLife, type OnlineEmOptions, type ResolvedOptions } from './options.js';
 import { concatBatches, pointBatch } from './point-batch.js';
 import {
   inferDimension,
@@ -25,28 +25,9 @@ import { blendStats, cloneStats, statsAreFinite } from './sufficient-stats.js';
 import type { Averaged, Fitting, Phase, WarmingUp } from './engine-phase.js';
 import type { EngineCounters, EngineState, UpdateListener } from './engine-state.js';
 import type { MixtureParams, PointBatch, SufficientStats } from './types.js';
+import { warmStartFit } from './warm-start-fit.js';
 
 export type { EngineCounters, EngineState, MinibatchUpdate, UpdateListener } from './engine-state.js';
-
-/** Restarts are screened on a subsample this large, by this many EM iterations; the best few run on. */
-const INIT_SCREEN_SAMPLE = 3000;
-const INIT_SCREEN_ITERATIONS = 3;
-const INIT_SCREEN_KEEP = 2;
-
-/**
- * Multiply-adds the warm-up EM may spend on running to convergence (about a second):
- * a small warm-up converges fully, while a large one (d = 32, K = 16: 20,000 points)
- * stops early and leaves the rest to the stream, instead of taking tens of seconds.
- */
-const INIT_WORK_BUDGET = 1.5e9;
-const MIN_INIT_ITERATIONS = 5;
-
-/** Iterations of the warm-up EM: initMaxIter, or fewer when the work budget says so. */
-function initIterations(o: ResolvedOptions, n: number, d: number): number {
-  const perComponent = COVARIANCE_MODELS[o.covarianceType].iterationWork(d);
-  const perIteration = n * o.components * perComponent;
-  return Math.min(o.initMaxIter, Math.max(MIN_INIT_ITERATIONS, Math.floor(INIT_WORK_BUDGET / perIteration)));
-}
 
 /** γ of the polynomial-decay average: weights grow like u^γ, so early iterates fade. */
 const AVERAGING_GAMMA = 1;
@@ -70,10 +51,15 @@ export class OnlineEm {
   lastFailure: string | null = null;
   /** Told of every update while an ingest call that was given a listener runs. */
   private listener: UpdateListener | null = null;
+  /** Change detection and recovery, when on (see ChangeRecovery). */
+  private change: ChangeRecovery | null;
 
-  constructor(options: OnlineEmOptions) {
+  constructor(options: OnlineEmOptions, changeState: EngineState['change'] = undefined) {
     this.options = resolveOptions(options);
     this.monitor = new PrequentialMonitor(this.options.convergenceWindow, this.options.convergenceTol);
+    const halfLife = scheduleHalfLife(this.options.schedule, this.options.batchSize);
+    // On with a schedule that never forgets (--change-detection on), a half-life of 50 minibatches is assumed.
+    this.change = this.options.changeDetection ? new ChangeRecovery(this.options, halfLife ?? 50 * this.options.batchSize, changeState ?? null) : null;
   }
 
   get dimension(): number | null {
@@ -167,6 +153,8 @@ export class OnlineEm {
       stepSize: this.lastStepSize,
       logLikelihood: { last: this.monitor.last, average: this.monitor.average },
       converged: this.monitor.converged,
+      changes: this.change?.changes ?? 0,
+      lastChangeAt: this.change?.lastChangeAt ?? null,
       health: {
         reseeds: this.counters.reseeds,
         jitterEvents: this.counters.jitterEvents,
@@ -197,6 +185,7 @@ export class OnlineEm {
       counters: { ...this.counters },
       lastStepSize: this.lastStepSize,
       monitor: this.monitor.state(),
+      ...(this.change ? { change: this.change.state() } : {}),
     };
   }
 
@@ -207,7 +196,7 @@ export class OnlineEm {
    * usual way in, so a smaller --warmup or --batch-size applies to them at once.
    */
   static restore(options: OnlineEmOptions, state: EngineState): OnlineEm {
-    const engine = new OnlineEm(options);
+    const engine = new OnlineEm(options, state.change);
     const { components: k, covarianceType } = engine.options;
     if (state.k !== k || state.covarianceType !== covarianceType) {
       throw new IncompatibleStateError(
@@ -288,17 +277,7 @@ export class OnlineEm {
     const d = warmingUp.dim;
     const buffer = concatBatches(warmingUp.buffer, d);
     const o = this.options;
-    const fit = fitBatchEm(buffer, {
-      k: o.components,
-      covarianceType: o.covarianceType,
-      regCovar: o.regCovar,
-      restarts: o.restarts,
-      maxIter: initIterations(o, buffer.n, d),
-      tol: o.initTol,
-      seed: o.seed,
-      minWeight: o.minWeight,
-      screening: { sampleSize: INIT_SCREEN_SAMPLE, iterations: INIT_SCREEN_ITERATIONS, keep: INIT_SCREEN_KEEP },
-    });
+    const fit = warmStartFit(buffer, o, o.seed);
     this.counters.reseeds += fit.reseeds + reseedDeadComponents(fit.stats, o.minWeight);
     this.counters.jitterEvents += fit.jitterEvents;
     this.pointsInStats = buffer.n;
@@ -329,13 +308,26 @@ export class OnlineEm {
     let skipped = false;
     try {
       e = eStep(f.factors, minibatch);
+      // A challenger fitted after a change may take over here, before this minibatch's update.
+      const adoption = this.change?.beforeUpdate(minibatch, e, this.warmupSize!, firstPoint + minibatch.n) ?? null;
+      if (adoption) {
+        f.stats = adoption.stats;
+        f.params = adoption.params;
+        f.factors = adoption.factors;
+        f.averaged = null;
+        e = adoption.e;
+        this.pointsInStats = adoption.points;
+        this.counters.jitterEvents += adoption.jitterEvents;
+        this.counters.reseeds += adoption.reseeds;
+      }
       const batchStats = expectedStatistics(minibatch, e, f.factors.means, f.stats.reference, o.covarianceType);
       const pointsIncluded = this.pointsInStats + minibatch.n;
-      const eta = stepSize(o.schedule, minibatch.n, o.batchSize, pointsIncluded);
+      const scheduled = stepSize(o.schedule, minibatch.n, o.batchSize, pointsIncluded);
+      const eta = this.change ? this.change.stepSize(scheduled, minibatch.n) : scheduled;
       const next = cloneStats(f.stats);
       blendStats(next, batchStats, eta);
       if (!statsAreFinite(next)) throw new Error('the blended statistics are not finite');
-      const reseeds = reseedDeadComponents(next, o.minWeight);
+      const reseeds = reseedDeadComponents(next, o.minWeight) + (this.change?.reseedStranded(e, next, (stats, dead, from) => splitInto(stats, from, dead)) ?? 0);
       const m = mStep(next, o.regCovar);
       const factors = componentFactors(m.params, m.choleskyFactors);
       const logLik = mean(e.logLik);
@@ -348,7 +340,7 @@ export class OnlineEm {
       this.counters.reseeds += reseeds;
       this.counters.jitterEvents += m.jitterEvents;
       this.monitor.record(logLik, minibatch.n);
-      this.average(f, next, reseeds > 0);
+      this.average(f, next, reseeds > 0 || adoption !== null);
     } catch (error) {
       skipped = true;
       this.counters.skippedBatches++;

@@ -46,6 +46,7 @@ export const ENGINE_OPTION_SCHEMA = {
   maxAbsValue: { kind: 'number', min: 0, exclusiveMin: true, default: DEFAULT_MAX_ABS_VALUE },
   convergenceWindow: { kind: 'int', min: 1, max: 100_000, default: 20 },
   convergenceTol: { kind: 'number', min: 0, exclusiveMin: true, default: 1e-3 },
+  changeDetection: { kind: 'choice', choices: ['auto', 'on', 'off'], default: 'auto' as 'auto' | 'on' | 'off' },
 } as const satisfies { readonly [N in keyof Required<OnlineEmOptions>]: OptionSchema };
 
 type Schema = typeof ENGINE_OPTION_SCHEMA;

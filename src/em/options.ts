@@ -38,6 +38,12 @@ export interface OnlineEmOptions {
   readonly convergenceWindow?: number;
   /** Change of the moving average (nats/point) below which the fit counts as converged. */
   readonly convergenceTol?: number;
+  /**
+   * Detect abrupt change in the prequential log-likelihood and recover from it (a challenger
+   * fitted to the points since; stranded components re-seeded). `auto`: on whenever the
+   * schedule forgets (halfLife, or etaMin > 0).
+   */
+  readonly changeDetection?: 'auto' | 'on' | 'off';
 }
 
 export interface ResolvedOptions {
@@ -56,6 +62,8 @@ export interface ResolvedOptions {
   readonly maxAbsValue: number;
   readonly convergenceWindow: number;
   readonly convergenceTol: number;
+  /** Change detection and recovery run (resolved from `auto`). */
+  readonly changeDetection: boolean;
 }
 
 /** The fixed defaults, from the options schema. */
@@ -93,7 +101,27 @@ export function resolveOptions(o: OnlineEmOptions): ResolvedOptions {
     maxAbsValue: numberOption('maxAbsValue', o.maxAbsValue, k),
     convergenceWindow: numberOption('convergenceWindow', o.convergenceWindow, k),
     convergenceTol: numberOption('convergenceTol', o.convergenceTol, k),
+    changeDetection: changeDetectionOn(o.changeDetection, schedule),
   };
+}
+
+/** Whether change detection runs: as asked, or (auto) whenever the schedule forgets. */
+function changeDetectionOn(asked: OnlineEmOptions['changeDetection'], schedule: StepSizeSchedule): boolean {
+  const value = asked ?? DEFAULTS.changeDetection;
+  const { choices } = ENGINE_OPTION_SCHEMA.changeDetection;
+  if (!choices.includes(value)) throw new InvalidOptionError('changeDetection', `must be one of ${choices.join(', ')}, got ${String(value)}`);
+  if (value !== 'auto') return value === 'on';
+  return schedule.kind === 'forgetting' || schedule.etaMin > 0;
+}
+
+/**
+ * The points a half-life of the schedule spans: the forgetting half-life, or for a floored
+ * decaying schedule the half-life of its floor (η_min per minibatch of B points); null for
+ * a schedule that never forgets.
+ */
+export function scheduleHalfLife(schedule: StepSizeSchedule, batchSize: number): number | null {
+  if (schedule.kind === 'forgetting') return schedule.halfLife;
+  return schedule.etaMin > 0 ? (batchSize * Math.LN2) / -Math.log1p(-schedule.etaMin) : null;
 }
 
 /**

@@ -25,6 +25,10 @@ export interface MixtureSnapshot {
   /** Prequential log-likelihood, nats per point: each batch scored before it updates the model. */
   readonly logLikelihood: { readonly last: number | null; readonly average: number | null };
   readonly converged: boolean;
+  /** Abrupt changes detected in the prequential log-likelihood (0 while detection is off). */
+  readonly changes: number;
+  /** pointsSeen at the last detected change; null when none. */
+  readonly lastChangeAt: number | null;
   /** Dead components re-seeded, covariances jittered, updates skipped as non-finite. */
   readonly health: { readonly reseeds: number; readonly jitterEvents: number; readonly skippedBatches: number };
   readonly createdAt: string;

@@ -31,7 +31,17 @@ describe('resolveOptions', () => {
       maxAbsValue: DEFAULTS.maxAbsValue,
       convergenceWindow: DEFAULTS.convergenceWindow,
       convergenceTol: DEFAULTS.convergenceTol,
+      changeDetection: false,
     });
+  });
+
+  it('change detection: on by default whenever the schedule forgets, or as asked', () => {
+    expect(resolveOptions({ components: 2 }).changeDetection).toBe(false);
+    expect(resolveOptions({ components: 2, halfLife: 500 }).changeDetection).toBe(true);
+    expect(resolveOptions({ components: 2, etaMin: 0.01 }).changeDetection).toBe(true);
+    expect(resolveOptions({ components: 2, halfLife: 500, changeDetection: 'off' }).changeDetection).toBe(false);
+    expect(resolveOptions({ components: 2, changeDetection: 'on' }).changeDetection).toBe(true);
+    expect(() => resolveOptions({ components: 2, changeDetection: 'maybe' as 'on' })).toThrow(/changeDetection.*must be one of auto, on, off, got maybe/);
   });
 
   it('a half-life selects forgetting, without averaging unless asked', () => {

@@ -1,0 +1,42 @@
+import { fitBatchEm, type BatchEmResult } from './batch-em.js';
+import { COVARIANCE_MODELS } from './covariance/covariance-models.js';
+import type { ResolvedOptions } from './options.js';
+import type { PointBatch } from './types.js';
+
+/** Restarts are screened on a subsample this large, by this many EM iterations; the best few run on. */
+const INIT_SCREEN_SAMPLE = 3000;
+const INIT_SCREEN_ITERATIONS = 3;
+const INIT_SCREEN_KEEP = 2;
+
+/**
+ * Multiply-adds the warm-up EM may spend on running to convergence (about a second):
+ * a small warm-up converges fully, while a large one (d = 32, K = 16: 20,000 points)
+ * stops early and leaves the rest to the stream, instead of taking tens of seconds.
+ */
+const INIT_WORK_BUDGET = 1.5e9;
+const MIN_INIT_ITERATIONS = 5;
+
+/** Iterations of the warm-up EM: initMaxIter, or fewer when the work budget says so. */
+function initIterations(o: ResolvedOptions, n: number, d: number): number {
+  const perComponent = COVARIANCE_MODELS[o.covarianceType].iterationWork(d);
+  const perIteration = n * o.components * perComponent;
+  return Math.min(o.initMaxIter, Math.max(MIN_INIT_ITERATIONS, Math.floor(INIT_WORK_BUDGET / perIteration)));
+}
+
+/**
+ * The fit a model starts from: batch EM on a buffer of points, from k-means++ restarts
+ * screened on a subsample. The warm-up uses it, and so does a challenger after a change.
+ */
+export function warmStartFit(buffer: PointBatch, o: ResolvedOptions, seed: number): BatchEmResult {
+  return fitBatchEm(buffer, {
+    k: o.components,
+    covarianceType: o.covarianceType,
+    regCovar: o.regCovar,
+    restarts: o.restarts,
+    maxIter: initIterations(o, buffer.n, buffer.dim),
+    tol: o.initTol,
+    seed,
+    minWeight: o.minWeight,
+    screening: { sampleSize: INIT_SCREEN_SAMPLE, iterations: INIT_SCREEN_ITERATIONS, keep: INIT_SCREEN_KEEP },
+  });
+}
