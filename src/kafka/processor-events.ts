@@ -194,6 +194,9 @@ export interface CommittedEvent {
     readonly stepSize: number | null;
     readonly converged: boolean;
     readonly weights: readonly number[];
+    /** Abrupt changes detected so far, and pointsSeen at the last one. */
+    readonly changes: number;
+    readonly lastChangeAt: number | null;
   } | null;
   /** Points in the warm-up buffer when no model exists yet. */
   readonly warmupBuffered: number;

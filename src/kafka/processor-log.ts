@@ -28,8 +28,21 @@ const LOGGED: readonly ProcessorEventType[] = [
  * on them. Returns the function that stops logging.
  */
 export function logProcessorEvents(events: ProcessorEvents, logger: Logger, config: ProcessorConfig): () => void {
+  let changes: number | null = null;
   return events.on((event) => {
     const line = describe(event, config);
+    // A change detected since the last snapshot this process saw (restores tell the count too).
+    if (event.type === 'committed' && event.snapshot) {
+      const s = event.snapshot;
+      if (changes !== null && s.changes > changes) {
+        logger.event('warn', `abrupt change in the prequential log-likelihood at ${s.lastChangeAt} points (${s.changes} so far): fitting a challenger to the points since`, {
+          event: 'change-detected',
+          changes: s.changes,
+          lastChangeAt: s.lastChangeAt,
+        });
+      }
+      changes = s.changes;
+    }
     if (!line) return;
     const { type, ...fields } = event;
     if (line.status) logger.status(line.text, { event: type, ...fields });

@@ -60,6 +60,7 @@ export class ProcessorStatusTracker {
             logLikelihoodAverage: snapshot?.logLikelihoodAverage ?? null,
             stepSize: snapshot?.stepSize ?? null,
             converged: snapshot ? snapshot.converged : null,
+            changes: snapshot ? snapshot.changes : null,
           }
         : null,
       live: this.live ? { pointsSeen: this.live.pointsSeen, pointsPerSecond: this.live.pointsPerSecond, warmingUp: this.live.warmingUp } : null,

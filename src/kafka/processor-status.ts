@@ -30,6 +30,8 @@ export interface ProcessorStatus {
     readonly logLikelihoodAverage: number | null;
     readonly stepSize: number | null;
     readonly converged: boolean | null;
+    /** Abrupt changes detected, as of the last committed snapshot (null while warming up). */
+    readonly changes: number | null;
   } | null;
   readonly live: { readonly pointsSeen: number; readonly pointsPerSecond: number; readonly warmingUp: boolean } | null;
   readonly lag: readonly { readonly topic: string; readonly partition: number; readonly messages: number }[];

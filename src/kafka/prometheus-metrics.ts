@@ -37,6 +37,9 @@ export function prometheusMetrics(status: ProcessorStatus, memory: ProcessMemory
     { value: c?.counters.checkpoints ?? 0 },
   ]);
   metric('minibatches_total', 'counter', 'Stepwise-EM updates, as of the last commit.', [{ value: c?.engine.batches ?? 0 }]);
+  metric('changes_total', 'counter', 'Abrupt changes detected in the prequential log-likelihood (each starts a challenger fit), as of the last snapshot.', [
+    { value: c?.changes ?? 0 },
+  ]);
   metric('reseeds_total', 'counter', 'Dead components re-seeded.', [{ value: c?.engine.reseeds ?? 0 }]);
   metric('jitter_events_total', 'counter', 'Covariances that needed diagonal jitter to stay positive definite.', [{ value: c?.engine.jitterEvents ?? 0 }]);
   metric('skipped_batches_total', 'counter', 'Updates discarded because they were not finite.', [{ value: c?.engine.skippedBatches ?? 0 }]);

@@ -236,6 +236,8 @@ export class SessionPipeline {
               stepSize: published.stepSize,
               converged: published.converged,
               weights: published.weights,
+              changes: published.changes,
+              lastChangeAt: published.lastChangeAt,
             }
           : null,
         warmupBuffered: state.dim === null ? 0 : state.warmupPoints.length / state.dim,

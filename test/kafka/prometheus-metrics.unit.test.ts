@@ -17,6 +17,7 @@ const status: ProcessorStatus = {
     logLikelihoodAverage: -4.25,
     stepSize: 0.0123,
     converged: true,
+    changes: 2,
   },
   live: { pointsSeen: 120_500, pointsPerSecond: 250_000.5, warmingUp: false },
   lag: [
@@ -53,6 +54,7 @@ describe('prometheusMetrics', () => {
     expect(samples.get(`online_em_snapshots_published_total{${model}}`)).toBe(7);
     expect(samples.get(`online_em_checkpoints_total{${model}}`)).toBe(9);
     expect(samples.get(`online_em_reseeds_total{${model}}`)).toBe(1);
+    expect(samples.get(`online_em_changes_total{${model}}`)).toBe(2);
     expect(samples.get(`online_em_log_likelihood_average{${model}}`)).toBe(-4.25);
     expect(samples.get(`online_em_step_size{${model}}`)).toBe(0.0123);
     expect(samples.get(`online_em_converged{${model}}`)).toBe(1);
