@@ -24,7 +24,10 @@ import {
  * other test runs may be using that one at the same time, and a restart of it would
  * fail them. It is the same script and the same Kafka; `afterAll` stops it again.
  */
-const FAULT_PORT = Number(process.env.KAFKA_FAULT_TEST_PORT ?? '39192');
+// Below Linux's ephemeral port range (32768-60999): a client that keeps connecting to a port in
+// that range while nothing listens can be given that very port as its own (a TCP self-connect),
+// and then the broker cannot bind it when it comes back (seen once: 'Unable to start acceptor').
+const FAULT_PORT = Number(process.env.KAFKA_FAULT_TEST_PORT ?? '29192');
 const FAULT_BROKERS = `127.0.0.1:${FAULT_PORT}`;
 /** After a broker crash the group's offsets may come back older than an acknowledged commit; the processor says so (a warning) and resumes from that commit. */
 const isRepair = (r: LogRecord): boolean => r.event === 'restored' && r.source === 'acknowledged';
