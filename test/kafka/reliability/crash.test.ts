@@ -33,7 +33,8 @@ const POINTS = 500_000;
  * run's commits, so a kill can land in it after a checkpoint of the warm-up buffer.
  */
 const WARMUP = 250_000;
-const ENGINE = ['--components', String(K), '--warmup', String(WARMUP), '--seed', '5'];
+// Change detection on (the default schedule would leave it off): its state must survive the kills too.
+const ENGINE = ['--components', String(K), '--warmup', String(WARMUP), '--seed', '5', '--change-detection', 'on'];
 /** The reference commits by time only; the killed run commits after every minibatch. */
 const REFERENCE_CADENCE = ['--snapshot-interval', '1000'];
 /** A short session timeout (the broker's minimum) makes the one restart that waits for it wait 6 s, not 30. */
