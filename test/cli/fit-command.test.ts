@@ -267,7 +267,7 @@ describe('online-em fit: bad lines', () => {
 describe('online-em fit: options', () => {
   /** Every option of `fit`, as its help must list it. */
   const OPTIONS = [
-    'components', 'covariance', 'batch-size', 'alpha', 't0', 'eta-min', 'half-life', 'reg-covar', 'warmup',
+    'components', 'covariance', 'batch-size', 'alpha', 't0', 'eta-min', 'half-life', 'change-detection', 'reg-covar', 'warmup',
     'restarts', 'seed', 'min-weight', 'max-abs', 'no-averaging', 'snapshot-every', 'epochs', 'rejects', 'progress', 'help',
   ];
 
@@ -289,7 +289,7 @@ describe('online-em fit: options', () => {
     const small = write('accept.ndjson', ndjson(rows.slice(0, 1200)));
     const values: Record<string, string | null> = {
       covariance: 'diag', 'batch-size': '100', alpha: '0.7', t0: '1', 'eta-min': '0.01', 'reg-covar': '1e-5', warmup: '500',
-      restarts: '2', seed: '3', 'min-weight': '0.001', 'max-abs': '1e6', 'no-averaging': null, 'snapshot-every': '3',
+      restarts: '2', seed: '3', 'min-weight': '0.001', 'max-abs': '1e6', 'no-averaging': null, 'snapshot-every': '3', 'change-detection': 'on',
       epochs: '1', rejects: join(dir, 'accept-rejects.ndjson'), progress: null,
     };
     const args = ['-k', String(K), ...Object.entries(values).flatMap(([name, v]) => (v === null ? [`--${name}`] : [`--${name}`, v])), small];
