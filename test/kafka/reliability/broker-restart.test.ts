@@ -194,12 +194,15 @@ describe('broker faults on a second local broker', () => {
       expect(proc.nonJsonLines).toEqual([]);
       expect(stackTraceLines(proc)).toEqual([]);
       // Every warning is a session failure (one per failed attempt, naming the brokers and what to check),
-      // or, after the broker SIGKILL, the restore saying lost offsets were repaired. The broker loses at
-      // most one acknowledged commit there, so every repair names the same checkpoint; it is logged again
-      // only when the session that repaired it fails before its own first commit (seen once in CI).
+      // or, after a broker outage, the restore saying lost offsets were repaired from this process's
+      // last acknowledged commit. A recovering broker can lose the offsets of more than one commit in
+      // a row (a repairing session that commits once and fails again; seen in CI), so there may be
+      // several repairs, but each resumes from a commit at least as new as the one before (never back),
+      // and the exact model and counts below are what shows they were right.
       const repairs = proc.warnings().filter(isRepair);
       const warnings = proc.warnings().filter((r) => !isRepair(r));
-      expect(new Set(repairs.map((r) => JSON.stringify(r.checkpoint))).size).toBeLessThanOrEqual(1);
+      const repaired = repairs.map((r) => BigInt((r.checkpoint as { offset: string }).offset));
+      for (let i = 1; i < repaired.length; i++) expect(repaired[i] >= repaired[i - 1], `repair ${i} resumed from an older commit`).toBe(true);
       expect(warnings.length).toBeGreaterThan(0);
       for (const w of warnings) {
         expect(w.event).toBe('session-failed');
@@ -217,7 +220,7 @@ describe('broker faults on a second local broker', () => {
           `broker restart: ${ledger.totalValid} points`,
           ...outages.map((o) => `  ${o.how} at ${o.atPoints} points: broker down ${(o.downMs / 1000).toFixed(1)} s; first commit ${(o.resumedMs / 1000).toFixed(1)} s after it was back; ${o.resumed}`),
           `  ${warnings.length} retry warnings: ${[...new Set(warnings.map((w) => (w.connection ? 'cannot reach Kafka' : 'Kafka session failed')))].join(', ')}`,
-          `  offsets lost by the broker crash and repaired from the last acknowledged commit: ${repairs.length > 0 ? 'yes' : 'no'}`,
+          `  offsets lost by the broker and repaired from the last acknowledged commit: ${repairs.length > 0 ? `${repairs.length} time(s)` : 'no'}`,
           `  aborted checkpoint records: ${states.length - committedStates.length}; committed snapshots ${snapshots.length}`,
           `  largest parameter difference vs the reference: ${difference}`,
           `  test ${((Date.now() - started) / 1000).toFixed(1)} s`,
