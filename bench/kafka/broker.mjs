@@ -29,6 +29,19 @@ export async function saslSslArgs() {
   };
 }
 
+export async function ensureBroker() {
+  await broker.startUnlessRunning({
+    alreadyRunning: () => log(`broker already running on ${broker.address}: using it (it stays up afterwards)`),
+    starting: () => log(`starting a local Kafka broker on ${broker.address} (KAFKA_PORT=${PORT} bash scripts/kafka/kafka.sh up) ...`),
+  });
+}
+
+export async function stopBrokerIfStartedHere() {
+  if (!broker.startedHere) return;
+  log('stopping the broker this bench started ...');
+  await broker.stopIfStartedHere();
+}
+
 /** The broker JVM's pid (kafka.sh's pid file), for sampling its CPU; null when unknown. */
 export function brokerPid() {
   try {
