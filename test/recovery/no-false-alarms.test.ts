@@ -6,7 +6,7 @@ import { SeededRandom } from '../../src/em/random.js';
 import { meanLogLikelihood } from '../../src/em/score.js';
 import { paramsFromSnapshot } from '../../src/em/snapshot.js';
 import { randomMixture, sampleMixture } from '../../src/synthetic/mixture-generator.js';
-import { batchOf, batchReference, REPO_ROOT, report } from './support.js';
+import { batchOf, batchReference, REPO_ROOT, report, SYNTHETIC_SETS } from './support.js';
 
 /**
  * No false alarms (issue 10): stationary streams fitted with --half-life at a tenth of the
@@ -14,15 +14,7 @@ import { batchOf, batchReference, REPO_ROOT, report } from './support.js';
  * stays within 0.02 nats/point of batch EM. The synthetic sets are those of
  * synthetic-recovery.test.ts; the references are fitted to 50,000 of the training points.
  */
-const CASES = [
-  { dim: 2, k: 3, n: 100_000, seed: 1 },
-  { dim: 2, k: 3, n: 100_000, seed: 2 },
-  { dim: 2, k: 3, n: 100_000, seed: 3 },
-  { dim: 5, k: 4, n: 200_000, seed: 1 },
-  { dim: 5, k: 4, n: 200_000, seed: 2 },
-  { dim: 5, k: 4, n: 200_000, seed: 3 },
-  { dim: 16, k: 8, n: 300_000, seed: 3 },
-];
+const CASES = SYNTHETIC_SETS;
 
 function fitForgetting(points: Float64Array, dim: number, k: number, halfLife: number, seed = 0): OnlineEm {
   const engine = new OnlineEm({ components: k, halfLife, seed });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { meanLogLikelihood } from '../../src/em/score.js';
 import { randomMixture, sampleMixture } from '../../src/synthetic/mixture-generator.js';
-import { batchOf, batchReference, fitFile, useFitWorkspace, report, scoreSnapshot, writePointsNdjson } from './support.js';
+import { batchOf, batchReference, fitFile, useFitWorkspace, report, scoreSnapshot, SYNTHETIC_SETS, writePointsNdjson } from './support.js';
 
 /**
  * One pass of `online-em fit` with default options (only -k given) over n iid points
@@ -19,15 +19,7 @@ import { batchOf, batchReference, fitFile, useFitWorkspace, report, scoreSnapsho
 const MAX_GAP = 0.02;
 const HELD_OUT = 20_000;
 
-const CASES = [
-  { dim: 2, k: 3, n: 100_000, seed: 1 },
-  { dim: 2, k: 3, n: 100_000, seed: 2 },
-  { dim: 2, k: 3, n: 100_000, seed: 3 },
-  { dim: 5, k: 4, n: 200_000, seed: 1 },
-  { dim: 5, k: 4, n: 200_000, seed: 2 },
-  { dim: 5, k: 4, n: 200_000, seed: 3 },
-  { dim: 16, k: 8, n: 300_000, seed: 3 },
-] as const;
+const CASES = SYNTHETIC_SETS;
 
 const inTemp = useFitWorkspace('synthetic');
 
