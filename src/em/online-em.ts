@@ -305,9 +305,12 @@ export class OnlineEm {
     const firstPoint = f.pointsBeforePending;
     f.pointsBeforePending += minibatch.n;
     let e: EStepResult | null = null;
+    let scored: EStepResult | null = null;
     let skipped = false;
     try {
       e = eStep(f.factors, minibatch);
+      // The minibatch's score is the incumbent's (test-then-train), even when a challenger takes over on it.
+      scored = e;
       // A challenger fitted after a change may take over here, before this minibatch's update.
       const adoption = this.change?.beforeUpdate(minibatch, e, this.warmupSize!, firstPoint + minibatch.n) ?? null;
       if (adoption) {
@@ -330,7 +333,7 @@ export class OnlineEm {
       const reseeds = reseedDeadComponents(next, o.minWeight) + (this.change?.reseedStranded(e, next, (stats, dead, from) => splitInto(stats, from, dead)) ?? 0);
       const m = mStep(next, o.regCovar);
       const factors = componentFactors(m.params, m.choleskyFactors);
-      const logLik = mean(e.logLik);
+      const logLik = mean(scored.logLik);
       if (!Number.isFinite(logLik)) throw new Error('the batch log-likelihood is not finite');
       f.stats = next;
       f.params = m.params;
@@ -348,7 +351,7 @@ export class OnlineEm {
     }
     this.counters.batches++;
     // Outside the try: a listener's throw is the caller's error, not a skipped update.
-    if (e && this.listener) this.listener({ firstPoint, n: minibatch.n, k: o.components, logLik: e.logLik, resp: e.resp, skipped });
+    if (scored && this.listener) this.listener({ firstPoint, n: minibatch.n, k: o.components, logLik: scored.logLik, resp: scored.resp, skipped });
   }
 
   /**

@@ -128,7 +128,11 @@ export class Processor {
             // The model moved on without this instance (it was expelled from the group, say):
             // rejoin and stand by. Only a stop that cannot make its final commit ends here.
             if (this.stopping) throw error;
-            await Promise.race([sleep(MIN_BACKOFF_MS), this.stopRequested]);
+            // What it held is not the model's state any more.
+            this.lastCommitted = null;
+            // Backing off: two deployments of one --model in different groups fence each other in turn.
+            await Promise.race([sleep(backoff), this.stopRequested]);
+            backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
             continue;
           }
           if (error instanceof ModelStateError) {
@@ -187,6 +191,8 @@ export class Processor {
         active = null;
         const committed = await handed.release();
         this.slot = null;
+        // The next owner commits on from here: this process's last commit is no longer the newest.
+        this.lastCommitted = null;
         this.events.emit({ type: 'handed-over', model: config.model, committed });
       },
     });

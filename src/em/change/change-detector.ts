@@ -60,6 +60,11 @@ export class ChangeDetector {
     return { ...this.s };
   }
 
+  /** Learn the reference again (after the model was replaced), keeping the count of changes. */
+  relearn(): void {
+    Object.assign(this.s, { batches: 0, reference: 0, variance: 0, statistic: 0 });
+  }
+
   /**
    * One minibatch's per-point log-likelihoods (`n` of them); `pointsSeen` is the stream's
    * count after it. Returns true on an alarm.
@@ -71,23 +76,26 @@ export class ChangeDetector {
     for (let i = 0; i < n; i++) sum += logLik[i];
     const batchMean = sum / n;
     if (s.batches < BURN_IN_BATCHES) {
-      // Learning the level and the spread: plain running means over the burn-in.
-      let ss = 0;
-      for (let i = 0; i < n; i++) ss += (logLik[i] - batchMean) * (logLik[i] - batchMean);
+      // Learning the level and the spread: running means over the burn-in, of the points
+      // winsorised at BURN_IN_CLIP robust deviations from the batch median (one extreme
+      // point must not inflate σ² and blind the test for thousands of batches).
+      const { mean, variance } = winsorisedMoments(logLik, n);
       s.batches++;
-      s.reference += (batchMean - s.reference) / s.batches;
-      s.variance += (ss / n - s.variance) / s.batches;
+      s.reference += (mean - s.reference) / s.batches;
+      s.variance += (variance - s.variance) / s.batches;
       return false;
     }
     const sigma = Math.sqrt(Math.max(s.variance, MIN_VARIANCE));
     const clip = CLIP_SIGMAS * sigma;
     let g = s.statistic;
     let ss = 0;
+    let clipped = 0;
     for (let i = 0; i < n; i++) {
       const shortfall = s.reference - logLik[i];
       g = Math.max(0, g + Math.min(shortfall - DRIFT_NATS, clip));
       const dev = Math.min(Math.abs(logLik[i] - batchMean), clip);
       ss += dev * dev;
+      clipped += Math.min(Math.max(logLik[i], s.reference - clip), s.reference + clip);
     }
     s.batches++;
     if (g > (THRESHOLD_FACTOR * sigma * sigma) / DRIFT_NATS) {
@@ -101,11 +109,36 @@ export class ChangeDetector {
     }
     s.statistic = g;
     if (g < (THRESHOLD_FACTOR * sigma * sigma) / DRIFT_NATS / 5) {
-      s.reference += REFERENCE_RATE * (batchMean - s.reference);
+      s.reference += REFERENCE_RATE * (clipped / n - s.reference);
       s.variance += REFERENCE_RATE * (ss / n - s.variance);
     }
     return false;
   }
+}
+
+/** Burn-in points beyond this many robust standard deviations (1.4826·MAD) of the batch median are clipped. */
+const BURN_IN_CLIP = 10;
+
+/** Mean and variance of the n values, each clipped to median ± BURN_IN_CLIP·1.4826·MAD. */
+function winsorisedMoments(values: Float64Array, n: number): { mean: number; variance: number } {
+  const sorted = Float64Array.from(values.subarray(0, n)).sort();
+  const median = quantileOfSorted(sorted);
+  const deviations = sorted.map((v) => Math.abs(v - median)).sort();
+  const spread = BURN_IN_CLIP * 1.4826 * quantileOfSorted(deviations);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += spread > 0 ? Math.min(Math.max(values[i], median - spread), median + spread) : values[i];
+  const mean = sum / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) {
+    const v = spread > 0 ? Math.min(Math.max(values[i], median - spread), median + spread) : values[i];
+    ss += (v - mean) * (v - mean);
+  }
+  return { mean, variance: ss / n };
+}
+
+function quantileOfSorted(sorted: Float64Array): number {
+  const m = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
 }
 
 /** A floor on σ² so that a perfectly fitted degenerate stream still has a finite threshold. */

@@ -1,5 +1,6 @@
 import { mean } from '../batch-em.js';
 import { componentFactors, type ComponentFactors } from '../component-factors.js';
+import { reseedDeadComponents } from '../dead-components.js';
 import { eStep, type EStepResult } from '../e-step.js';
 import { mStep } from '../m-step.js';
 import type { ResolvedOptions } from '../options.js';
@@ -120,10 +121,12 @@ export class ChangeRecovery {
     const d = minibatch.dim;
     let adoption: Adoption | null = null;
     if (this.collecting && this.collected >= warmupSize * d) {
-      adoption = this.challenge(minibatch, mean(e.logLik), d);
+      const points = this.points;
+      // Cleared first: a challenger fit that throws must not be tried again on every minibatch.
       this.collecting = false;
       this.points = [];
       this.collected = 0;
+      adoption = this.challenge(points, minibatch, mean(e.logLik), d);
     }
     if (!adoption && this.detector.observe(e.logLik, e.n, pointsAfter)) {
       this.collecting = true;
@@ -189,15 +192,19 @@ export class ChangeRecovery {
     return reseeded;
   }
 
-  private challenge(minibatch: PointBatch, incumbent: number, d: number): Adoption | null {
-    const data = new Float64Array(this.collected);
+  private challenge(points: readonly Float64Array[], minibatch: PointBatch, incumbent: number, d: number): Adoption | null {
+    let total = 0;
+    for (const p of points) total += p.length;
+    const data = new Float64Array(total);
     let at = 0;
-    for (const p of this.points) {
+    for (const p of points) {
       data.set(p, at);
       at += p.length;
     }
     const buffer = pointBatch(data, d);
     const fit = warmStartFit(buffer, this.o, (this.o.seed + 7919 * (this.adoptions + this.detector.changes)) >>> 0);
+    // As the warm-up does: batch EM can leave a component without mass, which the M-step refuses.
+    const reseeds = fit.reseeds + reseedDeadComponents(fit.stats, this.o.minWeight);
     const m = mStep(fit.stats, this.o.regCovar);
     const factors = componentFactors(m.params, m.choleskyFactors);
     const e = eStep(factors, minibatch);
@@ -205,8 +212,10 @@ export class ChangeRecovery {
     if (!(challenger > incumbent)) return null;
     this.adoptions++;
     this.rampMass = buffer.n;
+    // The reference was learnt on the new regime under the old model: learn it again under the new one.
+    this.detector.relearn();
     this.activity.fill(1 / this.o.components);
     this.strandedFor.fill(0);
-    return { stats: fit.stats, params: m.params, factors, e, jitterEvents: fit.jitterEvents + m.jitterEvents, reseeds: fit.reseeds, points: buffer.n };
+    return { stats: fit.stats, params: m.params, factors, e, jitterEvents: fit.jitterEvents + m.jitterEvents, reseeds, points: buffer.n };
   }
 }

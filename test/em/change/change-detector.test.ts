@@ -48,6 +48,21 @@ describe('ChangeDetector', () => {
     expect(fresh.detector.state().statistic).toBeCloseTo(5 - 12 * DRIFT_NATS, 12);
   });
 
+  it('is not blinded by an extreme point in the burn-in: it is clipped at 10 robust deviations of the batch median', () => {
+    const detector = new ChangeDetector();
+    const batch = Float64Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 0 : -2));
+    const wild = batch.slice();
+    wild[3] = -1e6;
+    let seen = 0;
+    for (let b = 0; b < BURN_IN_BATCHES; b++) detector.observe(b === 4 ? wild : batch, 20, (seen += 20));
+    // Without the clip σ² would be about 5e9 and h about 3e11 nats: no alarm for thousands of batches.
+    expect(detector.state().variance).toBeLessThan(3);
+    const dropped = new Float64Array(20).fill(-3);
+    let alarmed = false;
+    for (let b = 0; b < 10 && !alarmed; b++) alarmed = detector.observe(dropped, 20, (seen += 20));
+    expect(alarmed).toBe(true);
+  });
+
   it('raises no alarm on a million stationary points of a skewed log-likelihood, and one at once after a shift of 2 nats/point', () => {
     const rng = new SeededRandom(5);
     const detector = new ChangeDetector();
