@@ -52,7 +52,7 @@ export class OnlineEm {
   /** Told of every update while an ingest call that was given a listener runs. */
   private listener: UpdateListener | null = null;
   /** Change detection and recovery, when on (see ChangeRecovery). */
-  private change: ChangeRecovery | null;
+  private readonly change: ChangeRecovery | null;
 
   constructor(options: OnlineEmOptions, changeState: EngineState['change'] = undefined) {
     this.options = resolveOptions(options);

@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { committedPointer, groupOffsets } from './checkpoint-store.js';
+import { errorChain } from './error-chain.js';
 import { ModelStateError } from './model-state-error.js';
 import type { ModelResetEvent } from './processor-events.js';
 import type { ProcessorConfig } from './processor-types.js';
@@ -39,9 +40,9 @@ export async function resetModel(admin: Admin, config: ProcessorConfig): Promise
 
 /** The DeleteGroups error code of our group, wherever kafkajs's retrier wrapped it. */
 function deleteGroupsErrorCode(error: unknown): number | null {
-  for (let e = error as { groups?: { errorCode: number }[]; originalError?: unknown; cause?: unknown } | null, depth = 0; e && depth < 4; depth++) {
-    if (Array.isArray(e.groups) && e.groups.length > 0) return e.groups[0].errorCode;
-    e = (e.originalError ?? e.cause ?? null) as typeof e;
+  for (const e of errorChain(error)) {
+    const groups = (e as { groups?: { errorCode: number }[] }).groups;
+    if (Array.isArray(groups) && groups.length > 0) return groups[0].errorCode;
   }
   return null;
 }

@@ -134,7 +134,7 @@ export class ModelSlot {
     // Nothing read yet (a stop before the first message): no offsets, nothing to commit.
     if (!pending || this.nextOffsets.size === 0) return null;
     this.pending = null;
-    const offsets = [...this.nextOffsets.values()];
+    const offsets = this.offsets();
     const counters = this.counters;
     counters.checkpoints++;
     if (pending.snapshot) counters.snapshotsPublished++;

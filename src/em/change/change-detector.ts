@@ -121,18 +121,18 @@ const BURN_IN_CLIP = 10;
 
 /** Mean and variance of the n values, each clipped to median ± BURN_IN_CLIP·1.4826·MAD. */
 function winsorisedMoments(values: Float64Array, n: number): { mean: number; variance: number } {
-  const sorted = Float64Array.from(values.subarray(0, n)).sort();
+  const clipped = Float64Array.from(values.subarray(0, n));
+  const sorted = clipped.slice().sort();
   const median = quantileOfSorted(sorted);
-  const deviations = sorted.map((v) => Math.abs(v - median)).sort();
-  const spread = BURN_IN_CLIP * 1.4826 * quantileOfSorted(deviations);
+  const spread = BURN_IN_CLIP * 1.4826 * quantileOfSorted(sorted.map((v) => Math.abs(v - median)).sort());
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += spread > 0 ? Math.min(Math.max(values[i], median - spread), median + spread) : values[i];
+  for (let i = 0; i < n; i++) {
+    if (spread > 0) clipped[i] = Math.min(Math.max(clipped[i], median - spread), median + spread);
+    sum += clipped[i];
+  }
   const mean = sum / n;
   let ss = 0;
-  for (let i = 0; i < n; i++) {
-    const v = spread > 0 ? Math.min(Math.max(values[i], median - spread), median + spread) : values[i];
-    ss += (v - mean) * (v - mean);
-  }
+  for (let i = 0; i < n; i++) ss += (clipped[i] - mean) * (clipped[i] - mean);
   return { mean, variance: ss / n };
 }
 

@@ -95,15 +95,9 @@ export class ChangeRecovery {
   }
 
   state(): ChangeState {
-    const challengerPoints = new Float64Array(this.collected);
-    let at = 0;
-    for (const p of this.points) {
-      challengerPoints.set(p, at);
-      at += p.length;
-    }
     return {
       detector: this.detector.state(),
-      challengerPoints,
+      challengerPoints: concat(this.points),
       collecting: this.collecting,
       rampMass: this.rampMass,
       activity: this.activity.slice(),
@@ -193,15 +187,7 @@ export class ChangeRecovery {
   }
 
   private challenge(points: readonly Float64Array[], minibatch: PointBatch, incumbent: number, d: number): Adoption | null {
-    let total = 0;
-    for (const p of points) total += p.length;
-    const data = new Float64Array(total);
-    let at = 0;
-    for (const p of points) {
-      data.set(p, at);
-      at += p.length;
-    }
-    const buffer = pointBatch(data, d);
+    const buffer = pointBatch(concat(points), d);
     const fit = warmStartFit(buffer, this.o, (this.o.seed + 7919 * (this.adoptions + this.detector.changes)) >>> 0);
     // As the warm-up does: batch EM can leave a component without mass, which the M-step refuses.
     const reseeds = fit.reseeds + reseedDeadComponents(fit.stats, this.o.minWeight);
@@ -218,4 +204,17 @@ export class ChangeRecovery {
     this.strandedFor.fill(0);
     return { stats: fit.stats, params: m.params, factors, e, jitterEvents: fit.jitterEvents + m.jitterEvents, reseeds, points: buffer.n };
   }
+}
+
+/** The collected minibatches' rows, one after another. */
+function concat(parts: readonly Float64Array[]): Float64Array {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Float64Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
