@@ -98,7 +98,8 @@ export class ChangeDetector {
       clipped += Math.min(Math.max(logLik[i], s.reference - clip), s.reference + clip);
     }
     s.batches++;
-    if (g > (THRESHOLD_FACTOR * sigma * sigma) / DRIFT_NATS) {
+    const h = (THRESHOLD_FACTOR * sigma * sigma) / DRIFT_NATS;
+    if (g > h) {
       s.changes++;
       s.lastChangeAt = pointsSeen;
       s.batches = 0;
@@ -108,7 +109,7 @@ export class ChangeDetector {
       return true;
     }
     s.statistic = g;
-    if (g < (THRESHOLD_FACTOR * sigma * sigma) / DRIFT_NATS / 5) {
+    if (g < h / 5) {
       s.reference += REFERENCE_RATE * (clipped / n - s.reference);
       s.variance += REFERENCE_RATE * (ss / n - s.variance);
     }

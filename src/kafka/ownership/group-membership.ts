@@ -55,10 +55,6 @@ export class GroupMembership {
     return { activeSince: this.activeSince };
   }
 
-  get holdsModel(): boolean {
-    return this.activeSince !== null;
-  }
-
   /** Follow `consumer`'s joins; call before it runs. */
   follow(consumer: Consumer): void {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
