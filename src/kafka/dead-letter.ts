@@ -1,5 +1,13 @@
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import type { IndexedRejection } from '../em/point-validation.js';
+
+/** Codes of a message refused whole for what it is as a record, not for its points (keyed mode's keys). */
+export type MessageRefusalCode = 'missing-key' | 'invalid-key';
+
+/** A refused point, or a message refused whole as a record (index 0). */
+type DeadLetterRejection = Omit<IndexedRejection, 'code'> & { readonly code: IndexedRejection['code'] | MessageRefusalCode };
+
+const WHOLE_MESSAGE_CODES: ReadonlySet<string> = new Set(['undecodable', 'missing-key', 'invalid-key']);
 import type { MessagePosition } from './message-format.js';
 import { DEAD_LETTER_TOPIC_MAX_MESSAGE_BYTES } from './topics.js';
 
@@ -70,7 +78,7 @@ const OWN_HEADERS: ReadonlySet<string> = new Set(Object.values(DEAD_LETTER_HEADE
 export function deadLetterFor(
   original: KafkaMessage,
   position: MessagePosition,
-  rejections: readonly IndexedRejection[],
+  rejections: readonly DeadLetterRejection[],
   pointsInMessage: number,
   model: string,
 ): Message {
@@ -93,12 +101,12 @@ export function deadLetterFor(
 }
 
 /** An undecodable message is refused whole, with one rejection. */
-function refusedWhole(rejections: readonly IndexedRejection[]): boolean {
-  return rejections.length === 1 && rejections[0].code === 'undecodable';
+function refusedWhole(rejections: readonly DeadLetterRejection[]): boolean {
+  return rejections.length === 1 && WHOLE_MESSAGE_CODES.has(rejections[0].code);
 }
 
 /** The human summary: the first few rejections, each text as `text` gives it. */
-function reasonText(rejections: readonly IndexedRejection[], pointsInMessage: number, text: (message: string) => string): string {
+function reasonText(rejections: readonly DeadLetterRejection[], pointsInMessage: number, text: (message: string) => string): string {
   const whole = refusedWhole(rejections);
   const summary = rejections
     .slice(0, SUMMARISED_REJECTIONS)
@@ -108,7 +116,7 @@ function reasonText(rejections: readonly IndexedRejection[], pointsInMessage: nu
   return whole ? summary : `${rejections.length} of ${pointsInMessage} points refused: ${summary}${more}`;
 }
 
-function reasonHeader(rejections: readonly IndexedRejection[], pointsInMessage: number, cut: Map<string, number>): string {
+function reasonHeader(rejections: readonly DeadLetterRejection[], pointsInMessage: number, cut: Map<string, number>): string {
   const full = reasonText(rejections, pointsInMessage, (m) => m);
   const bytes = Buffer.byteLength(full);
   if (bytes <= DEAD_LETTER_BUDGET.reasonBytes) return full;
@@ -117,7 +125,7 @@ function reasonHeader(rejections: readonly IndexedRejection[], pointsInMessage: 
   return reasonText(rejections, pointsInMessage, shortText);
 }
 
-function rejectionsHeader(rejections: readonly IndexedRejection[], cut: Map<string, number>): string {
+function rejectionsHeader(rejections: readonly DeadLetterRejection[], cut: Map<string, number>): string {
   const listed = rejections.slice(0, LISTED_REJECTIONS);
   const full = JSON.stringify(listed.map(({ index, code, message }) => ({ index, code, message })));
   const bytes = Buffer.byteLength(full);

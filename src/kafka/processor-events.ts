@@ -3,6 +3,7 @@ import { redactSecrets } from '../log/secrets.js';
 import type { EngineCounters } from '../em/online-em.js';
 import type { CheckpointPointer, ProcessorCounters } from './checkpoint.js';
 import type { ConnectionFailureKind } from './connection/connection-failure.js';
+import type { KeyedEvent } from './keyed/keyed-events.js';
 
 /**
  * What the processor does, as typed events in the spirit of kafkajs's instrumentation
@@ -36,7 +37,8 @@ export type ProcessorEvent =
   | ModelStateRefusedEvent
   | StoppingEvent
   | LeftGroupEvent
-  | StoppedEvent;
+  | StoppedEvent
+  | KeyedEvent;
 
 export type ProcessorEventType = ProcessorEvent['type'];
 

@@ -20,6 +20,8 @@ const LOGGED: readonly ProcessorEventType[] = [
   'model-reset',
   'model-state-refused',
   'left-group',
+  'keys-assigned',
+  'keyed-committed',
 ];
 
 /**
@@ -184,6 +186,14 @@ function describe(event: ProcessorEvent, config: ProcessorConfig): Described | n
       break;
     case 'left-group':
       say('info', 'left the consumer group; final snapshot and offsets committed');
+      break;
+    case 'keys-assigned': {
+      const parts = [`took [${event.taken.join(', ')}]`, `kept [${event.kept.join(', ')}]`, `released [${event.released.join(', ')}]${event.releasedCommitted ? '' : ' (their last commit was fenced by the new owner)'}`];
+      say('info', `input partitions: ${parts.join(', ')}; ${event.keysKnown} keys with checkpoints in those held (indexed in ${Math.round(event.durationMs)} ms)`);
+      break;
+    }
+    case 'keyed-committed':
+      say('info', `partition ${event.partition} committed to offset ${event.offset}: ${event.keys} keys changed, ${event.snapshots} snapshots, ${event.deadLetters} dead letters (${event.messages} messages, ${event.deadLettered} dead-lettered in all)`);
       break;
     default:
       return null;

@@ -1,5 +1,6 @@
 import type { EngineCounters } from '../em/online-em.js';
 import type { ProcessorCounters } from './checkpoint.js';
+import type { KeyedStatus } from './keyed/keyed-status.js';
 
 /**
  * What the processor is doing now. `joining`: in the group's join, no partitions yet;
@@ -40,4 +41,6 @@ export interface ProcessorStatus {
   /** Times this process took the model over (the first start included) and handed it over. */
   readonly takeovers: number;
   readonly handovers: number;
+  /** Keyed mode's keys, restores and per-partition counts (absent for one model). */
+  readonly keyed?: KeyedStatus;
 }

@@ -26,6 +26,15 @@ export interface ProcessorConfig {
   readonly sessionTimeoutMs: number;
   /** Delete the model's group (its committed offsets) at start, so the fit starts over. */
   readonly resetModel: boolean;
+  /** A model per message key (run --keyed); null: one model for the whole input. */
+  readonly keyed: KeyedConfig | null;
+}
+
+export interface KeyedConfig {
+  /** Models kept in memory at most; the least recently used unchanged ones are evicted. */
+  readonly maxKeys: number;
+  /** Export each key's log-likelihood average as a metric (one series per key). */
+  readonly keyMetrics: boolean;
 }
 
 /** What a snapshot record holds: the engine's snapshot plus where it stands in the input. */

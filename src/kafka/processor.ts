@@ -22,6 +22,9 @@ import type { ProcessorConfig } from './processor-types.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { SessionPipeline, singleSlot, type PipelineContext } from './session-pipeline.js';
 import { ensureTopics } from './topics.js';
+import { KeyedSession } from './keyed/keyed-session.js';
+import { KeyedStatusTracker } from './keyed/keyed-status.js';
+import { whileHeartbeating } from './heartbeats.js';
 import { TransactionalProducer } from './transactional-producer.js';
 import { TransactionalPublisher } from './transactional-publisher.js';
 
@@ -57,6 +60,7 @@ const MAX_BACKOFF_MS = 30_000;
 export class Processor {
   readonly events = new ProcessorEvents();
   private readonly tracker: ProcessorStatusTracker;
+  private readonly keyedTracker: KeyedStatusTracker | null;
   private stopping = false;
   private resolveStop!: () => void;
   private readonly stopRequested = new Promise<void>((resolve) => (this.resolveStop = resolve));
@@ -77,6 +81,7 @@ export class Processor {
   ) {
     logProcessorEvents(this.events, logger, config);
     this.tracker = new ProcessorStatusTracker(this.events, config.model);
+    this.keyedTracker = config.keyed ? new KeyedStatusTracker(this.events, config.keyed.keyMetrics) : null;
     this.producer = new TransactionalProducer(() => this.kafka, config.transactionalId);
   }
 
@@ -87,7 +92,8 @@ export class Processor {
 
   /** State and counters for metrics and health checks. */
   status(): ProcessorStatus {
-    return this.tracker.status();
+    const status = this.tracker.status();
+    return this.keyedTracker ? { ...status, keyed: this.keyedTracker.status() } : status;
   }
 
   /** Finish the message in flight, publish the final snapshot, commit, leave the group. */
@@ -108,7 +114,7 @@ export class Processor {
     const reporter = new ProgressReporter(
       this.events,
       this.tracker,
-      () => this.slot?.liveCounters ?? null,
+      () => this.slot?.liveCounters ?? this.keyedTracker?.counters() ?? null,
       this.config.topics.input,
       this.config.group,
       this.config.sessionTimeoutMs,
@@ -170,6 +176,7 @@ export class Processor {
    * model with its owner changes nothing; one that moves it hands it over (membership).
    */
   private async session(): Promise<void> {
+    if (this.config.keyed) return this.keyedSession();
     const { config } = this;
     const kafka = this.kafka;
     const admin = kafka.admin();
@@ -238,6 +245,27 @@ export class Processor {
       this.slot = null;
       (subscription as Subscription | null)?.unsubscribe();
       await consumer.disconnect().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
+      this.events.emit({ type: 'session-ended' });
+    }
+  }
+
+  /** One consumer-group membership of keyed mode: a model per message key (see KeyedSession). */
+  private async keyedSession(): Promise<void> {
+    const { config } = this;
+    const kafka = this.kafka;
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      this.answered = true;
+      // A partition's keys are indexed by reading one state partition: as many as the input has.
+      const input = (await admin.listTopics()).includes(config.topics.input) ? (await admin.fetchTopicOffsets(config.topics.input)).length : config.topicSettings.inputPartitions;
+      await ensureTopics(admin, config.topics, { ...config.topicSettings, statePartitions: input }, this.logger);
+      await new KeyedSession({ kafka, admin, config, events: this.events, stopRequested: this.stopRequested, isStopping: () => this.stopping }).run();
+    } catch (error) {
+      if (isFenced(error)) throw new FencedError(config.transactionalId);
+      throw error;
+    } finally {
       await admin.disconnect().catch(() => undefined);
       this.events.emit({ type: 'session-ended' });
     }
@@ -312,19 +340,6 @@ export class Processor {
       this.producer.markSuspect();
       throw error;
     }
-  }
-}
-
-/** Wait for `work`, heartbeating every `intervalMs` meanwhile (a rebalance's heartbeat error just stops them). */
-async function whileHeartbeating(work: Promise<void>, heartbeat: () => Promise<void>, intervalMs: number): Promise<void> {
-  let beating = true;
-  const timer = setInterval(() => {
-    if (beating) heartbeat().catch(() => (beating = false));
-  }, intervalMs);
-  try {
-    await work;
-  } finally {
-    clearInterval(timer);
   }
 }
 

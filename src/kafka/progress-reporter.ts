@@ -17,7 +17,7 @@ export class ProgressReporter {
   constructor(
     private readonly events: ProcessorEvents,
     private readonly status: ProcessorStatusTracker,
-    private readonly counters: () => Readonly<ProcessorCounters> | null,
+    private readonly counters: () => Readonly<Pick<ProcessorCounters, 'snapshotsPublished' | 'deadLettered'>> | null,
     private readonly topic: string,
     private readonly group: string,
     private readonly sessionTimeoutMs: number,

@@ -1,3 +1,4 @@
+import { RESTORE_BUCKETS_SECONDS, type KeyedStatus } from './keyed/keyed-status.js';
 import type { ProcessorState, ProcessorStatus } from './processor-status.js';
 
 const PROCESSOR_STATES: readonly ProcessorState[] = ['starting', 'joining', 'standby', 'consuming', 'retrying', 'stopping', 'stopped'];
@@ -26,6 +27,7 @@ export function prometheusMetrics(status: ProcessorStatus, memory: ProcessMemory
     for (const s of samples) lines.push(`online_em_${name}${labelText({ ...model, ...s.labels })} ${numberText(s.value)}`);
   };
   const c = status.committed;
+  if (status.keyed) return `${keyedMetrics(status, status.keyed, memory, metric, lines).join('\n')}\n`;
   metric('points_total', 'counter', 'Points in the model as of the last commit.', [{ value: c?.engine.pointsSeen ?? 0 }]);
   metric('points_rejected_total', 'counter', 'Points refused with a reason (sent to the dead-letter topic), as of the last commit.', [
     { value: c?.engine.rejected ?? 0 },
@@ -56,6 +58,14 @@ export function prometheusMetrics(status: ProcessorStatus, memory: ProcessMemory
   metric('points_per_second', 'gauge', 'Engine throughput over the last progress interval.', [{ value: status.live?.pointsPerSecond ?? 0 }]);
   const warmingUp = status.live ? status.live.warmingUp : !c || c.engine.batches === 0;
   metric('warming_up', 'gauge', '1 while the warm-up buffer fills (no model yet).', [{ value: warmingUp ? 1 : 0 }]);
+  processMetrics(status, memory, metric);
+  return `${lines.join('\n')}\n`;
+}
+
+type MetricWriter = (name: string, type: 'counter' | 'gauge', help: string, samples: readonly Sample[]) => void;
+
+/** The lag, state, ownership, session and memory series: the same in both modes. */
+function processMetrics(status: ProcessorStatus, memory: ProcessMemory, metric: MetricWriter): void {
   metric(
     'consumer_lag_messages',
     'gauge',
@@ -75,7 +85,42 @@ export function prometheusMetrics(status: ProcessorStatus, memory: ProcessMemory
   metric('session_failures_total', 'counter', 'Sessions ended by a Kafka error (each is retried with backoff).', [{ value: status.sessionFailures }]);
   metric('resident_memory_bytes', 'gauge', 'Resident set size of the process.', [{ value: memory.rss }]);
   metric('heap_used_bytes', 'gauge', 'V8 heap in use.', [{ value: memory.heapUsed }]);
-  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Keyed mode: counts over the partitions this process holds (as last committed), the keys
+ * in memory and known, evictions, and the restore latency of evicted keys as a histogram;
+ * per-key log-likelihoods only when asked for (--key-metrics: a series per key).
+ */
+function keyedMetrics(status: ProcessorStatus, keyed: KeyedStatus, memory: ProcessMemory, metric: MetricWriter, lines: string[]): string[] {
+  const c = keyed.committed;
+  metric('points_total', 'counter', 'Points in the models of the partitions this process holds, as of their last commits.', [{ value: c.points }]);
+  metric('messages_total', 'counter', 'Input messages of the partitions this process holds, as of their last commits.', [{ value: c.messages }]);
+  metric('dead_letters_total', 'counter', 'Dead letters of the partitions this process holds, as of their last commits.', [{ value: c.deadLettered }]);
+  metric('snapshots_published_total', 'counter', 'Key snapshots committed for the partitions this process holds.', [{ value: c.snapshots }]);
+  metric('checkpoints_total', 'counter', 'Key checkpoints this process committed.', [{ value: c.checkpoints }]);
+  metric('keys', 'gauge', 'Keys with a model in memory, and keys with a checkpoint in the partitions this process holds.', [
+    { labels: { where: 'memory' }, value: keyed.keysInMemory },
+    { labels: { where: 'known' }, value: keyed.keysKnown },
+  ]);
+  metric('key_evictions_total', 'counter', 'Key models evicted from memory (--max-keys); each is read back at its key\'s next message.', [{ value: keyed.evictions }]);
+  const name = 'online_em_key_restore_seconds';
+  lines.push(`# HELP ${name} Time an evicted key waited for its checkpoint to be read back from the state topic.`, `# TYPE ${name} histogram`);
+  const model = labelText({ model: status.model }).slice(1, -1);
+  RESTORE_BUCKETS_SECONDS.forEach((le, i) => lines.push(`${name}_bucket{${model},le="${le}"} ${keyed.restores.buckets[i]}`));
+  lines.push(`${name}_bucket{${model},le="+Inf"} ${keyed.restores.count}`, `${name}_sum{${model}} ${numberText(keyed.restores.sumSeconds)}`, `${name}_count{${model}} ${keyed.restores.count}`);
+  if (keyed.keyLogLikelihoods) {
+    metric(
+      'key_log_likelihood_average',
+      'gauge',
+      'Per key: moving average of the prequential log-likelihood at its last commit (--key-metrics).',
+      [...keyed.keyLogLikelihoods].map(([key, value]) => ({ labels: { key }, value })),
+    );
+  }
+  metric('live_points', 'gauge', 'Points through the engines of the partitions held now, committed or not.', [{ value: status.live?.pointsSeen ?? c.points }]);
+  metric('points_per_second', 'gauge', 'Engine throughput over the last progress interval.', [{ value: status.live?.pointsPerSecond ?? 0 }]);
+  processMetrics(status, memory, metric);
+  return lines;
 }
 
 function labelText(labels: Readonly<Record<string, string>>): string {

@@ -3,7 +3,7 @@ import type { CheckpointPointer } from './checkpoint.js';
 import type { ConsumedBatch } from './consumer-batches.js';
 import { decodeMessage } from './message-format.js';
 import { partitionKey, type ModelSlot, type SlotCommit } from './model-slot.js';
-import { isRebalance } from './ownership/group-membership.js';
+import { heartbeatUnlessRebalancing } from './heartbeats.js';
 import type { ProcessorEvents } from './processor-events.js';
 import type { ProcessorConfig } from './processor-types.js';
 import { DEAD_LETTER_BATCH_BYTES } from './transactional-publisher.js';
@@ -245,17 +245,6 @@ export class SessionPipeline {
         durationMs,
       });
     }
-  }
-}
-
-/** False when the heartbeat says the group is rebalancing. */
-async function heartbeatUnlessRebalancing(heartbeat: () => Promise<void>): Promise<boolean> {
-  try {
-    await heartbeat();
-    return true;
-  } catch (error) {
-    if (isRebalance(error)) return false;
-    throw error;
   }
 }
 

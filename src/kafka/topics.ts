@@ -30,6 +30,11 @@ export interface TopicSettings {
   readonly inputPartitions: number;
   /** Replication of created topics; null: min(3, brokers in the cluster). */
   readonly replicationFactor: number | null;
+  /**
+   * Partitions of the state topic when it has to be created: 1 for one model; keyed mode
+   * asks for the input's, so a partition's keys are indexed by reading one state partition.
+   */
+  readonly statePartitions?: number;
 }
 
 /** Create whichever of the topics is missing; existing topics are left as they are. */
@@ -46,7 +51,7 @@ export async function ensureTopics(admin: Admin, names: TopicNames, settings: To
     { topic: names.deadLetter, numPartitions: 1, replicationFactor, configEntries: [{ name: 'max.message.bytes', value: String(DEAD_LETTER_TOPIC_MAX_MESSAGE_BYTES) }] },
     {
       topic: names.state,
-      numPartitions: 1,
+      numPartitions: settings.statePartitions ?? 1,
       replicationFactor,
       configEntries: [...compacted, { name: 'max.message.bytes', value: String(STATE_TOPIC_MAX_MESSAGE_BYTES) }],
     },

@@ -120,7 +120,7 @@ export function sizeRefusal(error: unknown, sent: readonly TopicMessages[]): unk
 }
 
 /** Consecutive runs of messages of at most `maxBytes` each (a larger message is a run of its own). */
-function chunksByBytes(messages: readonly Message[], maxBytes: number): Message[][] {
+export function chunksByBytes(messages: readonly Message[], maxBytes: number): Message[][] {
   const chunks: Message[][] = [];
   let chunk: Message[] = [];
   let bytes = 0;

@@ -1,0 +1,319 @@
+import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { concatMap, from, type Subscription } from 'rxjs';
+import { consumedBatches, type ConsumedBatch } from '../consumer-batches.js';
+import { heartbeatIntervalMs, processorConsumerConfig } from '../consumer-config.js';
+import { isFenced } from '../kafka-client.js';
+import { ModelStateError } from '../model-state-error.js';
+import { isRebalance } from '../ownership/group-membership.js';
+import { heartbeatUnlessRebalancing, whileHeartbeating } from '../heartbeats.js';
+import type { ProcessorEvents } from '../processor-events.js';
+import type { ProcessorConfig } from '../processor-types.js';
+import { TransactionalProducer } from '../transactional-producer.js';
+import { decodeKeyCheckpoint, decodePartitionRecord, describeStateRecord, type PartitionRecord } from './keyed-records.js';
+import { KeyMemory } from './key-memory.js';
+import { PartitionKeys } from './partition-keys.js';
+import { StateTopicReader } from './state-topic-reader.js';
+
+const HEARTBEAT_EVERY_MESSAGES = 64;
+const MAX_BUFFERED_DEAD_LETTERS = 1000;
+const DEAD_LETTER_COMMIT_BYTES = 512 * 1024;
+
+/** What a keyed session needs of the processor that outlives it. */
+export interface KeyedSessionContext {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly config: ProcessorConfig;
+  readonly events: ProcessorEvents;
+  readonly stopRequested: Promise<void>;
+  isStopping(): boolean;
+}
+
+/**
+ * One consumer-group membership of keyed mode (`run --keyed`): every message key has its
+ * own model, and the group spreads the input partitions over the instances (kafkajs's
+ * round-robin assigner). The instance that owns a partition owns its keys:
+ * - taking a partition fences the partition's older producers (its transactional id is
+ *   the partition's), then indexes its keys with one scan of their state partition;
+ * - a batch first reads back the checkpoints of its evicted keys, then fits each message
+ *   into its key's model;
+ * - a commit writes, per partition and in one transaction, the dead letters, the changed
+ *   keys' snapshots and checkpoints, the partition's record and its input offset;
+ * - a partition the group moves away is committed and dropped.
+ * A key's messages are in one partition, in order, and each of its checkpoints is committed
+ * with the offset it reflects: its model is the same, bit for bit, whatever rebalances and
+ * crashes happen. Memory holds at most --max-keys unchanged models (least recently used
+ * evicted). Any failure ends the session; the next one starts from the commits.
+ */
+export class KeyedSession {
+  private readonly units = new Map<number, PartitionKeys>();
+  private readonly producers = new Map<number, TransactionalProducer>();
+  private readonly memory: KeyMemory;
+  private readonly reader: StateTopicReader;
+  private consumer: Consumer | null = null;
+  private statePartitions = 1;
+  private assignments: Promise<void> = Promise.resolve();
+  private closed = false;
+  private joins = 0;
+  private lock: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+  private lastCommitTime = Date.now();
+  private rejectFailed!: (error: unknown) => void;
+  private readonly failed = new Promise<never>((_resolve, reject) => (this.rejectFailed = reject));
+
+  constructor(private readonly context: KeyedSessionContext) {
+    this.memory = new KeyMemory(context.config.keyed!.maxKeys);
+    this.reader = new StateTopicReader(context.kafka, context.admin, context.config.topics.state);
+    this.failed.catch(() => undefined);
+  }
+
+  async run(): Promise<void> {
+    const { config, events, kafka, admin } = this.context;
+    this.statePartitions = (await admin.fetchTopicOffsets(config.topics.state)).length;
+    const consumer = kafka.consumer(processorConsumerConfig(config.group, config.sessionTimeoutMs));
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const partitions = [...(payload.memberAssignment[config.topics.input] ?? [])].sort((a, b) => a - b);
+      events.emit({ type: 'assigned', group: config.group, memberId: payload.memberId, partitions, generation: ++this.joins });
+      this.assignments = this.assignments.then(() => this.changeTo(partitions)).catch((error: unknown) => this.fail(error));
+    });
+    const timer = setInterval(() => this.commitIfDue(), Math.min(1000, config.snapshotIntervalMs / 2));
+    const progress = setInterval(() => this.reportProgress(), Math.max(250, Math.floor(config.progressIntervalMs / 2)));
+    let subscription: Subscription | null = null;
+    try {
+      await consumer.connect();
+      const ended = new Promise<void>((resolve, reject) => {
+        subscription = consumedBatches(consumer, { topics: [config.topics.input], fromBeginning: config.startFrom === 'earliest' })
+          .pipe(concatMap((batch) => from(this.handle(batch))))
+          .subscribe({ error: reject, complete: resolve });
+      });
+      events.emit({ type: 'joining', group: config.group });
+      await Promise.race([ended, this.context.stopRequested, this.failed]);
+      if (this.context.isStopping()) {
+        // No change of partitions from now on; the batch under way ends, then the final commits.
+        this.closed = true;
+        await this.assignments;
+        await this.serially(() => this.commitAll(true));
+        (subscription as Subscription | null)?.unsubscribe();
+        await consumer.disconnect();
+        events.emit({ type: 'left-group' });
+      }
+    } finally {
+      this.closed = true;
+      clearInterval(timer);
+      clearInterval(progress);
+      (subscription as Subscription | null)?.unsubscribe();
+      await consumer.disconnect().catch(() => undefined);
+      await this.reader.close();
+      await Promise.all([...this.producers.values()].map((p) => p.close()));
+      this.units.clear();
+      this.memory.clear();
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.failure ??= error;
+    this.rejectFailed(error);
+  }
+
+  /** Batches, commits and changes of partitions run one at a time; after a failure nothing runs. */
+  private serially(work: () => Promise<void>): Promise<void> {
+    const run = this.lock.then(() => {
+      if (this.failure) throw this.failure;
+      return work();
+    });
+    this.lock = run.catch((error: unknown) => this.fail(error));
+    return run;
+  }
+
+  private async changeTo(partitions: readonly number[]): Promise<void> {
+    if (this.closed) return;
+    const { config, events } = this.context;
+    const held = [...this.units.keys()];
+    const released = held.filter((p) => !partitions.includes(p));
+    const kept = held.filter((p) => partitions.includes(p));
+    const taken = partitions.filter((p) => !this.units.has(p));
+    const started = performance.now();
+    let releasedCommitted = true;
+    await this.serially(async () => {
+      for (const p of released) releasedCommitted = (await this.release(p)) && releasedCommitted;
+      // kafkajs re-reads the group's committed offsets after every join: point it back at where the keys are.
+      for (const p of kept) this.seek(p, this.units.get(p)!.nextOffset);
+      for (const p of taken) await this.take(p);
+    });
+    const keysKnown = [...this.units.values()].reduce((n, u) => n + u.index.size, 0);
+    events.emit({ type: 'keys-assigned', taken, kept, released, releasedCommitted, keysKnown, durationMs: performance.now() - started });
+    events.emit({ type: 'keys', inMemory: this.memory.size, known: keysKnown, evictionsTotal: this.memory.evicted });
+    if (partitions.length === 0) events.emit({ type: 'standing-by', model: config.model, group: config.group });
+    else if (taken.length > 0 || released.length > 0) events.emit({ type: 'consuming', topic: config.topics.input, group: config.group, model: config.model });
+  }
+
+  /** Fence the partition's older producers, then index its keys from the state topic. */
+  private async take(partition: number): Promise<void> {
+    const { config, kafka } = this.context;
+    const producer = new TransactionalProducer(() => kafka, `${config.transactionalId}-${config.topics.input}-${partition}`);
+    this.producers.set(partition, producer);
+    const fenced = await producer.fresh();
+    const statePartition = partition % this.statePartitions;
+    const index = new Map<string, string>();
+    const found: { record: PartitionRecord | null } = { record: null };
+    await this.reader.scan(statePartition, (message: KafkaMessage) => {
+      const what = describeStateRecord(message.headers, config.model, partition);
+      if (what?.kind === 'key') index.set(what.key, message.offset);
+      else if (what?.kind === 'partition' && message.value) found.record = decodePartitionRecord(message.value);
+    });
+    const unit = new PartitionKeys(config.model, config.topics, partition, statePartition, config.engine, config.maxMessageBytes, fenced, index, found.record);
+    this.units.set(partition, unit);
+    // The partition's record is the truth (its offset was committed with it); the group's offsets only mirror it.
+    this.seek(partition, unit.nextOffset);
+  }
+
+  /** The group moved the partition away: commit what it holds (unless the new owner fenced it first) and drop its keys. */
+  private async release(partition: number): Promise<boolean> {
+    const unit = this.units.get(partition)!;
+    let committed = true;
+    try {
+      await this.commitUnit(unit, false);
+    } catch (error) {
+      if (!isFenced(error) && !isRebalance(error)) throw error;
+      committed = false;
+    }
+    this.memory.dropPartition(unit);
+    this.units.delete(partition);
+    await this.producers.get(partition)?.close();
+    this.producers.delete(partition);
+    return committed;
+  }
+
+  private seek(partition: number, offset: bigint | null): void {
+    if (offset !== null) this.consumer!.seek({ topic: this.context.config.topics.input, partition, offset: offset.toString() });
+  }
+
+  /** A batch waits until the partitions are settled (heartbeating meanwhile), then goes to its partition's keys. */
+  private async handle(batch: ConsumedBatch): Promise<void> {
+    const { heartbeat } = batch.payload;
+    try {
+      await whileHeartbeating(this.assignments, heartbeat, heartbeatIntervalMs(this.context.config.sessionTimeoutMs));
+      const unit = this.units.get(batch.payload.batch.partition);
+      if (!unit || this.closed) return batch.done();
+      await this.serially(() => this.process(batch, unit));
+      batch.done();
+    } catch (error) {
+      batch.done(error);
+    }
+  }
+
+  private async process({ payload }: ConsumedBatch, unit: PartitionKeys): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale } = payload;
+    const { events, config } = this.context;
+    // The stop may have come while the batch waited: it is fetched again by the next owner.
+    if (this.units.get(batch.partition) !== unit || this.context.isStopping()) return;
+    await this.readBack(unit, batch.messages, heartbeat);
+    let handled = 0;
+    for (const message of batch.messages) {
+      if (this.context.isStopping() || !isRunning() || isStale()) break;
+      const result = unit.ingest(message);
+      if (result.kind === 'fitted') this.memory.use(unit, result.model);
+      payload.resolveOffset(message.offset);
+      if (++handled % HEARTBEAT_EVERY_MESSAGES === 0 && !(await heartbeatUnlessRebalancing(heartbeat))) break;
+    }
+    const next = unit.nextOffset;
+    if (next !== null) events.emit({ type: 'lag', topic: batch.topic, partition: batch.partition, messages: Math.max(0, Number(BigInt(batch.highWatermark) - next)) });
+    if (unit.deadLettersHeld >= MAX_BUFFERED_DEAD_LETTERS || unit.deadLetterBytes >= DEAD_LETTER_COMMIT_BYTES || this.commitDueByTime()) await this.commitAll(false);
+    // Memory full of changed models: commit, so the oldest can go.
+    if (this.memory.evictOverLimit() === 0 && this.memory.size > config.keyed!.maxKeys) {
+      await this.commitAll(false);
+      this.memory.evictOverLimit();
+    }
+    events.emit({ type: 'keys', inMemory: this.memory.size, known: this.keysKnown(), evictionsTotal: this.memory.evicted });
+  }
+
+  /** The evicted keys of a batch, read back from the state topic in one pass before its messages. */
+  private async readBack(unit: PartitionKeys, messages: readonly KafkaMessage[], heartbeat: () => Promise<void>): Promise<void> {
+    const wanted = unit.evictedKeys(messages);
+    if (wanted.size === 0) return;
+    const started = performance.now();
+    const read = this.reader.records(unit.statePartition, [...wanted.values()].map(BigInt));
+    const records = await whileHeartbeating(read, heartbeat, heartbeatIntervalMs(this.context.config.sessionTimeoutMs));
+    for (const [key, offset] of wanted) {
+      const record = records.get(offset);
+      if (!record?.value) {
+        throw new ModelStateError(
+          `the checkpoint of key '${key}' of model '${this.context.config.model}' is gone from ${this.context.config.topics.state}/${unit.statePartition}@${offset}: the state topic was deleted or truncated; use another --model to start afresh`,
+        );
+      }
+      this.memory.use(unit, unit.restore(decodeKeyCheckpoint(record.value)));
+    }
+    this.context.events.emit({ type: 'keys-restored', partition: unit.partition, keys: wanted.size, durationMs: performance.now() - started });
+  }
+
+  private commitIfDue(): void {
+    if (this.failure || this.closed || !this.commitDueByTime()) return;
+    void this.serially(async () => {
+      if (this.commitDueByTime()) await this.commitAll(false);
+    }).catch(() => undefined);
+  }
+
+  private commitDueByTime(): boolean {
+    if (Date.now() - this.lastCommitTime < this.context.config.snapshotIntervalMs) return false;
+    for (const unit of this.units.values()) if (unit.uncommittedMessages > 0) return true;
+    return false;
+  }
+
+  /** Every partition with uncommitted input, each in its own transaction (concurrently). */
+  private async commitAll(final: boolean): Promise<void> {
+    await Promise.all([...this.units.values()].map((unit) => this.commitUnit(unit, final)));
+    this.lastCommitTime = Date.now();
+  }
+
+  private async commitUnit(unit: PartitionKeys, final: boolean): Promise<void> {
+    const started = performance.now();
+    const perKey = this.context.config.keyed!.keyMetrics ? changedLogLikelihoods(unit) : null;
+    const commit = await unit.commit(this.context.config.group, final);
+    if (!commit) return;
+    this.context.events.emit({
+      type: 'keyed-committed',
+      partition: commit.partition,
+      keys: commit.keys,
+      snapshots: commit.snapshots,
+      deadLetters: commit.deadLetters,
+      messages: commit.record.messages,
+      deadLettered: commit.record.deadLettered,
+      points: commit.record.points,
+      snapshotsTotal: commit.record.snapshots,
+      offset: commit.record.offset,
+      durationMs: performance.now() - started,
+      keyLogLikelihoods: perKey,
+    });
+  }
+
+  private lastProgress = { at: performance.now(), points: 0 };
+
+  /** The points fitted over the partitions held, as engine progress (the progress line and the live metrics follow it). */
+  private reportProgress(): void {
+    let points = 0;
+    let warmingUp = true;
+    for (const unit of this.units.values()) points += unit.counts.points;
+    if (this.units.size === 0) return;
+    for (const unit of this.units.values()) if (unit.models.size > 0) warmingUp = false;
+    const now = performance.now();
+    const rate = ((points - this.lastProgress.points) / (now - this.lastProgress.at)) * 1000;
+    this.lastProgress = { at: now, points };
+    this.context.events.emit({ type: 'engine-progress', pointsSeen: points, pointsPerSecond: Math.max(0, rate), logLikelihood: null, warmingUp: warmingUp && points === 0 });
+  }
+
+  private keysKnown(): number {
+    let n = 0;
+    for (const unit of this.units.values()) n += unit.index.size;
+    return n;
+  }
+}
+
+function changedLogLikelihoods(unit: PartitionKeys): [string, number][] {
+  const out: [string, number][] = [];
+  for (const model of unit.models.values()) {
+    if (!unit.isChanged(model)) continue;
+    const average = model.logLikelihoodAverage();
+    if (average !== null) out.push([model.key, average]);
+  }
+  return out;
+}
