@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import type { OnlineEmOptions } from '../em/options.js';
 import { createKafka } from '../kafka/kafka-client.js';
 import { DEAD_LETTER_BUDGET } from '../kafka/dead-letter.js';
@@ -46,6 +47,7 @@ export const RUN_SPECS = [
   { name: 'metrics-host', kind: 'string', default: '0.0.0.0', env: 'ONLINE_EM_METRICS_HOST', valueName: 'HOST', description: 'address the metrics server listens on' },
   { name: 'keyed', kind: 'flag', env: 'ONLINE_EM_KEYED', description: 'a model per message key: each key gets its own mixture, seeded from the key, with snapshots and checkpoints keyed MODEL/KEY; the instances of the group share the partitions and their keys' },
   { name: 'max-keys', kind: 'int', min: 1, max: 100_000_000, default: 100_000, env: 'ONLINE_EM_MAX_KEYS', description: 'with --keyed: models kept in memory at most; the least recently used is evicted and read back from the state topic at its key\'s next message' },
+  { name: 'spill-dir', kind: 'string', env: 'ONLINE_EM_SPILL_DIR', valueName: 'DIR', description: 'with --keyed: directory of the local file where evicted models wait to be read back (a cache of the state topic, deleted at exit; default: the system temp directory)' },
   { name: 'key-metrics', kind: 'flag', env: 'ONLINE_EM_KEY_METRICS', description: 'with --keyed: export each key\'s log-likelihood average (one metric series per key: mind the cardinality)' },
   { name: 'reset-model', kind: 'flag', description: 'start the model afresh: delete its consumer group (the committed offsets that point at its checkpoint) first; every instance of the model must be stopped' },
   { name: 'start-from', kind: 'choice', choices: ['earliest', 'latest'], default: 'earliest', env: 'ONLINE_EM_START_FROM', description: 'where a group without committed offsets starts reading' },
@@ -164,7 +166,7 @@ function embeddedEngineDefaults(explicit: RunCommandLine['explicit']): Partial<O
 
 export function processorConfig({ values, explicit }: RunCommandLine, connection: ConnectionSettings, embedded: boolean): ProcessorConfig {
   const model = values.model;
-  if (!values.keyed && (explicit.has('max-keys') || values['key-metrics'])) throw new CliError('--max-keys and --key-metrics apply to keyed mode only: add --keyed');
+  if (!values.keyed && (explicit.has('max-keys') || values['key-metrics'] || values['spill-dir'] !== null)) throw new CliError('--max-keys, --spill-dir and --key-metrics apply to keyed mode only: add --keyed');
   // The keys' checkpoints outlive the group's offsets: deleting the group would not start them afresh.
   if (values.keyed && values['reset-model']) throw new CliError('--reset-model does not apply to --keyed (the keys\' checkpoints stay in the state topic): use another --model to start afresh');
   if (values.keyed && embedded) throw new CliError('--keyed needs a cluster (--brokers): the embedded demo stream has no keys');
@@ -189,7 +191,7 @@ export function processorConfig({ values, explicit }: RunCommandLine, connection
     startFrom: values['start-from'],
     sessionTimeoutMs: values['session-timeout'],
     resetModel: values['reset-model'],
-    keyed: values.keyed ? { maxKeys: values['max-keys'], keyMetrics: values['key-metrics'] } : null,
+    keyed: values.keyed ? { maxKeys: values['max-keys'], keyMetrics: values['key-metrics'], spillDir: values['spill-dir'] ?? tmpdir() } : null,
   };
 }
 

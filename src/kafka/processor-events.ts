@@ -218,6 +218,8 @@ export interface ProgressReportEvent {
   readonly snapshots: number;
   readonly deadLettered: number;
   readonly topic: string;
+  /** Keyed mode: keys in memory and known, evictions and keys read back so far (absent for one model). */
+  readonly keys?: { readonly inMemory: number; readonly known: number; readonly evictions: number; readonly restored: number };
 }
 
 /** The group rebalanced and this member kept the model: it goes on where it was, nothing restored. */

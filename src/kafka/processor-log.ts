@@ -149,7 +149,8 @@ function describe(event: ProcessorEvent, config: ProcessorConfig): Described | n
         status: true,
         text:
           `${Math.round(event.pointsPerSecond)} points/s | ${event.pointsSeen} points | lag ${event.lag} messages | ` +
-          `${event.warmingUp ? 'warming up' : `loglik ${ll === null ? 'n/a' : ll.toFixed(4)}`} | ${event.snapshots} snapshots | ${event.deadLettered} dead letters`,
+          `${event.warmingUp ? 'warming up' : `loglik ${ll === null ? 'n/a' : ll.toFixed(4)}`} | ${event.snapshots} snapshots | ${event.deadLettered} dead letters` +
+          (event.keys ? ` | keys ${event.keys.inMemory} in memory of ${event.keys.known} known, ${event.keys.evictions} evicted, ${event.keys.restored} read back` : ''),
       };
     }
     case 'rebalanced':

@@ -35,6 +35,8 @@ export interface KeyedConfig {
   readonly maxKeys: number;
   /** Export each key's log-likelihood average as a metric (one series per key). */
   readonly keyMetrics: boolean;
+  /** Directory of the local file where evicted models wait (a cache of the state topic). */
+  readonly spillDir: string;
 }
 
 /** What a snapshot record holds: the engine's snapshot plus where it stands in the input. */

@@ -118,6 +118,7 @@ export class Processor {
       this.config.topics.input,
       this.config.group,
       this.config.sessionTimeoutMs,
+      () => this.keyedTracker?.progressKeys() ?? null,
     );
     const progress = setInterval(() => reporter.report(), this.config.progressIntervalMs);
     let backoff = MIN_BACKOFF_MS;

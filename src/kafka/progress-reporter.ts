@@ -1,5 +1,5 @@
 import type { ProcessorCounters } from './checkpoint.js';
-import type { ProcessorEvents } from './processor-events.js';
+import type { ProcessorEvents, ProgressReportEvent } from './processor-events.js';
 import type { ProcessorStatusTracker } from './processor-status-tracker.js';
 
 const IDLE_REPORT_MS = 60_000;
@@ -21,13 +21,15 @@ export class ProgressReporter {
     private readonly topic: string,
     private readonly group: string,
     private readonly sessionTimeoutMs: number,
+    private readonly keys: () => ProgressReportEvent['keys'] | null = () => null,
   ) {}
 
   report(): void {
     if (!this.status.isConsuming) return this.reportJoinWait();
     const p = this.status.lastProgress;
     const c = this.counters() ?? { snapshotsPublished: 0, deadLettered: 0 };
-    const common = { lag: this.status.totalLag, snapshots: c.snapshotsPublished, deadLettered: c.deadLettered, topic: this.topic };
+    const keys = this.keys();
+    const common = { lag: this.status.totalLag, snapshots: c.snapshotsPublished, deadLettered: c.deadLettered, topic: this.topic, ...(keys ? { keys } : {}) };
     if (!p || p.pointsSeen === this.lastReportedPoints) {
       if (Date.now() - this.lastIdleReport < IDLE_REPORT_MS) return;
       this.lastIdleReport = Date.now();

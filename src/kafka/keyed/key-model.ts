@@ -58,15 +58,24 @@ export class KeyModel {
     return rejected;
   }
 
-  /** The checkpoint, and the snapshot once out of warm-up, as of now. Counts them. */
+  /** The checkpoint, and the snapshot once out of warm-up, as of now, for a commit. Counts them. */
   commitRecords(model: string, topic: string, partition: number, final: boolean): { checkpoint: KeyCheckpoint; snapshot: KeySnapshot | null } {
     const event = this.session.checkpoint(final);
-    const offsets = [{ topic, partition, offset: (this.next ?? 0n).toString() }];
     this.counters.checkpoints++;
     if (event.snapshot) this.counters.snapshotsPublished++;
-    const checkpoint: KeyCheckpoint = { version: 1, model, key: this.key, engine: event.state!, counters: { ...this.counters }, offsets, createdAt: new Date().toISOString() };
-    const snapshot = event.snapshot ? keySnapshot(event.snapshot, model, this.key, offsets, this.counters, final) : null;
+    const checkpoint = this.checkpointOf(event.state!, model, topic, partition);
+    const snapshot = event.snapshot ? keySnapshot(event.snapshot, model, this.key, checkpoint.offsets, this.counters, final) : null;
     return { checkpoint, snapshot };
+  }
+
+  /** The state as a checkpoint, counted nowhere: what an unchanged model is evicted as (the same as its last commit). */
+  exportCheckpoint(model: string, topic: string, partition: number): KeyCheckpoint {
+    return this.checkpointOf(this.session.engine.exportState(), model, topic, partition);
+  }
+
+  private checkpointOf(engine: KeyCheckpoint['engine'], model: string, topic: string, partition: number): KeyCheckpoint {
+    const offsets = [{ topic, partition, offset: (this.next ?? 0n).toString() }];
+    return { version: 1, model, key: this.key, engine, counters: { ...this.counters }, offsets, createdAt: new Date().toISOString() };
   }
 
   /** Log-likelihood average of the current model (null while warming up), for the opt-in per-key metric. */

@@ -19,6 +19,8 @@ export interface KeysRestoredEvent {
   readonly type: 'keys-restored';
   readonly partition: number;
   readonly keys: number;
+  /** Of those, read from the state topic (not found in the local spill file). */
+  readonly fromStateTopic: number;
   /** From the miss to the models in memory: every key of the read waited this long. */
   readonly durationMs: number;
 }

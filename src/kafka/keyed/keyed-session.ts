@@ -11,7 +11,8 @@ import type { ProcessorConfig } from '../processor-types.js';
 import { TransactionalProducer } from '../transactional-producer.js';
 import { decodeKeyCheckpoint, decodePartitionRecord, describeStateRecord, type PartitionRecord } from './keyed-records.js';
 import { KeyMemory } from './key-memory.js';
-import { PartitionKeys } from './partition-keys.js';
+import { PartitionKeys, spillId } from './partition-keys.js';
+import { SpillStore } from './spill-store.js';
 import { StateTopicReader } from './state-topic-reader.js';
 
 const HEARTBEAT_EVERY_MESSAGES = 64;
@@ -49,6 +50,7 @@ export class KeyedSession {
   private readonly producers = new Map<number, TransactionalProducer>();
   private readonly memory: KeyMemory;
   private readonly reader: StateTopicReader;
+  private readonly spill: SpillStore;
   private consumer: Consumer | null = null;
   private statePartitions = 1;
   private assignments: Promise<void> = Promise.resolve();
@@ -63,6 +65,7 @@ export class KeyedSession {
   constructor(private readonly context: KeyedSessionContext) {
     this.memory = new KeyMemory(context.config.keyed!.maxKeys);
     this.reader = new StateTopicReader(context.kafka, context.admin, context.config.topics.state);
+    this.spill = new SpillStore(context.config.keyed!.spillDir);
     this.failed.catch(() => undefined);
   }
 
@@ -104,6 +107,7 @@ export class KeyedSession {
       (subscription as Subscription | null)?.unsubscribe();
       await consumer.disconnect().catch(() => undefined);
       await this.reader.close();
+      this.spill.close();
       await Promise.all([...this.producers.values()].map((p) => p.close()));
       this.units.clear();
       this.memory.clear();
@@ -158,10 +162,13 @@ export class KeyedSession {
     const found: { record: PartitionRecord | null } = { record: null };
     await this.reader.scan(statePartition, (message: KafkaMessage) => {
       const what = describeStateRecord(message.headers, config.model, partition);
-      if (what?.kind === 'key') index.set(what.key, message.offset);
-      else if (what?.kind === 'partition' && message.value) found.record = decodePartitionRecord(message.value);
+      if (what?.kind === 'key' && message.value) {
+        index.set(what.key, message.offset);
+        // The newest version wins; the older ones become dead bytes of the file.
+        this.spill.put(spillId(partition, what.key), message.value);
+      } else if (what?.kind === 'partition' && message.value) found.record = decodePartitionRecord(message.value);
     });
-    const unit = new PartitionKeys(config.model, config.topics, partition, statePartition, config.engine, config.maxMessageBytes, fenced, index, found.record);
+    const unit = new PartitionKeys(config.model, config.topics, partition, statePartition, config.engine, config.maxMessageBytes, fenced, index, this.spill, found.record);
     this.units.set(partition, unit);
     // The partition's record is the truth (its offset was committed with it); the group's offsets only mirror it.
     this.seek(partition, unit.nextOffset);
@@ -178,6 +185,7 @@ export class KeyedSession {
       committed = false;
     }
     this.memory.dropPartition(unit);
+    unit.dropSpilled();
     this.units.delete(partition);
     await this.producers.get(partition)?.close();
     this.producers.delete(partition);
@@ -232,6 +240,14 @@ export class KeyedSession {
     const wanted = unit.evictedKeys(messages);
     if (wanted.size === 0) return;
     const started = performance.now();
+    const count = wanted.size;
+    for (const key of [...wanted.keys()]) {
+      const model = unit.restoreFromSpill(key);
+      if (!model) continue;
+      this.memory.use(unit, model);
+      wanted.delete(key);
+    }
+    // Not in the spill file (it is a cache): from the state topic, where the index says.
     const read = this.reader.records(unit.statePartition, [...wanted.values()].map(BigInt));
     const records = await whileHeartbeating(read, heartbeat, heartbeatIntervalMs(this.context.config.sessionTimeoutMs));
     for (const [key, offset] of wanted) {
@@ -243,7 +259,7 @@ export class KeyedSession {
       }
       this.memory.use(unit, unit.restore(decodeKeyCheckpoint(record.value)));
     }
-    this.context.events.emit({ type: 'keys-restored', partition: unit.partition, keys: wanted.size, durationMs: performance.now() - started });
+    this.context.events.emit({ type: 'keys-restored', partition: unit.partition, keys: count, fromStateTopic: wanted.size, durationMs: performance.now() - started });
   }
 
   private commitIfDue(): void {

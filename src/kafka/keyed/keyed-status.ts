@@ -96,6 +96,11 @@ export class KeyedStatusTracker {
     };
   }
 
+  /** For the progress line: the keys. */
+  progressKeys(): { inMemory: number; known: number; evictions: number; restored: number } {
+    return { inMemory: this.keysInMemory, known: this.keysKnown, evictions: this.evictions, restored: this.restoreCount };
+  }
+
   /** For the progress line: snapshots and dead letters over the partitions held. */
   counters(): { snapshotsPublished: number; deadLettered: number } {
     const s = this.status().committed;

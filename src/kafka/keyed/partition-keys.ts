@@ -5,7 +5,9 @@ import { decodeMessage, type MessagePosition } from '../message-format.js';
 import type { TopicNames } from '../topics.js';
 import { recordBytes } from '../transactional-publisher.js';
 import { commitKeyed } from './keyed-publisher.js';
-import { keyCheckpointRecord, keyProblem, partitionRecordMessage, type KeyCheckpoint, type PartitionRecord } from './keyed-records.js';
+import { encodeCheckpoint } from '../checkpoint.js';
+import { decodeKeyCheckpoint, keyCheckpointRecord, keyProblem, partitionRecordMessage, type KeyCheckpoint, type PartitionRecord } from './keyed-records.js';
+import type { SpillStore } from './spill-store.js';
 import { KeyModel } from './key-model.js';
 
 /** What one partition's commit wrote, for the events. */
@@ -53,6 +55,8 @@ export class PartitionKeys {
     readonly producer: Producer,
     /** Key → offset in the state partition of its newest checkpoint. */
     readonly index: Map<string, string>,
+    /** Where the models not in memory wait, by spillId (filled by the takeover's scan and by evictions). */
+    private readonly spill: SpillStore,
     record: PartitionRecord | null,
   ) {
     this.next = record ? BigInt(record.offset) : null;
@@ -111,9 +115,24 @@ export class PartitionKeys {
     return model;
   }
 
-  /** Drop a key's model from memory; its checkpoint stays in the state topic. Only unchanged models are evicted. */
+  /** A key's model back from the spill file, if it is there. */
+  restoreFromSpill(key: string): KeyModel | null {
+    const bytes = this.spill.take(spillId(this.partition, key));
+    return bytes ? this.restore(decodeKeyCheckpoint(bytes)) : null;
+  }
+
+  /** Move an unchanged key's model (the same as its last commit) from memory to the spill file. */
   evict(key: string): void {
+    const model = this.models.get(key);
+    if (!model) return;
+    this.spill.put(spillId(this.partition, key), encodeCheckpoint(model.exportCheckpoint(this.model, this.topics.input, this.partition)));
     this.models.delete(key);
+  }
+
+  /** The partition left this instance: its spilled models go too. */
+  dropSpilled(): void {
+    const prefix = spillId(this.partition, '');
+    this.spill.deleteWhere((id) => id.startsWith(prefix));
   }
 
   /** One message: skipped when already in (below the restored offsets), refused for its key, or fitted into its key's model. */
@@ -204,6 +223,11 @@ export class PartitionKeys {
     this.deadLetterBytesHeld += recordBytes(deadLetter);
     this.deadLettered++;
   }
+}
+
+/** A key's id in the spill file, which all partitions of this instance share. */
+export function spillId(partition: number, key: string): string {
+  return `${partition}\u0000${key}`;
 }
 
 function rowsOf(input: ReturnType<typeof decodeMessage>): number {

@@ -72,7 +72,7 @@ describe('keyed mode with instances coming and going', () => {
 
       // The reference: one instance over the whole input, never interrupted.
       const single = ProcessorProcess.forNames(reference, OPTIONS);
-      await waitUntilConsumed(reference.group, names.input, 180_000);
+      await waitUntilConsumed(reference.group, names.input, 180_000, single);
       single.kill('SIGTERM');
       expect((await single.exited).code).toBe(0);
 

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SpillStore } from '../../../src/kafka/keyed/spill-store.js';
 import { seedForKey } from '../../../src/kafka/keyed/key-seed.js';
 import { KeyMemory } from '../../../src/kafka/keyed/key-memory.js';
 import { KeyModel } from '../../../src/kafka/keyed/key-model.js';
@@ -9,6 +11,7 @@ import { ProcessorEvents } from '../../../src/kafka/processor-events.js';
 import type { ProcessorStatus } from '../../../src/kafka/processor-status.js';
 import { prometheusMetrics } from '../../../src/kafka/prometheus-metrics.js';
 import type { Producer } from 'kafkajs';
+import { encodeCheckpoint } from '../../../src/kafka/checkpoint.js';
 
 const TOPICS = { input: 'points', snapshot: 'snapshots', deadLetter: 'dead', state: 'state' };
 const ENGINE = { components: 2, warmup: 10, batchSize: 5, restarts: 1, seed: 3 };
@@ -17,8 +20,11 @@ function message(key: string | null, offset: number, rows: number[][] | string) 
   return { key: key === null ? null : Buffer.from(key), value: Buffer.from(typeof rows === 'string' ? rows : JSON.stringify(rows)), offset: String(offset), timestamp: '0', attributes: 0, headers: {} };
 }
 
+const spill = new SpillStore(tmpdir());
+afterAll(() => spill.close());
+
 function unit(): PartitionKeys {
-  return new PartitionKeys('m', TOPICS, 2, 0, ENGINE, 1 << 20, {} as Producer, new Map(), null);
+  return new PartitionKeys('m', TOPICS, 2, 0, ENGINE, 1 << 20, {} as Producer, new Map(), spill, null);
 }
 
 const rows = (i: number): number[][] => [
@@ -113,12 +119,41 @@ describe('keyed mode, in memory', () => {
     expect(memory.evicted).toBe(2);
   });
 
+  it('brings an evicted model back from the spill file as it was, and forgets a released partition', () => {
+    const u = unit();
+    for (let i = 0; i < 30; i++) u.ingest(message('k', i, rows(i)));
+    const before = encodeCheckpoint({ ...u.models.get('k')!.exportCheckpoint('m', 'points', 2), createdAt: '' });
+    u.evict('k');
+    expect(u.models.has('k')).toBe(false);
+    const back = u.restoreFromSpill('k')!;
+    expect(encodeCheckpoint({ ...back.exportCheckpoint('m', 'points', 2), createdAt: '' })).toEqual(before);
+    expect(u.restoreFromSpill('k')).toBeNull();
+    u.evict('k');
+    u.dropSpilled();
+    expect(u.restoreFromSpill('k')).toBeNull();
+  });
+
+  it('spill file: the newest put wins, a take removes, and compaction keeps every live entry', () => {
+    const store = new SpillStore(tmpdir(), 1000);
+    try {
+      for (let round = 0; round < 20; round++) for (let i = 0; i < 10; i++) store.put(`id-${i}`, Buffer.from(`value ${i} of round ${round} `.repeat(5)));
+      expect(store.size).toBe(10);
+      // 200 puts of ~100 bytes with only 10 live: compacted on the way.
+      expect(store.fileBytes).toBeLessThan(4000);
+      for (let i = 0; i < 10; i++) expect(store.take(`id-${i}`)?.toString()).toBe(`value ${i} of round 19 `.repeat(5));
+      expect(store.size).toBe(0);
+      expect(store.take('id-0')).toBeNull();
+    } finally {
+      store.close();
+    }
+  });
+
   it('exports keys, evictions, the restore-latency histogram and opt-in per-key log-likelihoods', () => {
     const events = new ProcessorEvents();
     const tracker = new KeyedStatusTracker(events, true);
     events.emit({ type: 'keys', inMemory: 10, known: 25, evictionsTotal: 15 });
-    events.emit({ type: 'keys-restored', partition: 0, keys: 4, durationMs: 20 });
-    events.emit({ type: 'keys-restored', partition: 0, keys: 1, durationMs: 300 });
+    events.emit({ type: 'keys-restored', partition: 0, keys: 4, fromStateTopic: 0, durationMs: 20 });
+    events.emit({ type: 'keys-restored', partition: 0, keys: 1, fromStateTopic: 1, durationMs: 300 });
     const committed = { type: 'keyed-committed', partition: 0, keys: 3, snapshots: 2, deadLetters: 1, messages: 50, deadLettered: 2, points: 480, snapshotsTotal: 9, offset: '50', durationMs: 5 } as const;
     events.emit({ ...committed, keyLogLikelihoods: [['dev-"1"', -2.5]] });
     events.emit({ ...committed, partition: 1, messages: 10, points: 100, keyLogLikelihoods: [] });

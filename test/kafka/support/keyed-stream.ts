@@ -4,6 +4,7 @@ import { SeededRandom } from '../../../src/em/random.js';
 import { encodeCheckpoint } from '../../../src/kafka/checkpoint.js';
 import { decodeKeyCheckpoint, KEYED_HEADERS, type KeyCheckpoint } from '../../../src/kafka/keyed/keyed-records.js';
 import { testKafka } from './kafka-io.js';
+import type { ProcessorProcess } from './processor-process.js';
 import { sleep } from './reliability.js';
 
 /** One keyed input message and what it must do to its key's counts. */
@@ -138,8 +139,8 @@ export function engineBytes(c: KeyCheckpoint): string {
   return encodeCheckpoint({ ...c, model: '', counters: { messages: 0, deadLettered: 0, snapshotsPublished: 0, checkpoints: 0 }, createdAt: '', offsets: [] }).toString('utf8');
 }
 
-/** Resolves once the group's committed offsets reach the end of every partition of `topic`. */
-export async function waitUntilConsumed(group: string, topic: string, timeoutMs: number): Promise<void> {
+/** Resolves once the group's committed offsets reach the end of every partition of `topic`; rejects at once if `proc` exits first. */
+export async function waitUntilConsumed(group: string, topic: string, timeoutMs: number, proc?: ProcessorProcess): Promise<void> {
   const admin = testKafka().admin();
   await admin.connect();
   try {
@@ -150,6 +151,7 @@ export async function waitUntilConsumed(group: string, topic: string, timeoutMs:
       const committed = new Map((t?.partitions ?? []).map((p) => [p.partition, p.offset]));
       const behind = [...ends].filter(([p, end]) => committed.get(p) !== end);
       if (behind.length === 0) return;
+      if (proc && (proc.child.exitCode !== null || proc.child.signalCode !== null)) throw new Error(`the processor exited before group ${group} consumed ${topic}; log:\n${proc.output.slice(-2000)}`);
       if (Date.now() > deadline) throw new Error(`group ${group} committed ${JSON.stringify(Object.fromEntries(committed))}, the ends are ${JSON.stringify(Object.fromEntries(ends))}`);
       await sleep(200);
     }
