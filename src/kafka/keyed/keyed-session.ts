@@ -18,6 +18,8 @@ import { StateTopicReader } from './state-topic-reader.js';
 const HEARTBEAT_EVERY_MESSAGES = 64;
 const MAX_BUFFERED_DEAD_LETTERS = 1000;
 const DEAD_LETTER_COMMIT_BYTES = 512 * 1024;
+/** Least time between commits made because a partition caught up (a lag hovering about 0 catches up often). */
+const CAUGHT_UP_COMMIT_MS = 1000;
 
 /** What a keyed session needs of the processor that outlives it. */
 export interface KeyedSessionContext {
@@ -47,6 +49,10 @@ export interface KeyedSessionContext {
  */
 export class KeyedSession {
   private readonly units = new Map<number, PartitionKeys>();
+  /** Partitions whose last batch left a lag: reaching lag 0 on them is catching up. */
+  private readonly behind = new Set<number>();
+  /** A partition caught up with a backlog since the last commit: what it produced is due soon. */
+  private caughtUpSinceCommit = false;
   private readonly producers = new Map<number, TransactionalProducer>();
   private readonly memory: KeyMemory;
   private readonly reader: StateTopicReader;
@@ -225,8 +231,14 @@ export class KeyedSession {
       if (++handled % HEARTBEAT_EVERY_MESSAGES === 0 && !(await heartbeatUnlessRebalancing(heartbeat))) break;
     }
     const next = unit.nextOffset;
-    if (next !== null) events.emit({ type: 'lag', topic: batch.topic, partition: batch.partition, messages: Math.max(0, Number(BigInt(batch.highWatermark) - next)) });
-    if (unit.deadLettersHeld >= MAX_BUFFERED_DEAD_LETTERS || unit.deadLetterBytes >= DEAD_LETTER_COMMIT_BYTES || this.commitDueByTime()) await this.commitAll(false);
+    const lag = next === null ? null : Math.max(0, Number(BigInt(batch.highWatermark) - next));
+    if (lag !== null) events.emit({ type: 'lag', topic: batch.topic, partition: batch.partition, messages: lag });
+    // Just caught up with a backlog: publish what it produced now rather than at the next tick.
+    // (Within CAUGHT_UP_COMMIT_MS of the last commit, the timer makes it once that has passed.)
+    if (lag === 0 && this.behind.delete(batch.partition)) this.caughtUpSinceCommit = true;
+    if (lag !== null && lag > 0) this.behind.add(batch.partition);
+    const caughtUp = this.caughtUpDue();
+    if (caughtUp || unit.deadLettersHeld >= MAX_BUFFERED_DEAD_LETTERS || unit.deadLetterBytes >= DEAD_LETTER_COMMIT_BYTES || this.commitDueByTime()) await this.commitAll(false);
     // Memory full of changed models: commit, so the oldest can go.
     if (this.memory.evictOverLimit() === 0 && this.memory.size > config.keyed!.maxKeys) {
       await this.commitAll(false);
@@ -263,10 +275,14 @@ export class KeyedSession {
   }
 
   private commitIfDue(): void {
-    if (this.failure || this.closed || !this.commitDueByTime()) return;
+    if (this.failure || this.closed || !(this.commitDueByTime() || this.caughtUpDue())) return;
     void this.serially(async () => {
-      if (this.commitDueByTime()) await this.commitAll(false);
+      if (this.commitDueByTime() || this.caughtUpDue()) await this.commitAll(false);
     }).catch(() => undefined);
+  }
+
+  private caughtUpDue(): boolean {
+    return this.caughtUpSinceCommit && Date.now() - this.lastCommitTime >= CAUGHT_UP_COMMIT_MS;
   }
 
   private commitDueByTime(): boolean {
@@ -279,6 +295,7 @@ export class KeyedSession {
   private async commitAll(final: boolean): Promise<void> {
     await Promise.all([...this.units.values()].map((unit) => this.commitUnit(unit, final)));
     this.lastCommitTime = Date.now();
+    this.caughtUpSinceCommit = false;
   }
 
   private async commitUnit(unit: PartitionKeys, final: boolean): Promise<void> {

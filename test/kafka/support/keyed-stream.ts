@@ -149,7 +149,8 @@ export async function waitUntilConsumed(group: string, topic: string, timeoutMs:
     for (;;) {
       const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
       const committed = new Map((t?.partitions ?? []).map((p) => [p.partition, p.offset]));
-      const behind = [...ends].filter(([p, end]) => committed.get(p) !== end);
+      // An empty partition has nothing to commit (its offset stays -1).
+      const behind = [...ends].filter(([p, end]) => end !== '0' && committed.get(p) !== end);
       if (behind.length === 0) return;
       if (proc && (proc.child.exitCode !== null || proc.child.signalCode !== null)) throw new Error(`the processor exited before group ${group} consumed ${topic}; log:\n${proc.output.slice(-2000)}`);
       if (Date.now() > deadline) throw new Error(`group ${group} committed ${JSON.stringify(Object.fromEntries(committed))}, the ends are ${JSON.stringify(Object.fromEntries(ends))}`);
