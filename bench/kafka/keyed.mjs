@@ -200,6 +200,9 @@ async function runKeyed(backlog, instances, extra, label) {
     const result = {
       label, keys: backlog.keys, instances, extra, seconds, endToEndSeconds, pointsPerSecond: POINTS / seconds,
       maxRssMiB: Math.round(Math.max(...rss) / 2 ** 20), rssSamples: rss.length,
+      // Bounded, or growing? The largest sample of each half of the run.
+      rssHalvesMiB: [rss.slice(0, rss.length >> 1), rss.slice(rss.length >> 1)].map((h) => (h.length ? Math.round(Math.max(...h) / 2 ** 20) : null)),
+      restoreMsPerKey: restores.length ? restores.reduce((n, [, ms]) => n + ms, 0) / restores.reduce((n, [k]) => n + k, 0) : null,
       evictions: probes.reduce((n, p) => n + p.evictions, 0),
       restoredKeys: restores.reduce((n, [k]) => n + k, 0), restoredFromStateTopic: restores.reduce((n, r) => n + r[2], 0), restoreReads: restores.length,
       restoreP50Ms: p50, restoreP99Ms: p99, verified,
@@ -218,7 +221,7 @@ async function measureRestart(backlog, label, extra) {
   const proc = spawnProcessor(backlog, model, extra, `${label}-restart`);
   const event = await new Promise((resolve, reject) => {
     let pending = '';
-    proc.child.stdout.on('data', (chunk) => {
+    const onData = (chunk) => {
       pending += chunk.toString();
       for (let nl; (nl = pending.indexOf('\n')) >= 0; pending = pending.slice(nl + 1)) {
         try {
@@ -226,7 +229,9 @@ async function measureRestart(backlog, label, extra) {
           if (r.event === 'keys-assigned' && r.taken.length > 0) resolve(r);
         } catch {}
       }
-    });
+    };
+    proc.child.stdout.on('data', onData);
+    proc.child.stderr.on('data', onData);
     proc.child.on('exit', () => reject(new Error(`the restarted processor exited: ${proc.tail}`)));
   });
   proc.child.kill('SIGTERM');
@@ -248,7 +253,7 @@ async function stateTopicBytes(topic) {
 }
 
 function block(r) {
-  const row = (x) => `| ${fmtInt(x.keys)} | ${x.instances} | ${x.extra.join(' ') || '(default 100,000)'} | ${fmtInt(x.pointsPerSecond)} | ${x.seconds.toFixed(1)} | ${x.endToEndSeconds.toFixed(1)} | ${x.maxRssMiB} | ${fmtInt(x.evictions)} | ${fmtInt(x.restoredKeys)} | ${x.restoreP50Ms ?? '–'} / ${x.restoreP99Ms ?? '–'} | ${x.verified.keys === x.verified.expectedKeys && x.verified.wrong === 0 ? `all ${fmtInt(x.verified.keys)} exact` : `${x.verified.wrong} wrong of ${x.verified.expectedKeys}`} |`;
+  const row = (x) => `| ${fmtInt(x.keys)} | ${x.instances} | ${x.extra.join(' ') || '(default 100,000)'} | ${fmtInt(x.pointsPerSecond)} | ${x.seconds.toFixed(1)} | ${x.endToEndSeconds.toFixed(1)} | ${x.maxRssMiB} (${x.rssHalvesMiB.join(' / ')}) | ${fmtInt(x.evictions)} | ${fmtInt(x.restoredKeys)} | ${x.restoreP50Ms ?? '–'} / ${x.restoreP99Ms ?? '–'} (${x.restoreMsPerKey === null ? '–' : x.restoreMsPerKey.toFixed(3)}) | ${x.verified.keys === x.verified.expectedKeys && x.verified.wrong === 0 ? `all ${fmtInt(x.verified.keys)} exact` : `${x.verified.wrong} wrong of ${x.verified.expectedKeys}`} |`;
   return [
     KEYED_BLOCK.start,
     '## Keyed mode (`npm run bench:keyed`, also run by `npm run bench:kafka`)',
@@ -256,10 +261,10 @@ function block(r) {
     `Measured ${r.date.slice(0, 10)} on ${r.machine.nproc} cores (${r.machine.cpuModel}), Node ${r.machine.node}, broker on the same machine. ` +
       `${fmtInt(r.points)} 2-d points per run in binary messages of ${PER_MESSAGE}, over ${PARTITIONS} partitions, keys uniform at random; ` +
       `\`${ENGINE.join(' ')}\`. Processing: from the first partitions indexed until every partition was read to its end (one instance; with two, until the group's offsets reached the ends); committed: until the group's offsets reached every end. ` +
-      'RSS: the largest sample (every 500 ms) of any instance. Read-back latency: per evicted key, from its miss to its model in memory (the local spill file; the state topic only for keys it lacks). ' +
+      'RSS: the largest sample (every 500 ms) of any instance, and of each half of the run (bounded if the second is no larger). Read-back latency: per evicted key, from the batch that needs it to its model in memory (a batch reads all its evicted keys back at once, from the local spill file; the state topic only for keys it lacks); in brackets, the read-back time per key. ' +
       'Exact: every key\'s newest checkpoint in the state topic counts exactly its points and messages.',
     '',
-    '| keys | instances | --max-keys | points/s | processing s | committed s | max RSS MiB | evictions | keys read back | read-back p50 / p99 ms | keys |',
+    '| keys | instances | --max-keys | points/s | processing s | committed s | max RSS MiB (1st / 2nd half) | evictions | keys read back | read-back p50 / p99 ms (per key) | keys |',
     '|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|',
     ...r.runs.map(row),
     '',

@@ -54,6 +54,8 @@ export class KeyedSession {
   /** A partition caught up with a backlog since the last commit: what it produced is due soon. */
   private caughtUpSinceCommit = false;
   private readonly producers = new Map<number, TransactionalProducer>();
+  /** Partitions taken whose keys are being indexed (their fetches paused meanwhile). */
+  private readonly indexing = new Map<number, { readonly take: { cancelled: boolean }; readonly done: Promise<void> }>();
   private readonly memory: KeyMemory;
   private readonly reader: StateTopicReader;
   private readonly spill: SpillStore;
@@ -101,6 +103,7 @@ export class KeyedSession {
         // No change of partitions from now on; the batch under way ends, then the final commits.
         this.closed = true;
         await this.assignments;
+        await Promise.allSettled([...this.indexing.values()].map((i) => i.done));
         await this.serially(() => this.commitAll(true));
         (subscription as Subscription | null)?.unsubscribe();
         await consumer.disconnect();
@@ -138,50 +141,99 @@ export class KeyedSession {
   private async changeTo(partitions: readonly number[]): Promise<void> {
     if (this.closed) return;
     const { config, events } = this.context;
-    const held = [...this.units.keys()];
+    const held = [...this.units.keys(), ...this.indexing.keys()];
     const released = held.filter((p) => !partitions.includes(p));
     const kept = held.filter((p) => partitions.includes(p));
-    const taken = partitions.filter((p) => !this.units.has(p));
+    const taken = partitions.filter((p) => !held.includes(p));
     const started = performance.now();
     let releasedCommitted = true;
     await this.serially(async () => {
       for (const p of released) releasedCommitted = (await this.release(p)) && releasedCommitted;
       // kafkajs re-reads the group's committed offsets after every join: point it back at where the keys are.
-      for (const p of kept) this.seek(p, this.units.get(p)!.nextOffset);
-      for (const p of taken) await this.take(p);
+      for (const p of kept) if (this.units.has(p)) this.seek(p, this.units.get(p)!.nextOffset);
     });
-    const keysKnown = [...this.units.values()].reduce((n, u) => n + u.index.size, 0);
-    events.emit({ type: 'keys-assigned', taken, kept, released, releasedCommitted, keysKnown, durationMs: performance.now() - started });
-    events.emit({ type: 'keys', inMemory: this.memory.size, known: keysKnown, evictionsTotal: this.memory.evicted });
     if (partitions.length === 0) events.emit({ type: 'standing-by', model: config.model, group: config.group });
-    else if (taken.length > 0 || released.length > 0) events.emit({ type: 'consuming', topic: config.topics.input, group: config.group, model: config.model });
+    // Taken partitions are indexed in the background: the others go on meanwhile.
+    const takes = taken.map((p) => this.startTake(p));
+    void Promise.all(takes).then(() => {
+      if (this.closed || this.failure) return;
+      this.lastProgress = null;
+      const keysKnown = this.keysKnown();
+      events.emit({ type: 'keys-assigned', taken, kept, released, releasedCommitted, keysKnown, durationMs: performance.now() - started });
+      events.emit({ type: 'keys', inMemory: this.memory.size, known: keysKnown, evictionsTotal: this.memory.evicted });
+      if (partitions.length > 0 && (taken.length > 0 || released.length > 0)) events.emit({ type: 'consuming', topic: config.topics.input, group: config.group, model: config.model });
+    }, (error: unknown) => this.fail(error));
+  }
+
+  /**
+   * Index a taken partition while the others are consumed: its fetches are paused until its
+   * keys are known (a batch of it fetched before is handled again after). A release while it
+   * indexes cancels it.
+   */
+  private startTake(partition: number): Promise<void> {
+    const topic = this.context.config.topics.input;
+    const take = { cancelled: false };
+    this.consumer!.pause([{ topic, partitions: [partition] }]);
+    const done = this.take(partition, take).finally(() => {
+      if (this.indexing.get(partition)?.take === take) this.indexing.delete(partition);
+      // (Unless a newer take of it indexes now.)
+      if (!this.closed && !this.indexing.has(partition)) this.consumer!.resume([{ topic, partitions: [partition] }]);
+    });
+    this.indexing.set(partition, { take, done });
+    return done;
   }
 
   /** Fence the partition's older producers, then index its keys from the state topic. */
-  private async take(partition: number): Promise<void> {
+  private async take(partition: number, take: { cancelled: boolean }): Promise<void> {
     const { config, kafka } = this.context;
     const producer = new TransactionalProducer(() => kafka, `${config.transactionalId}-${config.topics.input}-${partition}`);
-    this.producers.set(partition, producer);
     const fenced = await producer.fresh();
     const statePartition = partition % this.statePartitions;
     const index = new Map<string, string>();
     const found: { record: PartitionRecord | null } = { record: null };
-    await this.reader.scan(statePartition, (message: KafkaMessage) => {
-      const what = describeStateRecord(message.headers, config.model, partition);
-      if (what?.kind === 'key' && message.value) {
-        index.set(what.key, message.offset);
-        // The newest version wins; the older ones become dead bytes of the file.
-        this.spill.put(spillId(partition, what.key), message.value);
-      } else if (what?.kind === 'partition' && message.value) found.record = decodePartitionRecord(message.value);
+    const spilled = (key: string): string => spillId(partition, key);
+    try {
+      await this.reader.scan(statePartition, (message: KafkaMessage) => {
+        if (take.cancelled) return;
+        const what = describeStateRecord(message.headers, config.model, partition);
+        if (what?.kind === 'key' && message.value) {
+          index.set(what.key, message.offset);
+          // The newest version wins; the older ones become dead bytes of the file.
+          this.spill.put(spilled(what.key), message.value);
+        } else if (what?.kind === 'partition' && message.value) found.record = decodePartitionRecord(message.value);
+      });
+    } catch (error) {
+      await producer.close();
+      throw error;
+    }
+    const register = this.serially(async () => {
+      if (take.cancelled || this.closed) {
+        this.spill.deleteWhere((id) => id.startsWith(spilled('')));
+        await producer.close();
+        return;
+      }
+      this.producers.set(partition, producer);
+      const unit = new PartitionKeys(config.model, config.topics, partition, statePartition, config.engine, config.maxMessageBytes, fenced, index, this.spill, found.record);
+      this.units.set(partition, unit);
+      // The partition's record is the truth (its offset was committed with it); the group's offsets only mirror it.
+      this.seek(partition, unit.nextOffset);
     });
-    const unit = new PartitionKeys(config.model, config.topics, partition, statePartition, config.engine, config.maxMessageBytes, fenced, index, this.spill, found.record);
-    this.units.set(partition, unit);
-    // The partition's record is the truth (its offset was committed with it); the group's offsets only mirror it.
-    this.seek(partition, unit.nextOffset);
+    await register.catch(async (error: unknown) => {
+      // The session failed meanwhile: the producer is nobody's.
+      if (!this.producers.has(partition)) await producer.close();
+      throw error;
+    });
   }
 
   /** The group moved the partition away: commit what it holds (unless the new owner fenced it first) and drop its keys. */
   private async release(partition: number): Promise<boolean> {
+    const indexing = this.indexing.get(partition);
+    if (indexing) {
+      // Still indexing: nothing of it was read, so nothing to commit.
+      indexing.take.cancelled = true;
+      this.indexing.delete(partition);
+      return true;
+    }
     const unit = this.units.get(partition)!;
     let committed = true;
     try {
@@ -207,6 +259,7 @@ export class KeyedSession {
     const { heartbeat } = batch.payload;
     try {
       await whileHeartbeating(this.assignments, heartbeat, heartbeatIntervalMs(this.context.config.sessionTimeoutMs));
+      // Not (yet) this instance's, or still indexing: unresolved, the batch is fetched again once the partition resumes.
       const unit = this.units.get(batch.payload.batch.partition);
       if (!unit || this.closed) return batch.done();
       await this.serially(() => this.process(batch, unit));
@@ -319,7 +372,8 @@ export class KeyedSession {
     });
   }
 
-  private lastProgress = { at: performance.now(), points: 0 };
+  /** The last progress report's points and time; null after a change of partitions (restored points are not throughput). */
+  private lastProgress: { at: number; points: number } | null = null;
 
   /** The points fitted over the partitions held, as engine progress (the progress line and the live metrics follow it). */
   private reportProgress(): void {
@@ -329,8 +383,10 @@ export class KeyedSession {
     if (this.units.size === 0) return;
     for (const unit of this.units.values()) if (unit.models.size > 0) warmingUp = false;
     const now = performance.now();
-    const rate = ((points - this.lastProgress.points) / (now - this.lastProgress.at)) * 1000;
+    const last = this.lastProgress;
     this.lastProgress = { at: now, points };
+    if (!last) return;
+    const rate = ((points - last.points) / (now - last.at)) * 1000;
     this.context.events.emit({ type: 'engine-progress', pointsSeen: points, pointsPerSecond: Math.max(0, rate), logLikelihood: null, warmingUp: warmingUp && points === 0 });
   }
 

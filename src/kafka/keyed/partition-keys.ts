@@ -155,8 +155,12 @@ export class PartitionKeys {
       model = new KeyModel(key, this.engine, null);
       this.models.set(key, model);
     }
+    if (model.holds(offset)) {
+      // Already in the key's checkpoint (cannot happen while offsets and checkpoints commit together): step over it, uncounted.
+      this.next = offset + 1n;
+      return { kind: 'skipped' };
+    }
     this.advance(offset);
-    if (model.holds(offset)) return { kind: 'skipped' };
     const input = decodeMessage(message.value, message.headers, position, this.maxMessageBytes);
     const before = model.pointsSeen;
     const rejected = model.ingest(input, position);
