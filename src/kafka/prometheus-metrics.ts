@@ -94,10 +94,11 @@ function processMetrics(status: ProcessorStatus, memory: ProcessMemory, metric: 
  */
 function keyedMetrics(status: ProcessorStatus, keyed: KeyedStatus, memory: ProcessMemory, metric: MetricWriter, lines: string[]): string[] {
   const c = keyed.committed;
-  metric('points_total', 'counter', 'Points in the models of the partitions this process holds, as of their last commits.', [{ value: c.points }]);
-  metric('messages_total', 'counter', 'Input messages of the partitions this process holds, as of their last commits.', [{ value: c.messages }]);
-  metric('dead_letters_total', 'counter', 'Dead letters of the partitions this process holds, as of their last commits.', [{ value: c.deadLettered }]);
-  metric('snapshots_published_total', 'counter', 'Key snapshots committed for the partitions this process holds.', [{ value: c.snapshots }]);
+  // Sums over the partitions held: they fall when one moves to another instance, so they are gauges (sum them over the instances).
+  metric('points_total', 'gauge', 'Points in the models of the partitions this process holds, as of their last commits.', [{ value: c.points }]);
+  metric('messages_total', 'gauge', 'Input messages of the partitions this process holds, as of their last commits.', [{ value: c.messages }]);
+  metric('dead_letters_total', 'gauge', 'Dead letters of the partitions this process holds, as of their last commits.', [{ value: c.deadLettered }]);
+  metric('snapshots_published_total', 'gauge', 'Key snapshots committed for the partitions this process holds.', [{ value: c.snapshots }]);
   metric('checkpoints_total', 'counter', 'Key checkpoints this process committed.', [{ value: c.checkpoints }]);
   metric('keys', 'gauge', 'Keys with a model in memory, and keys with a checkpoint in the partitions this process holds.', [
     { labels: { where: 'memory' }, value: keyed.keysInMemory },

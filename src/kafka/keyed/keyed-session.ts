@@ -1,4 +1,4 @@
-import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { concatMap, from, type Subscription } from 'rxjs';
 import { consumedBatches, type ConsumedBatch } from '../consumer-batches.js';
 import { heartbeatIntervalMs, processorConsumerConfig } from '../consumer-config.js';
@@ -9,7 +9,8 @@ import { heartbeatUnlessRebalancing, whileHeartbeating } from '../heartbeats.js'
 import type { ProcessorEvents } from '../processor-events.js';
 import type { ProcessorConfig } from '../processor-types.js';
 import { TransactionalProducer } from '../transactional-producer.js';
-import { decodeKeyCheckpoint, decodePartitionRecord, describeStateRecord, type PartitionRecord } from './keyed-records.js';
+import { decodeKeyCheckpoint } from './keyed-records.js';
+import { indexPartition, type PartitionIndex } from './partition-index.js';
 import { KeyMemory } from './key-memory.js';
 import { PartitionKeys, spillId } from './partition-keys.js';
 import { SpillStore } from './spill-store.js';
@@ -115,7 +116,9 @@ export class KeyedSession {
       clearInterval(progress);
       (subscription as Subscription | null)?.unsubscribe();
       await consumer.disconnect().catch(() => undefined);
+      // Reads under way fail at once; takes under way end before their spill file and producers go.
       await this.reader.close();
+      await Promise.allSettled([...this.indexing.values()].map((i) => i.done));
       this.spill.close();
       await Promise.all([...this.producers.values()].map((p) => p.close()));
       this.units.clear();
@@ -187,33 +190,30 @@ export class KeyedSession {
   private async take(partition: number, take: { cancelled: boolean }): Promise<void> {
     const { config, kafka } = this.context;
     const producer = new TransactionalProducer(() => kafka, `${config.transactionalId}-${config.topics.input}-${partition}`);
-    const fenced = await producer.fresh();
     const statePartition = partition % this.statePartitions;
-    const index = new Map<string, string>();
-    const found: { record: PartitionRecord | null } = { record: null };
-    const spilled = (key: string): string => spillId(partition, key);
+    const gone = (): boolean => take.cancelled || this.closed;
+    let found: PartitionIndex;
+    let fenced: Producer;
     try {
-      await this.reader.scan(statePartition, (message: KafkaMessage) => {
-        if (take.cancelled) return;
-        const what = describeStateRecord(message.headers, config.model, partition);
-        if (what?.kind === 'key' && message.value) {
-          index.set(what.key, message.offset);
-          // The newest version wins; the older ones become dead bytes of the file.
-          this.spill.put(spilled(what.key), message.value);
-        } else if (what?.kind === 'partition' && message.value) found.record = decodePartitionRecord(message.value);
-      });
+      fenced = await producer.fresh();
+      // Cancelled (or the session ended) while fencing: nothing was read.
+      if (gone()) return await producer.close();
+      found = await indexPartition(this.reader, this.spill, config.model, partition, statePartition, gone);
     } catch (error) {
       await producer.close();
+      if (gone()) return;
       throw error;
     }
     const register = this.serially(async () => {
-      if (take.cancelled || this.closed) {
-        this.spill.deleteWhere((id) => id.startsWith(spilled('')));
+      if (gone()) {
+        this.spill.deleteWhere((id) => id.startsWith(spillId(partition, '')));
         await producer.close();
         return;
       }
+      // In the same step as the unit appears: a release from now on finds the unit, not the take.
+      if (this.indexing.get(partition)?.take === take) this.indexing.delete(partition);
       this.producers.set(partition, producer);
-      const unit = new PartitionKeys(config.model, config.topics, partition, statePartition, config.engine, config.maxMessageBytes, fenced, index, this.spill, found.record);
+      const unit = new PartitionKeys(config.model, config.topics, partition, statePartition, config.engine, config.maxMessageBytes, fenced, found.index, this.spill, found.record);
       this.units.set(partition, unit);
       // The partition's record is the truth (its offset was committed with it); the group's offsets only mirror it.
       this.seek(partition, unit.nextOffset);
@@ -228,7 +228,7 @@ export class KeyedSession {
   /** The group moved the partition away: commit what it holds (unless the new owner fenced it first) and drop its keys. */
   private async release(partition: number): Promise<boolean> {
     const indexing = this.indexing.get(partition);
-    if (indexing) {
+    if (indexing && !this.units.has(partition)) {
       // Still indexing: nothing of it was read, so nothing to commit.
       indexing.take.cancelled = true;
       this.indexing.delete(partition);
@@ -293,7 +293,8 @@ export class KeyedSession {
     const caughtUp = this.caughtUpDue();
     if (caughtUp || unit.deadLettersHeld >= MAX_BUFFERED_DEAD_LETTERS || unit.deadLetterBytes >= DEAD_LETTER_COMMIT_BYTES || this.commitDueByTime()) await this.commitAll(false);
     // Memory full of changed models: commit, so the oldest can go.
-    if (this.memory.evictOverLimit() === 0 && this.memory.size > config.keyed!.maxKeys) {
+    this.memory.evictOverLimit();
+    if (this.memory.size > config.keyed!.maxKeys) {
       await this.commitAll(false);
       this.memory.evictOverLimit();
     }
@@ -354,7 +355,16 @@ export class KeyedSession {
   private async commitUnit(unit: PartitionKeys, final: boolean): Promise<void> {
     const started = performance.now();
     const perKey = this.context.config.keyed!.keyMetrics ? changedLogLikelihoods(unit) : null;
-    const commit = await unit.commit(this.context.config.group, final);
+    let commit: Awaited<ReturnType<PartitionKeys['commit']>>;
+    try {
+      commit = await unit.commit(this.context.config.group, final);
+    } catch (error) {
+      // Stopping, revocations are no longer followed: a partition that a new owner fenced is
+      // simply its now (it resumes from the last commit). While running, the session restarts.
+      if (!this.closed || !isFenced(error)) throw error;
+      this.units.delete(unit.partition);
+      return;
+    }
     if (!commit) return;
     this.context.events.emit({
       type: 'keyed-committed',

@@ -24,6 +24,7 @@ export class SpillStore {
   private end = 0;
   private live = 0;
   private readonly entries = new Map<string, Entry>();
+  private closed = false;
 
   constructor(
     dir: string,
@@ -47,6 +48,8 @@ export class SpillStore {
   }
 
   put(id: string, bytes: Buffer): void {
+    // After close (a session's end), a take that outlived it has nowhere to write: nothing to keep.
+    if (this.closed) return;
     this.forget(id);
     writeSync(this.fd, bytes, 0, bytes.length, this.end);
     this.entries.set(id, { position: this.end, length: bytes.length });
@@ -58,7 +61,7 @@ export class SpillStore {
   /** The bytes stored for `id`, which leave the store (the model is in memory again); null if none. */
   take(id: string): Buffer | null {
     const entry = this.entries.get(id);
-    if (!entry) return null;
+    if (!entry || this.closed) return null;
     const bytes = Buffer.allocUnsafe(entry.length);
     const read = readSync(this.fd, bytes, 0, entry.length, entry.position);
     if (read !== entry.length) throw new Error(`spill file ${this.path}: read ${read} of ${entry.length} bytes at ${entry.position}`);
@@ -72,6 +75,9 @@ export class SpillStore {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.entries.clear();
     closeSync(this.fd);
     rmSync(this.path, { force: true });
   }

@@ -4,7 +4,8 @@ import { STATE_TOPIC_MAX_MESSAGE_BYTES } from '../topics.js';
 
 /** Reads closer than this many offsets apart are one sequential read (cheaper than a seek and a fetch). */
 const CLUSTER_GAP = 4096;
-const READ_TIMEOUT_MS = 60_000;
+/** A read that gets no further for this long fails (a large one may take longer in all). */
+const READ_STALL_MS = 60_000;
 
 interface RangeRead {
   readonly partition: number;
@@ -12,6 +13,9 @@ interface RangeRead {
   position: bigint;
   onRecord(message: KafkaMessage): void;
   resolve(): void;
+  reject(error: unknown): void;
+  /** The read moved on: its no-progress deadline starts again. */
+  progressed(): void;
 }
 
 /**
@@ -28,6 +32,7 @@ export class StateTopicReader {
   private queue: Promise<void> = Promise.resolve();
   private started: Promise<void> | null = null;
   private crashed: unknown = null;
+  private closed = false;
 
   constructor(
     kafka: Kafka,
@@ -77,40 +82,55 @@ export class StateTopicReader {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    this.current?.reject(new Error(`reading ${this.topic} stopped: the session ended`));
     await this.consumer.disconnect().catch(() => undefined);
     await this.admin.deleteGroups([this.groupId]).catch(() => undefined);
   }
 
   private async readNow(partition: number, from: bigint, to: bigint, onRecord: (message: KafkaMessage) => void): Promise<void> {
     if (from >= to) return;
+    if (this.closed) throw new Error(`reading ${this.topic} stopped: the session ended`);
     await this.start();
     if (this.crashed) throw this.crashed;
     let timer: NodeJS.Timeout | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
-        this.current = { partition, to, position: from, onRecord, resolve };
-        timer = setTimeout(() => reject(new Error(`reading ${this.topic}/${partition} from offset ${from} to ${to} took over ${READ_TIMEOUT_MS} ms`)), READ_TIMEOUT_MS);
+        const stalled = (): NodeJS.Timeout =>
+          setTimeout(() => reject(new Error(`reading ${this.topic}/${partition} got no further than offset ${this.current?.position ?? from} (of ${from} to ${to}) in ${READ_STALL_MS} ms`)), READ_STALL_MS);
+        const progressed = (): void => {
+          clearTimeout(timer);
+          timer = stalled();
+        };
+        this.current = { partition, to, position: from, onRecord, resolve, reject, progressed };
+        timer = stalled();
         this.consumer.seek({ topic: this.topic, partition, offset: from.toString() });
         this.consumer.resume([{ topic: this.topic, partitions: [partition] }]);
       });
     } finally {
       clearTimeout(timer);
       this.current = null;
-      this.consumer.pause([{ topic: this.topic, partitions: [partition] }]);
+      if (!this.closed) this.consumer.pause([{ topic: this.topic, partitions: [partition] }]);
     }
   }
 
   private start(): Promise<void> {
     this.started ??= (async () => {
       const consumer = this.consumer;
-      consumer.on(consumer.events.CRASH, ({ payload }) => (this.crashed = payload.error));
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        this.crashed = payload.error;
+        this.current?.reject(payload.error);
+      });
       // Markers and aborted records take offsets too, and kafkajs skips batches of only those
       // without calling eachBatch: the end of every batch tells how far a read got.
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
         const read = this.current;
         if (!read || payload.topic !== this.topic || payload.partition !== read.partition) return;
         const next = BigInt(payload.lastOffset) + 1n;
-        if (next > read.position) read.position = next;
+        if (next > read.position) {
+          read.position = next;
+          read.progressed();
+        }
         if (read.position >= read.to) read.resolve();
       });
       await consumer.connect();

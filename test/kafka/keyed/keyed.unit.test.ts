@@ -1,6 +1,8 @@
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SpillStore } from '../../../src/kafka/keyed/spill-store.js';
+import { indexPartition } from '../../../src/kafka/keyed/partition-index.js';
+import type { StateTopicReader } from '../../../src/kafka/keyed/state-topic-reader.js';
 import { seedForKey } from '../../../src/kafka/keyed/key-seed.js';
 import { KeyMemory } from '../../../src/kafka/keyed/key-memory.js';
 import { KeyModel } from '../../../src/kafka/keyed/key-model.js';
@@ -143,6 +145,28 @@ describe('keyed mode, in memory', () => {
       for (let i = 0; i < 10; i++) expect(store.take(`id-${i}`)?.toString()).toBe(`value ${i} of round 19 `.repeat(5));
       expect(store.size).toBe(0);
       expect(store.take('id-0')).toBeNull();
+    } finally {
+      store.close();
+    }
+  });
+
+  it('indexes a partition by whole commits: keys whose partition record the scan did not reach are left out', async () => {
+    const model = new KeyModel('a', ENGINE, null);
+    const checkpoint = (key: string) => keyCheckpointRecord({ ...model.commitRecords('m', 'points', 3, false).checkpoint, key }, 3, 0);
+    const record = (offset: string) => partitionRecordMessage({ version: 1, model: 'm', topic: 'points', partition: 3, offset, messages: 1, deadLettered: 0, points: 2, snapshots: 0, keys: 1, createdAt: '' }, 0);
+    // Commit 1: a, b, record; commit 2: a, c, and the scan ends before its record (held back by another open transaction).
+    const log = [checkpoint('a'), checkpoint('b'), record('10'), checkpoint('other-partition'), checkpoint('a'), checkpoint('c')];
+    log[3] = keyCheckpointRecord({ ...model.commitRecords('m', 'points', 4, false).checkpoint, key: 'x' }, 4, 0);
+    const reader = {
+      scan: async (_partition: number, onRecord: (m: { offset: string; headers: unknown; value: Buffer | null }) => void) =>
+        log.forEach((m, i) => onRecord({ offset: String(i), headers: m.headers, value: m.value as Buffer })),
+    } as unknown as StateTopicReader;
+    const store = new SpillStore(tmpdir());
+    try {
+      const found = await indexPartition(reader, store, 'm', 3, 0, () => false);
+      expect([...found.index]).toEqual([['a', '0'], ['b', '1']]);
+      expect(found.record?.offset).toBe('10');
+      expect(store.size).toBe(2);
     } finally {
       store.close();
     }
