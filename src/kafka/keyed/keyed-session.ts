@@ -301,7 +301,7 @@ export class KeyedSession {
     events.emit({ type: 'keys', inMemory: this.memory.size, known: this.keysKnown(), evictionsTotal: this.memory.evicted });
   }
 
-  /** The evicted keys of a batch, read back from the state topic in one pass before its messages. */
+  /** The evicted keys of a batch, read back before its messages: from the spill file, or (a key it lacks) from the state topic in one pass. */
   private async readBack(unit: PartitionKeys, messages: readonly KafkaMessage[], heartbeat: () => Promise<void>): Promise<void> {
     const wanted = unit.evictedKeys(messages);
     if (wanted.size === 0) return;
