@@ -3,7 +3,7 @@ import type { EngineState } from '../em/online-em.js';
 import type { MixtureSnapshot } from '../em/snapshot.js';
 import { FittingSession, type FittingSessionOptions } from '../stream/fitting-session.js';
 import type { CheckpointEvent, ProgressEvent, SnapshotEvent } from '../stream/online-em-events.js';
-import { isFloat64Input, type PointInput } from '../stream/point-input.js';
+import { rowCount, type PointInput } from '../stream/point-input.js';
 import { encodeCheckpoint, type Checkpoint, type PartitionOffset, type ProcessorCounters } from './checkpoint.js';
 import { deadLetterFor } from './dead-letter.js';
 import type { MessagePosition } from './message-format.js';
@@ -100,7 +100,7 @@ export class ModelSlot {
     const events = this.session.ingest(input);
     const progress: ProgressEvent[] = [];
     for (const event of events) {
-      if (event.type === 'rejected') this.holdDeadLetter(deadLetterFor(message, position, event.rejections, rowsOf(input), this.id));
+      if (event.type === 'rejected') this.holdDeadLetter(deadLetterFor(message, position, event.rejections, rowCount(input), this.id));
       else if (event.type === 'progress') progress.push(event);
       else this.hold(event);
     }
@@ -178,8 +178,4 @@ export class ModelSlot {
 
 export function partitionKey(topic: string, partition: number): string {
   return `${topic}:${partition}`;
-}
-
-function rowsOf(input: PointInput<MessagePosition>): number {
-  return isFloat64Input(input) ? input.data.length / input.dim : (input as { points: readonly unknown[] }).points.length;
 }

@@ -3,16 +3,13 @@ import type { CheckpointPointer } from './checkpoint.js';
 import type { ConsumedBatch } from './consumer-batches.js';
 import { decodeMessage } from './message-format.js';
 import { partitionKey, type ModelSlot, type SlotCommit } from './model-slot.js';
+import { CAUGHT_UP_COMMIT_MS, HEARTBEAT_EVERY_MESSAGES, MAX_BUFFERED_DEAD_LETTERS } from './commit-policy.js';
 import { heartbeatUnlessRebalancing } from './heartbeats.js';
+import { SerialWork } from './serial-work.js';
 import type { ProcessorEvents } from './processor-events.js';
 import type { ProcessorConfig } from './processor-types.js';
 import { DEAD_LETTER_BATCH_BYTES } from './transactional-publisher.js';
 
-/** Dead letters held before a commit is forced, so memory stays bounded under a flood of bad input. */
-const MAX_BUFFERED_DEAD_LETTERS = 1000;
-const HEARTBEAT_EVERY_MESSAGES = 64;
-/** Least time between commits made because the consumer caught up (a lag hovering about 0 catches up often). */
-const CAUGHT_UP_COMMIT_MS = 1000;
 
 /** Which slot a message belongs to, and every slot of the session (for commits). */
 export interface SlotRouter {
@@ -45,18 +42,15 @@ export class SessionPipeline {
   /** Partitions on which this session already reported skipping messages below the checkpoint. */
   private readonly skipping = new Set<string>();
   private lastCommitTime = Date.now();
-  private failure: unknown = null;
-  private lock: Promise<void> = Promise.resolve();
-  private rejectFailed!: (error: unknown) => void;
+  /** Batches and timed commits, one at a time; nothing after a failure (the engine is then ahead of what was committed). */
+  private readonly work = new SerialWork();
   /** Rejects at the first failure: the session ends at once, and no batch is handled after it. */
-  readonly failed = new Promise<never>((_resolve, reject) => (this.rejectFailed = reject));
+  readonly failed = this.work.failed;
 
   constructor(
     private readonly context: PipelineContext,
     private readonly slots: SlotRouter,
-  ) {
-    this.failed.catch(() => undefined);
-  }
+  ) {}
 
   /** Handle one fetched batch, message by message; commits when one is due. */
   handle(batch: ConsumedBatch): Promise<void> {
@@ -68,7 +62,7 @@ export class SessionPipeline {
           events.emit({ type: 'batch-handled', messages: batch.payload.batch.messages.length, durationMs: performance.now() - started });
         }
       : () => this.process(batch);
-    return this.serially(work).then(
+    return this.work.run(work).then(
       () => batch.done(),
       (error: unknown) => batch.done(error),
     );
@@ -79,8 +73,8 @@ export class SessionPipeline {
    * arrives: after a burst, the model it produced must not wait for the next message.
    */
   commitIfDue(): void {
-    if (this.failure || this.context.isStopping() || !this.commitDueByTime()) return;
-    void this.serially(async () => {
+    if (this.work.failedWith || this.context.isStopping() || !this.commitDueByTime()) return;
+    void this.work.run(async () => {
       if (!this.commitDueByTime()) return;
       await this.checkpointAndCommit();
     }).catch(() => undefined);
@@ -88,7 +82,7 @@ export class SessionPipeline {
 
   /** Resolves when no batch or commit is under way. */
   idle(): Promise<void> {
-    return this.lock.then(() => undefined, () => undefined);
+    return this.work.idle();
   }
 
   /**
@@ -98,7 +92,7 @@ export class SessionPipeline {
    */
   async commitHeld(): Promise<boolean> {
     try {
-      await this.serially(() => (this.uncommittedMessages() > 0 ? this.checkpointAndCommit() : Promise.resolve()));
+      await this.work.run(() => (this.uncommittedMessages() > 0 ? this.checkpointAndCommit() : Promise.resolve()));
       return true;
     } catch {
       return false;
@@ -107,23 +101,9 @@ export class SessionPipeline {
 
   /** Shutdown: the final snapshot (or checkpoint while warming up) and the offsets, committed. */
   async finish(): Promise<void> {
-    if (this.failure) throw this.failure;
+    if (this.work.failedWith) throw this.work.failedWith;
     for (const slot of this.slots.all()) slot.finish();
     await this.commit();
-  }
-
-  /** Batches and timed commits run one at a time; after a failure, nothing runs. */
-  private serially(work: () => Promise<void>): Promise<void> {
-    const run = this.lock.then(() => {
-      if (this.failure) throw this.failure;
-      return work();
-    });
-    this.lock = run.catch((error: unknown) => {
-      // The engine is now ahead of what was committed: nothing more may be processed.
-      this.failure ??= error;
-      this.rejectFailed(error);
-    });
-    return run;
   }
 
   private async process({ payload }: ConsumedBatch): Promise<void> {

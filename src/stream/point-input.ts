@@ -25,6 +25,12 @@ export function isFloat64Input<P>(input: PointInput<P>): input is Float64RowsInp
   return !Array.isArray(input) && (input as Float64RowsInput<P>).data instanceof Float64Array;
 }
 
+/** Rows in one input item. */
+export function rowCount<P>(input: PointInput<P>): number {
+  if (isFloat64Input(input)) return input.data.length / input.dim;
+  return Array.isArray(input) ? input.length : (input as PointRowsInput<P>).points.length;
+}
+
 export function positionOf<P>(input: PointInput<P>): P | undefined {
   return Array.isArray(input) ? undefined : (input as InputBase<P>).position;
 }

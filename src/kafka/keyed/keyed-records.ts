@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IHeaders, Message } from 'kafkajs';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../checkpoint.js';
 import { headerText } from '../message-format.js';
@@ -28,14 +29,19 @@ export function partitionRecordKey(model: string, partition: number): string {
   return `${model}#${partition}`;
 }
 
-/** Why a message key cannot name a model (null when it can): keys are UTF-8 text of bounded length. */
-export function keyProblem(key: Buffer | null | undefined): { code: 'missing-key' | 'invalid-key'; message: string } | null {
+/** Why a message key cannot name a model. */
+export interface KeyProblem {
+  readonly code: 'missing-key' | 'invalid-key';
+  readonly message: string;
+}
+
+/** The model a message key names (its text), or why it names none: keys are UTF-8 text of bounded length. */
+export function modelKey(key: Buffer | null | undefined): string | KeyProblem {
   if (key === null || key === undefined || key.length === 0) return { code: 'missing-key', message: 'keyed mode: the message has no key, so it belongs to no model (--keyed fits one model per message key)' };
   if (key.length > MAX_KEY_BYTES) return { code: 'invalid-key', message: `keyed mode: the message key has ${key.length} bytes, the limit is ${MAX_KEY_BYTES}` };
-  const text = key.toString('utf8');
   // Not UTF-8: two different keys could read as the same text and share a model.
-  if (!Buffer.from(text, 'utf8').equals(key)) return { code: 'invalid-key', message: 'keyed mode: the message key is not valid UTF-8' };
-  return null;
+  if (!isUtf8(key)) return { code: 'invalid-key', message: 'keyed mode: the message key is not valid UTF-8' };
+  return key.toString('utf8');
 }
 
 /** A key's checkpoint: the engine, the key's counters and the next offset of its partition. */

@@ -9,6 +9,9 @@ import { heartbeatUnlessRebalancing, whileHeartbeating } from '../heartbeats.js'
 import type { ProcessorEvents } from '../processor-events.js';
 import type { ProcessorConfig } from '../processor-types.js';
 import { TransactionalProducer } from '../transactional-producer.js';
+import { DEAD_LETTER_BATCH_BYTES } from '../transactional-publisher.js';
+import { CAUGHT_UP_COMMIT_MS, HEARTBEAT_EVERY_MESSAGES, MAX_BUFFERED_DEAD_LETTERS } from '../commit-policy.js';
+import { SerialWork } from '../serial-work.js';
 import { decodeKeyCheckpoint } from './keyed-records.js';
 import { indexPartition, type PartitionIndex } from './partition-index.js';
 import { KeyMemory } from './key-memory.js';
@@ -16,11 +19,6 @@ import { PartitionKeys, spillId } from './partition-keys.js';
 import { SpillStore } from './spill-store.js';
 import { StateTopicReader } from './state-topic-reader.js';
 
-const HEARTBEAT_EVERY_MESSAGES = 64;
-const MAX_BUFFERED_DEAD_LETTERS = 1000;
-const DEAD_LETTER_COMMIT_BYTES = 512 * 1024;
-/** Least time between commits made because a partition caught up (a lag hovering about 0 catches up often). */
-const CAUGHT_UP_COMMIT_MS = 1000;
 
 /** What a keyed session needs of the processor that outlives it. */
 export interface KeyedSessionContext {
@@ -65,17 +63,14 @@ export class KeyedSession {
   private assignments: Promise<void> = Promise.resolve();
   private closed = false;
   private joins = 0;
-  private lock: Promise<void> = Promise.resolve();
-  private failure: unknown = null;
+  /** Batches, commits and changes of partitions, one at a time; nothing after a failure. */
+  private readonly work = new SerialWork();
   private lastCommitTime = Date.now();
-  private rejectFailed!: (error: unknown) => void;
-  private readonly failed = new Promise<never>((_resolve, reject) => (this.rejectFailed = reject));
 
   constructor(private readonly context: KeyedSessionContext) {
     this.memory = new KeyMemory(context.config.keyed!.maxKeys);
     this.reader = new StateTopicReader(context.kafka, context.admin, context.config.topics.state);
     this.spill = new SpillStore(context.config.keyed!.spillDir);
-    this.failed.catch(() => undefined);
   }
 
   async run(): Promise<void> {
@@ -86,7 +81,7 @@ export class KeyedSession {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const partitions = [...(payload.memberAssignment[config.topics.input] ?? [])].sort((a, b) => a - b);
       events.emit({ type: 'assigned', group: config.group, memberId: payload.memberId, partitions, generation: ++this.joins });
-      this.assignments = this.assignments.then(() => this.changeTo(partitions)).catch((error: unknown) => this.fail(error));
+      this.assignments = this.assignments.then(() => this.changeTo(partitions)).catch((error: unknown) => this.work.fail(error));
     });
     const timer = setInterval(() => this.commitIfDue(), Math.min(1000, config.snapshotIntervalMs / 2));
     const progress = setInterval(() => this.reportProgress(), Math.max(250, Math.floor(config.progressIntervalMs / 2)));
@@ -99,13 +94,13 @@ export class KeyedSession {
           .subscribe({ error: reject, complete: resolve });
       });
       events.emit({ type: 'joining', group: config.group });
-      await Promise.race([ended, this.context.stopRequested, this.failed]);
+      await Promise.race([ended, this.context.stopRequested, this.work.failed]);
       if (this.context.isStopping()) {
         // No change of partitions from now on; the batch under way ends, then the final commits.
         this.closed = true;
         await this.assignments;
         await Promise.allSettled([...this.indexing.values()].map((i) => i.done));
-        await this.serially(() => this.commitAll(true));
+        await this.work.run(() => this.commitAll(true));
         (subscription as Subscription | null)?.unsubscribe();
         await consumer.disconnect();
         events.emit({ type: 'left-group' });
@@ -126,21 +121,6 @@ export class KeyedSession {
     }
   }
 
-  private fail(error: unknown): void {
-    this.failure ??= error;
-    this.rejectFailed(error);
-  }
-
-  /** Batches, commits and changes of partitions run one at a time; after a failure nothing runs. */
-  private serially(work: () => Promise<void>): Promise<void> {
-    const run = this.lock.then(() => {
-      if (this.failure) throw this.failure;
-      return work();
-    });
-    this.lock = run.catch((error: unknown) => this.fail(error));
-    return run;
-  }
-
   private async changeTo(partitions: readonly number[]): Promise<void> {
     if (this.closed) return;
     const { config, events } = this.context;
@@ -150,7 +130,7 @@ export class KeyedSession {
     const taken = partitions.filter((p) => !held.includes(p));
     const started = performance.now();
     let releasedCommitted = true;
-    await this.serially(async () => {
+    await this.work.run(async () => {
       for (const p of released) releasedCommitted = (await this.release(p)) && releasedCommitted;
       // kafkajs re-reads the group's committed offsets after every join: point it back at where the keys are.
       for (const p of kept) if (this.units.has(p)) this.seek(p, this.units.get(p)!.nextOffset);
@@ -159,13 +139,13 @@ export class KeyedSession {
     // Taken partitions are indexed in the background: the others go on meanwhile.
     const takes = taken.map((p) => this.startTake(p));
     void Promise.all(takes).then(() => {
-      if (this.closed || this.failure) return;
+      if (this.closed || this.work.failedWith) return;
       this.lastProgress = null;
       const keysKnown = this.keysKnown();
       events.emit({ type: 'keys-assigned', taken, kept, released, releasedCommitted, keysKnown, durationMs: performance.now() - started });
       events.emit({ type: 'keys', inMemory: this.memory.size, known: keysKnown, evictionsTotal: this.memory.evicted });
       if (partitions.length > 0 && (taken.length > 0 || released.length > 0)) events.emit({ type: 'consuming', topic: config.topics.input, group: config.group, model: config.model });
-    }, (error: unknown) => this.fail(error));
+    }, (error: unknown) => this.work.fail(error));
   }
 
   /**
@@ -204,7 +184,7 @@ export class KeyedSession {
       if (gone()) return;
       throw error;
     }
-    const register = this.serially(async () => {
+    const register = this.work.run(async () => {
       if (gone()) {
         this.spill.deleteWhere((id) => id.startsWith(spillId(partition, '')));
         await producer.close();
@@ -262,7 +242,7 @@ export class KeyedSession {
       // Not (yet) this instance's, or still indexing: unresolved, the batch is fetched again once the partition resumes.
       const unit = this.units.get(batch.payload.batch.partition);
       if (!unit || this.closed) return batch.done();
-      await this.serially(() => this.process(batch, unit));
+      await this.work.run(() => this.process(batch, unit));
       batch.done();
     } catch (error) {
       batch.done(error);
@@ -291,7 +271,7 @@ export class KeyedSession {
     if (lag === 0 && this.behind.delete(batch.partition)) this.caughtUpSinceCommit = true;
     if (lag !== null && lag > 0) this.behind.add(batch.partition);
     const caughtUp = this.caughtUpDue();
-    if (caughtUp || unit.deadLettersHeld >= MAX_BUFFERED_DEAD_LETTERS || unit.deadLetterBytes >= DEAD_LETTER_COMMIT_BYTES || this.commitDueByTime()) await this.commitAll(false);
+    if (caughtUp || unit.deadLettersHeld >= MAX_BUFFERED_DEAD_LETTERS || unit.deadLetterBytes >= DEAD_LETTER_BATCH_BYTES || this.commitDueByTime()) await this.commitAll(false);
     // Memory full of changed models: commit, so the oldest can go.
     this.memory.evictOverLimit();
     if (this.memory.size > config.keyed!.maxKeys) {
@@ -329,8 +309,8 @@ export class KeyedSession {
   }
 
   private commitIfDue(): void {
-    if (this.failure || this.closed || !(this.commitDueByTime() || this.caughtUpDue())) return;
-    void this.serially(async () => {
+    if (this.work.failedWith || this.closed || !(this.commitDueByTime() || this.caughtUpDue())) return;
+    void this.work.run(async () => {
       if (this.commitDueByTime() || this.caughtUpDue()) await this.commitAll(false);
     }).catch(() => undefined);
   }

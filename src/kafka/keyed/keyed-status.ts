@@ -74,13 +74,7 @@ export class KeyedStatusTracker {
   }
 
   status(): KeyedStatus {
-    const committed = { messages: 0, deadLettered: 0, points: 0, snapshots: 0, checkpoints: this.checkpoints };
-    for (const e of this.partitions.values()) {
-      committed.messages += e.messages;
-      committed.deadLettered += e.deadLettered;
-      committed.points += e.points;
-      committed.snapshots += e.snapshotsTotal;
-    }
+    const committed = this.committedSums();
     let keyLogLikelihoods: Map<string, number> | null = null;
     if (this.perKey) {
       keyLogLikelihoods = new Map();
@@ -103,7 +97,18 @@ export class KeyedStatusTracker {
 
   /** For the progress line: snapshots and dead letters over the partitions held. */
   counters(): { snapshotsPublished: number; deadLettered: number } {
-    const s = this.status().committed;
+    const s = this.committedSums();
     return { snapshotsPublished: s.snapshots, deadLettered: s.deadLettered };
+  }
+
+  private committedSums(): KeyedStatus['committed'] {
+    const committed = { messages: 0, deadLettered: 0, points: 0, snapshots: 0, checkpoints: this.checkpoints };
+    for (const e of this.partitions.values()) {
+      committed.messages += e.messages;
+      committed.deadLettered += e.deadLettered;
+      committed.points += e.points;
+      committed.snapshots += e.snapshotsTotal;
+    }
+    return committed;
   }
 }

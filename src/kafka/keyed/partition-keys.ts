@@ -2,11 +2,12 @@ import type { KafkaMessage, Message, Producer } from 'kafkajs';
 import type { OnlineEmOptions } from '../../em/options.js';
 import { deadLetterFor } from '../dead-letter.js';
 import { decodeMessage, type MessagePosition } from '../message-format.js';
+import { rowCount } from '../../stream/point-input.js';
 import type { TopicNames } from '../topics.js';
 import { recordBytes } from '../transactional-publisher.js';
 import { commitKeyed } from './keyed-publisher.js';
 import { encodeCheckpoint } from '../checkpoint.js';
-import { decodeKeyCheckpoint, keyCheckpointRecord, keyProblem, partitionRecordMessage, type KeyCheckpoint, type PartitionRecord } from './keyed-records.js';
+import { decodeKeyCheckpoint, keyCheckpointRecord, modelKey, partitionRecordMessage, type KeyCheckpoint, type PartitionRecord } from './keyed-records.js';
 import type { SpillStore } from './spill-store.js';
 import { KeyModel } from './key-model.js';
 
@@ -100,9 +101,8 @@ export class PartitionKeys {
   evictedKeys(messages: readonly KafkaMessage[]): Map<string, string> {
     const wanted = new Map<string, string>();
     for (const m of messages) {
-      if (!m.key || keyProblem(m.key)) continue;
-      const key = m.key.toString('utf8');
-      if (this.models.has(key) || wanted.has(key)) continue;
+      const key = modelKey(m.key);
+      if (typeof key !== 'string' || this.models.has(key) || wanted.has(key)) continue;
       const offset = this.index.get(key);
       if (offset !== undefined) wanted.set(key, offset);
     }
@@ -140,13 +140,12 @@ export class PartitionKeys {
     const offset = BigInt(message.offset);
     if (this.next !== null && offset < this.next) return { kind: 'skipped' };
     const position: MessagePosition = { topic: this.topics.input, partition: this.partition, offset: message.offset };
-    const problem = keyProblem(message.key);
-    if (problem) {
+    const key = modelKey(message.key);
+    if (typeof key !== 'string') {
       this.advance(offset);
-      this.holdDeadLetter(deadLetterFor(message, position, [{ index: 0, code: problem.code, message: problem.message }], 0, this.model));
+      this.holdDeadLetter(deadLetterFor(message, position, [{ index: 0, code: key.code, message: key.message }], 0, this.model));
       return { kind: 'refused' };
     }
-    const key = message.key!.toString('utf8');
     let model = this.models.get(key);
     const created = model === undefined;
     // An evicted key is read back before its messages (evictedKeys); a key not in the index is new.
@@ -165,7 +164,7 @@ export class PartitionKeys {
     const before = model.pointsSeen;
     const rejected = model.ingest(input, position);
     this.points += model.pointsSeen - before;
-    if (rejected) this.holdDeadLetter(deadLetterFor(message, position, rejected.rejections, rowsOf(input), `${this.model}/${key}`));
+    if (rejected) this.holdDeadLetter(deadLetterFor(message, position, rejected.rejections, rowCount(input), `${this.model}/${key}`));
     this.changed.add(model);
     return { kind: 'fitted', model, created };
   }
@@ -232,8 +231,4 @@ export class PartitionKeys {
 /** A key's id in the spill file, which all partitions of this instance share. */
 export function spillId(partition: number, key: string): string {
   return `${partition}\u0000${key}`;
-}
-
-function rowsOf(input: ReturnType<typeof decodeMessage>): number {
-  return 'data' in input ? input.data.length / input.dim : (input as { points: readonly unknown[] }).points.length;
 }

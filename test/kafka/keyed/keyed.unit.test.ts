@@ -6,7 +6,7 @@ import type { StateTopicReader } from '../../../src/kafka/keyed/state-topic-read
 import { seedForKey } from '../../../src/kafka/keyed/key-seed.js';
 import { KeyMemory } from '../../../src/kafka/keyed/key-memory.js';
 import { KeyModel } from '../../../src/kafka/keyed/key-model.js';
-import { decodeKeyCheckpoint, describeStateRecord, keyCheckpointRecord, keyProblem, partitionRecordMessage } from '../../../src/kafka/keyed/keyed-records.js';
+import { decodeKeyCheckpoint, describeStateRecord, keyCheckpointRecord, modelKey, partitionRecordMessage } from '../../../src/kafka/keyed/keyed-records.js';
 import { KeyedStatusTracker } from '../../../src/kafka/keyed/keyed-status.js';
 import { PartitionKeys } from '../../../src/kafka/keyed/partition-keys.js';
 import { ProcessorEvents } from '../../../src/kafka/processor-events.js';
@@ -44,11 +44,16 @@ describe('keyed mode, in memory', () => {
   });
 
   it('refuses missing, empty, overlong and non-UTF-8 keys with their codes', () => {
-    expect(keyProblem(null)?.code).toBe('missing-key');
-    expect(keyProblem(Buffer.alloc(0))?.code).toBe('missing-key');
-    expect(keyProblem(Buffer.alloc(1025, 97))?.code).toBe('invalid-key');
-    expect(keyProblem(Buffer.from([0xff, 0xfe]))?.code).toBe('invalid-key');
-    expect(keyProblem(Buffer.from('tenant/42'))).toBeNull();
+    const code = (key: Buffer | null): string => {
+      const named = modelKey(key);
+      return typeof named === 'string' ? `key ${named}` : named.code;
+    };
+    expect(code(null)).toBe('missing-key');
+    expect(code(Buffer.alloc(0))).toBe('missing-key');
+    expect(code(Buffer.alloc(1025, 97))).toBe('invalid-key');
+    expect(code(Buffer.from([0xff, 0xfe]))).toBe('invalid-key');
+    expect(code(Buffer.from('tenant/42'))).toBe('key tenant/42');
+    expect(code(Buffer.from('ключ'))).toBe('key ключ');
   });
 
   it('routes each key to its own model, dead-letters a keyless message and never re-ingests an offset', () => {
@@ -83,7 +88,6 @@ describe('keyed mode, in memory', () => {
     }
     const a = whole.commitRecords('m', 'points', 0, false);
     const b = restored.commitRecords('m', 'points', 0, false);
-    expect(JSON.stringify(keyCheckpointRecord(b.checkpoint, 0, 0).value).length).toBeGreaterThan(0);
     expect(keyCheckpointRecord({ ...b.checkpoint, counters: a.checkpoint.counters, createdAt: '' }, 0, 0).value).toEqual(keyCheckpointRecord({ ...a.checkpoint, createdAt: '' }, 0, 0).value);
     expect(a.snapshot?.key).toBe('k');
   });
