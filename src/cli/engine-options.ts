@@ -36,6 +36,12 @@ export const ENGINE_OPTION_SPECS = [
   engineFlag('restarts', { name: 'restarts', env: 'ONLINE_EM_RESTARTS', description: 'k-means++ restarts of the warm-up fit (the best is kept)' }),
   engineFlag('seed', { name: 'seed', env: 'ONLINE_EM_SEED', description: 'seed of every random choice (runs are reproducible)' }),
   engineFlag('minWeight', { name: 'min-weight', env: 'ONLINE_EM_MIN_WEIGHT', description: 'a component lighter than this is dead and re-seeded (below 1/K)' }),
+  engineFlag('dim', {
+    name: 'dim',
+    env: 'ONLINE_EM_DIM',
+    valueName: 'D',
+    description: 'dimension of the points, fixed from the start (default: that of the first valid point, which a stray first line could get wrong)',
+  }),
   engineFlag('maxAbsValue', { name: 'max-abs', env: 'ONLINE_EM_MAX_ABS', description: 'points with a coordinate beyond +-this are rejected' }),
   // The schema's `averaging` is on by default for the decaying schedule: the CLI can only turn it off.
   { name: 'no-averaging', kind: 'flag', env: 'ONLINE_EM_NO_AVERAGING', description: 'publish the last iterate instead of the averaged statistics', option: 'averaging' },
@@ -65,6 +71,7 @@ export function engineOptionsFrom(values: EngineOptionValues, overrides: Partial
     seed: values.seed,
     minWeight: values['min-weight'],
     maxAbsValue: values['max-abs'],
+    dim: values.dim,
     ...(values['no-averaging'] ? { averaging: false } : {}),
     ...overrides,
     components,

@@ -60,6 +60,7 @@ export class OnlineEm {
     const halfLife = scheduleHalfLife(this.options.schedule, this.options.batchSize);
     // On with a schedule that never forgets (--change-detection on), a half-life of 50 minibatches is assumed.
     this.change = this.options.changeDetection ? new ChangeRecovery(this.options, halfLife ?? 50 * this.options.batchSize, changeState ?? null) : null;
+    if (this.options.dim !== null) this.setDimension(this.options.dim);
   }
 
   get dimension(): number | null {
@@ -202,6 +203,9 @@ export class OnlineEm {
       throw new IncompatibleStateError(
         `the checkpoint holds a ${state.k}-component ${state.covarianceType} model, but ${k} components and ${covarianceType} were configured`,
       );
+    }
+    if (state.dim !== null && engine.options.dim !== null && state.dim !== engine.options.dim) {
+      throw new IncompatibleStateError(`the checkpoint holds a ${state.dim}-dimensional model, but dimension ${engine.options.dim} was configured (--dim)`);
     }
     Object.assign(engine.counters, state.counters);
     engine.lastStepSize = state.lastStepSize;

@@ -24,7 +24,8 @@ export type OptionSchema = NumericOptionSchema | ChoiceOptionSchema | FlagOption
  * Every option of the engine: its type, default and valid range, stated once.
  * resolveOptions validates against it and the CLI's flags are derived from it.
  * An option without a default is required (components) or derived when absent
- * (halfLife: off; warmup: defaultWarmup; averaging: on for the decaying schedule).
+ * (halfLife: off; warmup: defaultWarmup; averaging: on for the decaying schedule;
+ * dim: taken from the first valid point).
  */
 export const ENGINE_OPTION_SCHEMA = {
   components: { kind: 'int', min: 1, max: 1024 },
@@ -47,6 +48,8 @@ export const ENGINE_OPTION_SCHEMA = {
   convergenceWindow: { kind: 'int', min: 1, max: 100_000, default: 20 },
   convergenceTol: { kind: 'number', min: 0, exclusiveMin: true, default: 1e-3 },
   changeDetection: { kind: 'choice', choices: ['auto', 'on', 'off'], default: 'auto' as 'auto' | 'on' | 'off' },
+  // As many coordinates as a binary message may carry (message-format.ts).
+  dim: { kind: 'int', min: 1, max: 65536 },
 } as const satisfies { readonly [N in keyof Required<OnlineEmOptions>]: OptionSchema };
 
 type Schema = typeof ENGINE_OPTION_SCHEMA;

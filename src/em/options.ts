@@ -44,6 +44,11 @@ export interface OnlineEmOptions {
    * schedule forgets (halfLife, or etaMin > 0).
    */
   readonly changeDetection?: 'auto' | 'on' | 'off';
+  /**
+   * d, fixed before the first point (null: the first valid point's). A stray first line
+   * then cannot set a wrong dimension for the rest; a checkpoint of another d is refused.
+   */
+  readonly dim?: number | null;
 }
 
 export interface ResolvedOptions {
@@ -64,6 +69,8 @@ export interface ResolvedOptions {
   readonly convergenceTol: number;
   /** Change detection and recovery run (resolved from `auto`). */
   readonly changeDetection: boolean;
+  /** The configured dimension, or null to take the first valid point's. */
+  readonly dim: number | null;
 }
 
 /** The fixed defaults, from the options schema. */
@@ -102,6 +109,7 @@ export function resolveOptions(o: OnlineEmOptions): ResolvedOptions {
     convergenceWindow: numberOption('convergenceWindow', o.convergenceWindow, k),
     convergenceTol: numberOption('convergenceTol', o.convergenceTol, k),
     changeDetection: changeDetectionOn(o.changeDetection, schedule),
+    dim: o.dim === undefined || o.dim === null ? null : numberOption('dim', o.dim, k),
   };
 }
 
