@@ -11,14 +11,23 @@ export type JsonPointsResult =
  * validated later, point by point, so one bad point does not sink its batch.
  */
 export function decodeJsonPoints(text: string): JsonPointsResult {
-  let value: unknown;
+  const parsed = parseJson(text);
+  return parsed.ok ? pointsOfJson(parsed.value) : parsed;
+}
+
+/** The value of a JSON text, or why it is not JSON. */
+export function parseJson(text: string): { readonly ok: true; readonly value: unknown } | Extract<JsonPointsResult, { ok: false }> {
   try {
-    value = JSON.parse(text);
+    return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     return { ok: false, code: 'invalid-json', message: `not valid JSON (${detail})` };
   }
-  return pointsOf(value);
+}
+
+/** The RefusedPoint that stands for a JSON text that holds no points. */
+export function refusedJson(result: Extract<JsonPointsResult, { ok: false }>): RefusedPoint {
+  return new RefusedPoint(`${result.code}: ${result.message}`);
 }
 
 /**
@@ -27,10 +36,11 @@ export function decodeJsonPoints(text: string): JsonPointsResult {
  */
 export function jsonPointRows(text: string): readonly unknown[] {
   const decoded = decodeJsonPoints(text);
-  return decoded.ok ? decoded.rows : [new RefusedPoint(`${decoded.code}: ${decoded.message}`)];
+  return decoded.ok ? decoded.rows : [refusedJson(decoded)];
 }
 
-function pointsOf(value: unknown): JsonPointsResult {
+/** The rows of a decoded JSON value: a point, a batch or {"points": [...]}. */
+export function pointsOfJson(value: unknown): JsonPointsResult {
   if (Array.isArray(value)) {
     if (value.length === 0) return { ok: false, code: 'not-points', message: 'an empty array is neither a point nor a batch' };
     return { ok: true, rows: Array.isArray(value[0]) ? value : [value] };

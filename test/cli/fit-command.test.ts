@@ -268,7 +268,8 @@ describe('online-em fit: options', () => {
   /** Every option of `fit`, as its help must list it. */
   const OPTIONS = [
     'components', 'covariance', 'batch-size', 'alpha', 't0', 'eta-min', 'half-life', 'change-detection', 'reg-covar', 'warmup',
-    'restarts', 'seed', 'min-weight', 'max-abs', 'no-averaging', 'snapshot-every', 'epochs', 'rejects', 'progress', 'help',
+    'restarts', 'seed', 'min-weight', 'dim', 'max-abs', 'no-averaging', 'format', 'columns', 'max-line-bytes', 'snapshot-every', 'epochs', 'rejects',
+    'progress', 'help',
   ];
 
   it('--help lists every option and exits 0', async () => {
