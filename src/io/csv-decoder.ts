@@ -117,12 +117,12 @@ export class CsvDecoder implements PointDecoder {
       throw new PointFileError(`no numeric column in the first ${sample.length} rows of ${label} (its columns: ${header.join(', ')}): pass --columns`);
     }
     this.chosen = numeric;
+    this.checkDim();
     const skipped = header.filter((_, j) => !numeric.includes(j) && j !== this.keyIndex);
     notice(
       `${label}: reading the numeric columns ${numeric.map((j) => header[j]).join(', ')}${skipped.length > 0 ? ` (not ${skipped.join(', ')})` : ''}; --columns chooses others`,
       'columns',
     );
-    this.checkDim();
     for (const h of this.held) {
       if (h.refusal) sink.push(h.refusal, h.line, null);
       else this.emit(h.cells!, h.line, sink);
