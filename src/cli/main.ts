@@ -10,6 +10,7 @@ Commands:
   run            the Kafka processor (without --brokers: a local broker and a demo stream)
   fit            fit a mixture to NDJSON points from a file or stdin, snapshots to stdout
   demo-producer  stream a drifting synthetic mixture to a Kafka topic
+  produce        send the points of a file (NDJSON or CSV) or stdin to a Kafka topic
   help           show this help
 
 Run 'online-em <command> --help' for the options of a command.`;
@@ -25,6 +26,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./fit-command.js')).fitCommand(rest, io);
     case 'demo-producer':
       return (await import('./demo-producer-command.js')).demoProducerCommand(rest);
+    case 'produce':
+      return (await import('./produce-command.js')).produceCommand(rest);
     case undefined:
     case 'help':
     case '--help':

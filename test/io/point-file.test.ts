@@ -111,12 +111,19 @@ describe('readPointChunks: NDJSON', () => {
 });
 
 describe('readPointChunks: CSV', () => {
-  it('default: every numeric column (a column with text is not), said once; empty cells are missing', async () => {
+  it('default: every numeric column (a column of text is not; one with a stray typo is), said once; empty cells are missing', async () => {
     const text = 'id,x,label,y\n1,0.5,a,1e3\n2,,b,-2\n3,1.5,c,\n';
     const { rows, lines, notices } = await read(file('a.csv', text));
     expect(rows).toEqual([[1, 0.5, 1000], [2, null, -2], [3, 1.5, null]]);
     expect(lines).toEqual([2, 3, 4]);
     expect(notices).toEqual([{ kind: 'columns', message: expect.stringMatching(/a\.csv: reading the numeric columns id, x, y \(not label\); --columns chooses others/) }]);
+    // 1 typo in 10 numbers keeps the column (its row is refused); 2 in 10 do not.
+    const typo = (bad: number): string => ['a,b', ...Array.from({ length: 10 }, (_, i) => `${i < bad ? 'oops' : i},${i}`)].join('\n');
+    const one = await read(file('typo1.csv', typo(1)));
+    expect(one.notices[0].message).toMatch(/numeric columns a, b;/);
+    expect(reason(one.rows[0])).toMatch(/column "a" is "oops"/);
+    const two = await read(file('typo2.csv', typo(2)));
+    expect(two.notices[0].message).toMatch(/numeric columns b \(not a\)/);
   });
 
   it('--columns chooses and orders the columns by name; a name not in the header is a PointFileError', async () => {
