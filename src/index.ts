@@ -17,3 +17,6 @@ export { fitBatchEm, type BatchEmOptions, type BatchEmResult } from './em/batch-
 export { meanLogLikelihood } from './em/score.js';
 export { mergeStats } from './em/sufficient-stats.js';
 export { randomMixture, sampleMixture } from './synthetic/mixture-generator.js';
+export { scorePoints, pointScorer, type PointScores, type PointScorer, type ScoringPoints, type ScoringOptions } from './score/score-points.js';
+export { InvalidMixtureError, type ScoringModel, type MixtureSnapshotLike } from './score/scoring-model.js';
+export { argmaxComponents } from './score/argmax-components.js';

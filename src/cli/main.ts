@@ -9,6 +9,7 @@ const USAGE = `Usage: online-em <command> [options]
 Commands:
   run            the Kafka processor (without --brokers: a local broker and a demo stream)
   fit            fit a mixture to NDJSON points from a file or stdin, snapshots to stdout
+  score          score points under a snapshot: log-likelihood, component, responsibilities
   demo-producer  stream a drifting synthetic mixture to a Kafka topic
   produce        send the points of a file (NDJSON or CSV) or stdin to a Kafka topic
   help           show this help
@@ -24,6 +25,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./run-command.js')).runCommand(rest);
     case 'fit':
       return (await import('./fit-command.js')).fitCommand(rest, io);
+    case 'score':
+      return (await import('./score-command.js')).scoreCommand(rest, io);
     case 'demo-producer':
       return (await import('./demo-producer-command.js')).demoProducerCommand(rest);
     case 'produce':
@@ -35,7 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
     default:
-      throw new CliError(`unknown command '${command}' (commands: run, fit, demo-producer, help)`);
+      throw new CliError(`unknown command '${command}' (commands: run, fit, score, demo-producer, help)`);
   }
 }
 
