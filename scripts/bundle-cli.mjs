@@ -30,7 +30,9 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   plugins: [rxjsEsModules],
-  external: ['kafkajs'],
+  // protobufjs: @datadog/sketches-js requires it only in toProto/fromProto, which online-em never calls
+  // (it checkpoints the sketch's bins), and does not depend on it.
+  external: ['kafkajs', 'protobufjs/minimal'],
   sourcemap: 'linked',
   logLevel: 'warning',
   metafile: true,

@@ -1,16 +1,19 @@
-import { createWriteStream, existsSync, statSync, type WriteStream } from 'node:fs';
-import type { IndexedRejection } from '../em/point-validation.js';
-import { jsonPointRows } from '../io/json-points.js';
-import { lineBatches } from '../io/line-source.js';
+import { existsSync, statSync } from 'node:fs';
+import { byteSource, readBytes } from '../io/byte-source.js';
+import { isOverlong, splitLines } from '../io/line-source.js';
+import { PointFileError, readPointChunks } from '../io/point-file.js';
+import { RejectionReport } from '../io/rejection-report.js';
 import { pointScorer, type PointScorer, type PointScores } from '../score/score-points.js';
 import { InvalidMixtureError, type ScoringModel } from '../score/scoring-model.js';
 import { CliError } from './cli-error.js';
 import { formatOptionsHelp, parseCommandLine, type OptionSpec } from './option-spec.js';
+import { POINT_FILE_SPECS, pointFileOptionsFrom } from './point-file-options.js';
 
 export const SCORE_SPECS = [
   { name: 'snapshot', kind: 'string', required: true, valueName: 'FILE', description: "the model: one snapshot JSON object, or fit's NDJSON output (its last snapshot is used)" },
   { name: 'anomaly-threshold', kind: 'number', valueName: 'NATS', description: 'add "anomaly": true/false to each line, true when its logLikelihood is below NATS' },
   { name: 'rejects', kind: 'string', valueName: 'FILE', description: 'write refused lines as NDJSON {line, epoch, code, message} to FILE instead of stderr' },
+  ...POINT_FILE_SPECS,
 ] as const satisfies readonly OptionSpec[];
 
 export const SCORE_HELP = `Usage: online-em score --snapshot FILE [options] [POINTS]
@@ -34,8 +37,6 @@ ${formatOptionsHelp(SCORE_SPECS)}
 
 /** Rows scored per E-step and per write. */
 const ROWS_PER_CHUNK = 4096;
-/** Beyond this, refusals are only counted on stderr: a wrong file must not flood the terminal. */
-const MAX_REJECTIONS_ON_STDERR = 100;
 /** A snapshot spread over several lines is read whole; beyond this it is not a snapshot. */
 const MAX_SNAPSHOT_DOCUMENT_CHARS = 256 * 1024 * 1024;
 /** Of a JSON parse error, as much as a one-line report shows. */
@@ -52,21 +53,37 @@ export async function scoreCommand(argv: readonly string[], io: Io): Promise<num
   if (parsed.positionals.length > 1) throw new CliError(`score takes at most one POINTS file (got ${parsed.positionals.length})`);
   const { values } = parsed;
   const pointsFile = parsed.positionals[0] ?? null;
-  if (pointsFile !== null && pointsFile !== '-') checkReadable(pointsFile, 'POINTS file');
+  const fileOptions = pointFileOptionsFrom({ ...values, dim: null });
+  try {
+    byteSource(pointsFile);
+  } catch (error) {
+    throw error instanceof PointFileError ? new CliError(error.message) : error;
+  }
   checkReadable(values.snapshot, '--snapshot');
   const scorer = await readSnapshotScorer(values.snapshot, io.stderr);
   const threshold = values['anomaly-threshold'];
-  const reporter = new RejectionReporter(io.stderr, values.rejects);
+  const rejections = new RejectionReport(io.stderr, { rejectsFile: values.rejects });
   const out = new BackpressuredOutput(io.stdout);
+  const chunks = readPointChunks(pointsFile, {
+    ...fileOptions,
+    // CSV columns or object fields must give the snapshot's dimension; array rows are checked by the scorer.
+    dim: scorer.params.dim,
+    rowsPerChunk: ROWS_PER_CHUNK,
+    onNotice: (message) => io.stderr.write(`${message}\n`),
+  });
+  let failure: unknown = null;
   try {
-    for await (const { rows, lines, epoch } of pointChunks(pointsFile === '-' ? null : pointsFile, { dim: scorer.params.dim })) {
+    for await (const { rows, lines, epoch } of chunks) {
       const scores = scorer.score(rows);
-      for (const r of scores.rejected) reporter.report(lines[r.index], epoch, r);
+      for (const r of scores.rejected) rejections.report(lines[r.index], epoch, r.code, r.message);
       if (!(await out.write(scoreLines(scores, lines, threshold)))) break;
     }
-  } finally {
-    await reporter.close();
+  } catch (error) {
+    failure = error;
   }
+  const summary = await rejections.close();
+  if (summary !== null) io.stderr.write(`online-em: ${summary}\n`);
+  if (failure !== null) throw failure instanceof PointFileError ? new CliError(failure.message) : failure;
   return 0;
 }
 
@@ -127,37 +144,6 @@ class BackpressuredOutput {
   }
 }
 
-/** Refused points as fit reports them: on stderr (the first 100) or all to --rejects FILE, then a count. */
-class RejectionReporter {
-  private count = 0;
-  private readonly file: WriteStream | null;
-
-  constructor(
-    private readonly stderr: NodeJS.WritableStream,
-    private readonly path: string | null,
-  ) {
-    this.file = path ? createWriteStream(path) : null;
-  }
-
-  report(line: number, epoch: number, r: IndexedRejection): void {
-    this.count++;
-    if (this.file) this.file.write(`${JSON.stringify({ line, epoch, code: r.code, message: r.message })}\n`);
-    else if (this.count <= MAX_REJECTIONS_ON_STDERR) this.stderr.write(`line ${line}: ${r.code}: ${r.message}\n`);
-  }
-
-  async close(): Promise<void> {
-    if (this.file) await new Promise<void>((resolve) => this.file!.end(resolve));
-    if (this.count === 0) return;
-    const hidden = this.file ? 0 : this.count - MAX_REJECTIONS_ON_STDERR;
-    const where = this.file
-      ? `, listed in ${this.path}`
-      : hidden > 0
-        ? `; the first ${MAX_REJECTIONS_ON_STDERR} are listed above (--rejects FILE keeps them all)`
-        : '';
-    this.stderr.write(`online-em: ${this.count} point(s) rejected${where}\n`);
-  }
-}
-
 /**
  * The scorer of the snapshot in FILE: one JSON object (on one line or pretty-printed
  * over several), or NDJSON lines of which the last snapshot is used (fit's output).
@@ -171,10 +157,12 @@ async function readSnapshotScorer(file: string, stderr: NodeJS.WritableStream): 
   let found: { value: object; line: number } | null = null;
   let badLine: { line: number; detail: string } | null = null;
   let lastLine = 0;
-  for await (const batch of lineBatches(file, 1)) {
+  for await (const batch of splitLines(readBytes(byteSource(file)), MAX_SNAPSHOT_DOCUMENT_CHARS)) {
     for (let i = 0; i < batch.lines.length; i++) {
       const number = batch.firstLineNumber + i;
-      const text = (number === 1 ? batch.lines[i].replace(/^\uFEFF/, '') : batch.lines[i]).trim();
+      const raw = batch.lines[i];
+      if (isOverlong(raw)) throw new CliError(`${label} line ${number} is ${raw.bytes} bytes long: too large to be a snapshot`);
+      const text = raw.trim();
       lastLine = number;
       if (mode === 'document') {
         documentChars += text.length + 1;
@@ -243,45 +231,4 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; de
 
 function isObject(value: unknown): value is object {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-// ---------------------------------------------------------------------------------------
-// Point input. Stands in for the shared point-file reader of src/io (CSV, NDJSON objects,
-// gzip, BOM, --dim), which has this signature: swap this function for an import of it.
-// ---------------------------------------------------------------------------------------
-
-/** Rows of point input with the 1-based line each came from (rows are number|null arrays or RefusedPoint). */
-interface PointChunk {
-  readonly rows: unknown[];
-  readonly lines: number[];
-  readonly epoch: number;
-}
-
-interface PointChunkOptions {
-  readonly format?: string;
-  readonly columns?: readonly string[];
-  readonly dim?: number;
-  readonly epochs?: number;
-  readonly maxLineBytes?: number;
-}
-
-/** NDJSON points of FILE (stdin when null) in chunks of about ROWS_PER_CHUNK rows; an undecodable line is one RefusedPoint. */
-async function* pointChunks(source: string | null, options: PointChunkOptions): AsyncGenerator<PointChunk> {
-  for await (const { lines, firstLineNumber, epoch } of lineBatches(source, options.epochs ?? 1)) {
-    let rows: unknown[] = [];
-    let lineOfRow: number[] = [];
-    for (let i = 0; i < lines.length; i++) {
-      if (lines[i].trim() === '') continue;
-      for (const row of jsonPointRows(lines[i])) {
-        rows.push(row);
-        lineOfRow.push(firstLineNumber + i);
-      }
-      if (rows.length >= ROWS_PER_CHUNK) {
-        yield { rows, lines: lineOfRow, epoch };
-        rows = [];
-        lineOfRow = [];
-      }
-    }
-    if (rows.length > 0) yield { rows, lines: lineOfRow, epoch };
-  }
 }

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_PRODUCER_SPECS } from '../../src/cli/demo-producer-command.js';
 import { FIT_SPECS } from '../../src/cli/fit-command.js';
 import type { OptionSpec } from '../../src/cli/option-spec.js';
+import { PRODUCE_SPECS } from '../../src/cli/produce-command.js';
 import { RUN_SPECS } from '../../src/cli/run-command.js';
+import { SCORE_SPECS } from '../../src/cli/score-command.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -12,6 +14,8 @@ describe('README', () => {
     ['fit', FIT_SPECS],
     ['run', RUN_SPECS],
     ['demo-producer', DEMO_PRODUCER_SPECS],
+    ['score', SCORE_SPECS],
+    ['produce', PRODUCE_SPECS],
   ] as const)('documents every option of %s', (_command, specs) => {
     const missing = specs.filter((spec) => !readme.includes(`--${spec.name}`)).map((spec) => `--${spec.name}`);
     expect(missing).toEqual([]);

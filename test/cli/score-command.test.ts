@@ -249,7 +249,7 @@ describe('online-em score: snapshot files that cannot be used are one line each'
       runCli(['help']),
     ]);
     expect(noPoints.code).toBe(2);
-    expect(noPoints.stderr).toMatch(/^online-em: POINTS file '.*absent\.ndjson' does not exist or is not a file\n$/);
+    expect(noPoints.stderr).toMatch(/^online-em: FILE '.*absent\.ndjson' cannot be read \(ENOENT\): check the path\n$/);
     expect(noSnapshot.code).toBe(2);
     expect(noSnapshot.stderr).toMatch(/^online-em: --snapshot is required/);
     expect(help.code).toBe(0);

@@ -32,6 +32,7 @@ describe('resolveOptions', () => {
       convergenceWindow: DEFAULTS.convergenceWindow,
       convergenceTol: DEFAULTS.convergenceTol,
       changeDetection: false,
+      dim: null,
     });
   });
 
