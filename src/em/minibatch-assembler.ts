@@ -48,6 +48,12 @@ export class MinibatchAssembler {
     return { n: this.fill, dim: this.dim, data, rowsWithMissing: countRowsWithMissing(data, this.fill, this.dim) };
   }
 
+  /** Waiting points [from, to), sharing the buffer: valid until the next push. */
+  pendingRows(from: number, to: number): PointBatch {
+    const data = this.buffer.subarray(from * this.dim, to * this.dim);
+    return { n: to - from, dim: this.dim, data, rowsWithMissing: countRowsWithMissing(data, to - from, this.dim) };
+  }
+
   /** Remove and return the waiting points (to flush a last, partial minibatch). */
   takePending(): PointBatch {
     const out = this.pending();

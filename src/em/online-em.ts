@@ -138,6 +138,19 @@ export class OnlineEm {
     });
   }
 
+  /**
+   * The last `count` points waiting for a full minibatch, scored now under the working
+   * parameters: the same the update of their minibatch will score them with, since no update
+   * comes before it (test-then-train, known at once). Null while there is no model.
+   */
+  scorePendingTail(count: number): Pick<EStepResult, 'n' | 'logLik' | 'resp'> | null {
+    const p = this.phase;
+    if (p.kind !== 'fitting' || count === 0) return null;
+    const pending = p.assembler.pendingCount;
+    if (count > pending) throw new RangeError(`${count} points asked for, ${pending} pending`);
+    return eStep(p.factors, p.assembler.pendingRows(pending - count, pending));
+  }
+
   snapshot(now: Date = new Date()): MixtureSnapshot | null {
     const model = this.model;
     if (!model) return null;

@@ -1,4 +1,5 @@
 import type { EngineState } from '../em/online-em.js';
+import type { AnomalyThresholdState } from '../score/anomaly-threshold.js';
 
 /** Counters of the processor that survive restarts with the model. */
 export interface ProcessorCounters {
@@ -8,6 +9,10 @@ export interface ProcessorCounters {
   deadLettered: number;
   snapshotsPublished: number;
   checkpoints: number;
+  /** With --scores-topic: scores records written (one per message with accepted points), points scored, points flagged. */
+  scoresPublished?: number;
+  pointsScored?: number;
+  anomalies?: number;
 }
 
 /** Next offset to read per input partition, as committed with the checkpoint. */
@@ -24,6 +29,8 @@ export interface Checkpoint {
   readonly engine: EngineState;
   readonly counters: ProcessorCounters;
   readonly offsets: readonly PartitionOffset[];
+  /** The anomaly threshold's state, with --scores-topic (absent before scores were turned on). */
+  readonly scoring?: AnomalyThresholdState;
   readonly createdAt: string;
 }
 

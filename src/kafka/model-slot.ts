@@ -1,13 +1,16 @@
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { EngineState } from '../em/online-em.js';
 import type { MixtureSnapshot } from '../em/snapshot.js';
+import type { AnomalySummary, AnomalyThresholdState } from '../score/anomaly-threshold.js';
 import { FittingSession, type FittingSessionOptions } from '../stream/fitting-session.js';
+import { ItemScoring } from '../stream/item-scoring.js';
 import type { CheckpointEvent, ProgressEvent, SnapshotEvent } from '../stream/online-em-events.js';
 import { rowCount, type PointInput } from '../stream/point-input.js';
 import { encodeCheckpoint, type Checkpoint, type PartitionOffset, type ProcessorCounters } from './checkpoint.js';
 import { deadLetterFor } from './dead-letter.js';
 import type { MessagePosition } from './message-format.js';
-import type { PublishedSnapshot } from './processor-types.js';
+import type { PublishedSnapshot, ScoresConfig } from './processor-types.js';
+import { scoresMessage } from './scores/scores-record.js';
 import type { TopicNames } from './topics.js';
 import { recordBytes, type CommitOutput } from './transactional-publisher.js';
 
@@ -16,6 +19,8 @@ interface PendingState {
   readonly state: EngineState;
   readonly snapshot: MixtureSnapshot | null;
   readonly final: boolean;
+  /** The anomaly rule's state and summary at the same point (with scores). */
+  readonly scoring: { readonly state: AnomalyThresholdState; readonly summary: AnomalySummary } | null;
 }
 
 /** A slot's part of one transaction, and what to record once it committed. */
@@ -43,6 +48,10 @@ export class ModelSlot {
   private deadLetterBytesHeld = 0;
   private pending: PendingState | null = null;
   private uncommitted = 0;
+  /** With --scores-topic: the scoring of each message, and its records until they are committed. */
+  private readonly scoring: ItemScoring | null;
+  private scores: Message[] = [];
+  private scoresBytesHeld = 0;
 
   constructor(
     /** The checkpoint and snapshot key. */
@@ -50,7 +59,9 @@ export class ModelSlot {
     options: FittingSessionOptions,
     checkpoint: Checkpoint | null,
     now: () => number,
+    private readonly scoresConfig: ScoresConfig | null = null,
   ) {
+    this.scoring = scoresConfig ? new ItemScoring(scoresConfig.anomaly, checkpoint?.scoring) : null;
     this.session = new FittingSession<MessagePosition>({ ...options, includeState: true, ...(checkpoint ? { initialState: checkpoint.engine } : {}) }, now);
     this.counters = checkpoint ? { ...checkpoint.counters } : { messages: 0, deadLettered: 0, snapshotsPublished: 0, checkpoints: 0 };
     for (const o of checkpoint?.offsets ?? []) this.nextOffsets.set(partitionKey(o.topic, o.partition), o);
@@ -82,6 +93,11 @@ export class ModelSlot {
     return this.deadLetterBytesHeld;
   }
 
+  /** Bytes of scores records held for the next commit. */
+  get scoresBytes(): number {
+    return this.scoresBytesHeld;
+  }
+
   /** Messages taken in since the last commit. */
   get uncommittedMessages(): number {
     return this.uncommitted;
@@ -97,7 +113,7 @@ export class ModelSlot {
    * Returns the session's progress events.
    */
   ingest(message: KafkaMessage, position: MessagePosition, input: PointInput<MessagePosition>): ProgressEvent[] {
-    const events = this.session.ingest(input);
+    const events = this.scoring ? this.score(message, position, input) : this.session.ingest(input);
     const progress: ProgressEvent[] = [];
     for (const event of events) {
       if (event.type === 'rejected') this.holdDeadLetter(deadLetterFor(message, position, event.rejections, rowCount(input), this.id));
@@ -112,6 +128,20 @@ export class ModelSlot {
     this.counters.messages++;
     this.uncommitted++;
     return progress;
+  }
+
+  /** Ingest with scores: one scores record for a message with accepted points. */
+  private score(message: KafkaMessage, position: MessagePosition, input: PointInput<MessagePosition>) {
+    const { events, scores } = this.scoring!.ingest(this.session, input);
+    if (scores.n > scores.refused.size) {
+      const record = scoresMessage(scores, this.scoresConfig!.format, this.id, position, message.key);
+      this.scores.push(record);
+      this.scoresBytesHeld += recordBytes(record);
+      this.counters.scoresPublished = (this.counters.scoresPublished ?? 0) + 1;
+      this.counters.pointsScored = (this.counters.pointsScored ?? 0) + scores.scored;
+      this.counters.anomalies = (this.counters.anomalies ?? 0) + scores.anomalies;
+    }
+    return events;
   }
 
   /** Make the current state the pending commit. */
@@ -144,13 +174,15 @@ export class ModelSlot {
       engine: pending.state,
       counters: { ...counters },
       offsets,
+      ...(pending.scoring ? { scoring: pending.scoring.state } : {}),
       createdAt: new Date().toISOString(),
     };
     const published: PublishedSnapshot | null = pending.snapshot
-      ? { ...pending.snapshot, model: this.id, offsets, input: { messages: counters.messages, deadLettered: counters.deadLettered }, final: pending.final }
+      ? { ...pending.snapshot, model: this.id, offsets, input: { messages: counters.messages, deadLettered: counters.deadLettered }, final: pending.final, ...(pending.scoring ? { anomaly: pending.scoring.summary } : {}) }
       : null;
     const outputs: CommitOutput[] = [
       { role: 'dead-letter', topic: topics.deadLetter, messages: this.deadLetters, chunked: true },
+      ...(this.scoresConfig ? [{ role: 'scores' as const, topic: this.scoresConfig.topic, messages: this.scores, chunked: true }] : []),
       { role: 'checkpoint', topic: topics.state, messages: [{ key: this.id, value: encodeCheckpoint(checkpoint) }] },
     ];
     if (published) outputs.push({ role: 'snapshot', topic: topics.snapshot, messages: [{ key: this.id, value: Buffer.from(JSON.stringify(published)) }] });
@@ -161,12 +193,15 @@ export class ModelSlot {
   committed(): void {
     this.deadLetters = [];
     this.deadLetterBytesHeld = 0;
+    this.scores = [];
+    this.scoresBytesHeld = 0;
     this.uncommitted = 0;
   }
 
   private hold(event: SnapshotEvent<MessagePosition> | CheckpointEvent<MessagePosition>): void {
     // Snapshots carry the state here (includeState).
-    this.pending = { state: event.state!, snapshot: event.snapshot, final: event.final };
+    const scoring = this.scoring ? { state: this.scoring.state(), summary: this.scoring.anomaly } : null;
+    this.pending = { state: event.state!, snapshot: event.snapshot, final: event.final, scoring };
   }
 
   private holdDeadLetter(deadLetter: Message): void {

@@ -1,5 +1,7 @@
 import type { OnlineEmOptions } from '../em/options.js';
 import type { MixtureSnapshot } from '../em/snapshot.js';
+import type { AnomalyRule, AnomalySummary } from '../score/anomaly-threshold.js';
+import type { ScoresFormat } from './scores/scores-record.js';
 import type { PartitionOffset } from './checkpoint.js';
 import type { ConnectionSettings } from './connection/connection-settings.js';
 import type { TopicNames, TopicSettings } from './topics.js';
@@ -28,6 +30,15 @@ export interface ProcessorConfig {
   readonly resetModel: boolean;
   /** A model per message key (run --keyed); null: one model for the whole input. */
   readonly keyed: KeyedConfig | null;
+  /** A scores record per input message (run --scores-topic); null: none. */
+  readonly scores?: ScoresConfig | null;
+}
+
+export interface ScoresConfig {
+  readonly topic: string;
+  readonly format: ScoresFormat;
+  /** How points are flagged as anomalies. */
+  readonly anomaly: AnomalyRule;
 }
 
 export interface KeyedConfig {
@@ -46,4 +57,6 @@ export interface PublishedSnapshot extends MixtureSnapshot {
   readonly offsets: readonly PartitionOffset[];
   readonly input: { readonly messages: number; readonly deadLettered: number };
   readonly final: boolean;
+  /** With --scores-topic: the anomaly threshold in force and the recent anomaly rate. */
+  readonly anomaly?: AnomalySummary;
 }

@@ -10,6 +10,8 @@ export interface TopicNames {
   readonly deadLetter: string;
   /** Checkpoints of the full model state, keyed by model (compacted). */
   readonly state: string;
+  /** Per-point scores, a record per input message (run --scores-topic); absent: none. */
+  readonly scores?: string;
 }
 
 /**
@@ -56,6 +58,8 @@ export async function ensureTopics(admin: Admin, names: TopicNames, settings: To
       configEntries: [...compacted, { name: 'max.message.bytes', value: String(STATE_TOPIC_MAX_MESSAGE_BYTES) }],
     },
   ];
+  // As many partitions as the input (consumers of scores scale with it); a scores record of a large message can pass 1 MiB.
+  if (names.scores) wanted.push({ topic: names.scores, numPartitions: settings.inputPartitions, replicationFactor, configEntries: [{ name: 'max.message.bytes', value: String(STATE_TOPIC_MAX_MESSAGE_BYTES) }] });
   await createMissingTopics(admin, wanted, logger);
 }
 

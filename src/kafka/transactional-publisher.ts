@@ -33,7 +33,7 @@ function byteLength(v: Buffer | string | null | undefined): number {
  * A later output kind (scores, say) is one more entry, not a new field.
  */
 export interface CommitOutput {
-  readonly role: 'dead-letter' | 'snapshot' | 'checkpoint';
+  readonly role: 'dead-letter' | 'scores' | 'snapshot' | 'checkpoint';
   readonly topic: string;
   readonly messages: readonly Message[];
   readonly chunked?: boolean;

@@ -1,0 +1,100 @@
+import type { IHeaders, Message } from 'kafkajs';
+import { REFUSED_COMPONENT, WARMING_UP_COMPONENT, type ItemScores } from '../../stream/item-scoring.js';
+import { CONTENT_TYPE_HEADER, headerText, JSON_CONTENT_TYPE, type MessagePosition } from '../message-format.js';
+
+/** content-type of the binary scores record (see encodeBinaryScores for the layout). */
+export const SCORES_CONTENT_TYPE = 'application/x-online-em-scores';
+export type ScoresFormat = 'json' | 'binary';
+
+export const SCORES_HEADERS = { model: 'online-em-model', source: 'online-em-source' } as const;
+
+const MAGIC = 0x534d454f; // "OEMS", little-endian
+const VERSION = 1;
+const HEADER_BYTES = 16;
+
+/** `topic/partition/offset` of an input message: the scores record's link back to it. */
+export function sourceOf(position: MessagePosition): string {
+  return `${position.topic}/${position.partition}/${position.offset}`;
+}
+
+/** The record of one input message's scores, keyed by the input's key. */
+export function scoresMessage(scores: ItemScores, format: ScoresFormat, model: string, position: MessagePosition, key: Buffer | string | null): Message {
+  const source = sourceOf(position);
+  const headers: IHeaders = { [SCORES_HEADERS.model]: model, [SCORES_HEADERS.source]: source };
+  if (format === 'binary') return { key, value: encodeBinaryScores(scores), headers: { [CONTENT_TYPE_HEADER]: SCORES_CONTENT_TYPE, ...headers } };
+  return { key, value: Buffer.from(jsonScores(scores, model, source)), headers: { [CONTENT_TYPE_HEADER]: JSON_CONTENT_TYPE, ...headers } };
+}
+
+/**
+ * `{"model", "source", "points": [...]}`, a point each in input order: `{"logLikelihood",
+ * "component", "responsibilities", "anomaly"}`, `{"refused": true, "code"}` or
+ * `{"warmingUp": true}`. Written by hand: it is the processor's hottest output.
+ */
+export function jsonScores(s: ItemScores, model: string, source: string): string {
+  const parts: string[] = new Array(s.n);
+  const k = s.k;
+  for (let i = 0; i < s.n; i++) {
+    const c = s.component[i];
+    if (c === REFUSED_COMPONENT) parts[i] = `{"refused":true,"code":${JSON.stringify(s.refused.get(i) ?? 'refused')}}`;
+    else if (c === WARMING_UP_COMPONENT) parts[i] = '{"warmingUp":true}';
+    else {
+      let r = String(s.responsibilities[i * k]);
+      for (let j = 1; j < k; j++) r += `,${s.responsibilities[i * k + j]}`;
+      parts[i] = `{"logLikelihood":${s.logLikelihood[i]},"component":${c},"responsibilities":[${r}],"anomaly":${s.anomaly[i] === 1}}`;
+    }
+  }
+  return `{"model":${JSON.stringify(model)},"source":${JSON.stringify(source)},"points":[${parts.join(',')}]}`;
+}
+
+/**
+ * Little-endian: "OEMS", u8 version, 3 bytes zero, u32 n, u32 k; then f64 logLikelihood[n]
+ * (NaN where not scored), f64 responsibilities[n×k], i32 component[n] (-1 refused, -2 warming
+ * up), u8 anomaly[n]. The model and the source are in the headers.
+ */
+export function encodeBinaryScores(s: ItemScores): Buffer {
+  const { n, k } = s;
+  const out = Buffer.alloc(HEADER_BYTES + 8 * n + 8 * n * k + 4 * n + n);
+  out.writeUInt32LE(MAGIC, 0);
+  out.writeUInt8(VERSION, 4);
+  out.writeUInt32LE(n, 8);
+  out.writeUInt32LE(k, 12);
+  let at = HEADER_BYTES;
+  for (let i = 0; i < n; i++, at += 8) out.writeDoubleLE(s.logLikelihood[i], at);
+  for (let i = 0; i < n * k; i++, at += 8) out.writeDoubleLE(s.responsibilities[i], at);
+  for (let i = 0; i < n; i++, at += 4) out.writeInt32LE(s.component[i], at);
+  for (let i = 0; i < n; i++, at++) out[at] = s.anomaly[i];
+  return out;
+}
+
+/** A binary scores record decoded (for consumers, the tail tool and tests). */
+export interface DecodedScores {
+  readonly n: number;
+  readonly k: number;
+  readonly logLikelihood: Float64Array;
+  readonly responsibilities: Float64Array;
+  readonly component: Int32Array;
+  readonly anomaly: Uint8Array;
+}
+
+export function decodeBinaryScores(value: Buffer): DecodedScores {
+  if (value.length < HEADER_BYTES || value.readUInt32LE(0) !== MAGIC) throw new Error('not an online-em binary scores record (no "OEMS" magic)');
+  const version = value.readUInt8(4);
+  if (version !== VERSION) throw new Error(`binary scores record of version ${version}; this online-em reads version ${VERSION}`);
+  const n = value.readUInt32LE(8);
+  const k = value.readUInt32LE(12);
+  if (value.length !== HEADER_BYTES + 8 * n + 8 * n * k + 5 * n) throw new Error(`binary scores record of ${value.length} bytes does not hold ${n} points of ${k} components`);
+  let at = HEADER_BYTES;
+  const logLikelihood = new Float64Array(n);
+  for (let i = 0; i < n; i++, at += 8) logLikelihood[i] = value.readDoubleLE(at);
+  const responsibilities = new Float64Array(n * k);
+  for (let i = 0; i < n * k; i++, at += 8) responsibilities[i] = value.readDoubleLE(at);
+  const component = new Int32Array(n);
+  for (let i = 0; i < n; i++, at += 4) component[i] = value.readInt32LE(at);
+  const anomaly = Uint8Array.from(value.subarray(at, at + n));
+  return { n, k, logLikelihood, responsibilities, component, anomaly };
+}
+
+/** Whether a record is a binary scores record, by its content-type. */
+export function isBinaryScores(headers: IHeaders | undefined): boolean {
+  return headerText(headers, CONTENT_TYPE_HEADER) === SCORES_CONTENT_TYPE;
+}

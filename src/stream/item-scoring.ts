@@ -1,0 +1,123 @@
+import type { MinibatchUpdate } from '../em/engine-state.js';
+import { AnomalyThreshold, type AnomalyRule, type AnomalySummary, type AnomalyThresholdState } from '../score/anomaly-threshold.js';
+import { argmaxComponents } from '../score/argmax-components.js';
+import type { FittingSession } from './fitting-session.js';
+import type { OnlineEmEvent } from './online-em-events.js';
+import { rowCount, type PointInput } from './point-input.js';
+
+/** `component` of a point refused by validation. */
+export const REFUSED_COMPONENT = -1;
+/** `component` of a point taken while the model was warming up: there was no model to score it. */
+export const WARMING_UP_COMPONENT = -2;
+
+/**
+ * The scores of one input item's points, in its row order (columns, for speed): each point's
+ * log-likelihood under the model before its own update (test-then-train), its most
+ * responsible component and responsibilities, and whether it is an anomaly.
+ */
+export interface ItemScores {
+  readonly n: number;
+  readonly k: number;
+  /** NaN where not scored. */
+  readonly logLikelihood: Float64Array;
+  /** The component, or REFUSED_COMPONENT, or WARMING_UP_COMPONENT. */
+  readonly component: Int32Array;
+  /** n×k; zeros where not scored. */
+  readonly responsibilities: Float64Array;
+  /** 1 where flagged. */
+  readonly anomaly: Uint8Array;
+  /** Code of each refused point, by row. */
+  readonly refused: ReadonlyMap<number, string>;
+  readonly scored: number;
+  readonly anomalies: number;
+}
+
+/**
+ * Scores every point of the items a fitting session ingests, with no second E-step for
+ * most of them: a point in a minibatch that the item completes gets the scores of that
+ * update's own E-step (issue 5's seam); a point still waiting for its minibatch is scored
+ * at once under the working parameters, which are the ones its update will use, since no
+ * update comes before it. Either way a replay from a checkpoint gives the same bits.
+ * The anomaly rule sees the scored points in stream order; its state is checkpointed.
+ */
+export class ItemScoring {
+  private readonly threshold: AnomalyThreshold;
+
+  constructor(rule: AnomalyRule, state?: AnomalyThresholdState) {
+    this.threshold = new AnomalyThreshold(rule, state);
+  }
+
+  get anomaly(): AnomalySummary {
+    return this.threshold.summary();
+  }
+
+  state(): AnomalyThresholdState {
+    return this.threshold.state();
+  }
+
+  /** Ingest one item into `session` and score its points. */
+  ingest<P>(session: FittingSession<P>, input: PointInput<P>): { events: OnlineEmEvent<P>[]; scores: ItemScores } {
+    const engine = session.engine;
+    const n = rowCount(input);
+    const k = engine.options.components;
+    const before = engine.counters.pointsSeen;
+    // By accepted index (rows in order, refused ones left out).
+    const logLik = new Float64Array(n).fill(NaN);
+    const resp = new Float64Array(n * k);
+    const fromUpdate = (u: MinibatchUpdate): void => {
+      // A minibatch can start with points of earlier items: they were scored with them.
+      const skip = Math.max(0, before - u.firstPoint);
+      for (let i = skip; i < u.n; i++) logLik[u.firstPoint + i - before] = u.logLik[i];
+      resp.set(u.resp.subarray(skip * k, u.n * k), (u.firstPoint + skip - before) * k);
+    };
+    const events = session.ingest(input, fromUpdate);
+    const accepted = engine.counters.pointsSeen - before;
+    const tail = Math.min(accepted, engine.pointsPending);
+    const pending = engine.model === null ? null : engine.scorePendingTail(tail);
+    if (pending) {
+      logLik.set(pending.logLik, accepted - tail);
+      resp.set(pending.resp, (accepted - tail) * k);
+    }
+    return { events, scores: this.byRow(n, k, accepted, logLik, resp, events) };
+  }
+
+  /** Spread the accepted points' scores over the item's rows, flagging them in order. */
+  private byRow<P>(n: number, k: number, accepted: number, logLik: Float64Array, resp: Float64Array, events: readonly OnlineEmEvent<P>[]): ItemScores {
+    const refused = new Map<number, string>();
+    for (const e of events) if (e.type === 'rejected') for (const r of e.rejections) refused.set(r.index, r.code);
+    const components = argmaxComponents(resp, accepted, k);
+    const out: ItemScores = {
+      n,
+      k,
+      logLikelihood: new Float64Array(n).fill(NaN),
+      component: new Int32Array(n),
+      responsibilities: refused.size === 0 ? resp : new Float64Array(n * k),
+      anomaly: new Uint8Array(n),
+      refused,
+      scored: 0,
+      anomalies: 0,
+    };
+    let scored = 0;
+    let anomalies = 0;
+    for (let row = 0, a = 0; row < n; row++) {
+      if (refused.has(row)) {
+        out.component[row] = REFUSED_COMPONENT;
+        continue;
+      }
+      const ll = logLik[a];
+      if (Number.isNaN(ll)) out.component[row] = WARMING_UP_COMPONENT;
+      else {
+        out.logLikelihood[row] = ll;
+        out.component[row] = components[a];
+        if (out.responsibilities !== resp) out.responsibilities.set(resp.subarray(a * k, a * k + k), row * k);
+        if (this.threshold.observe(ll)) {
+          out.anomaly[row] = 1;
+          anomalies++;
+        }
+        scored++;
+      }
+      a++;
+    }
+    return { ...out, scored, anomalies };
+  }
+}
