@@ -16,6 +16,7 @@ import { EmbeddedBroker } from './embedded-broker.js';
 import { MetricsServer } from './metrics-server.js';
 import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
 import { formatOptionsHelp, parseCommandLine, type OptionSpec, type OptionValues, type ParsedCommandLine } from './option-spec.js';
+import { SCORES_SPECS, scoresConfigFrom } from './scores-options.js';
 import { onShutdownSignals } from './signals.js';
 
 /** The embedded default's demo stream, with 1% malformed messages to show the dead-letter topic. */
@@ -43,6 +44,7 @@ export const RUN_SPECS = [
   // At most what a dead letter keeps of a value: every message read keeps its value whole in its dead letter.
   { name: 'max-message-bytes', kind: 'int', min: 16, max: DEAD_LETTER_BUDGET.valueBytes, default: 8 * 1024 * 1024, env: 'ONLINE_EM_MAX_MESSAGE_BYTES', description: 'larger input messages are dead-lettered unread' },
   { name: 'session-timeout', kind: 'int', min: 1000, max: 3_600_000, default: 10_000, env: 'ONLINE_EM_SESSION_TIMEOUT', valueName: 'MS', description: 'consumer group session timeout: how soon a dead instance\'s partitions are taken over (the broker allows 6000 and up by default)' },
+  ...SCORES_SPECS,
   { name: 'metrics-port', kind: 'int', min: 0, max: 65535, env: 'ONLINE_EM_METRICS_PORT', valueName: 'PORT', description: 'serve /metrics (Prometheus), /healthz and /readyz on this port (0: any free port, logged; default: off)' },
   { name: 'metrics-host', kind: 'string', default: '0.0.0.0', env: 'ONLINE_EM_METRICS_HOST', valueName: 'HOST', description: 'address the metrics server listens on' },
   { name: 'keyed', kind: 'flag', env: 'ONLINE_EM_KEYED', description: 'a model per message key: each key gets its own mixture, seeded from the key, with snapshots and checkpoints keyed MODEL/KEY; the instances of the group share the partitions and their keys' },
@@ -171,6 +173,7 @@ export function processorConfig({ values, explicit }: RunCommandLine, connection
   if (values.keyed && values['reset-model']) throw new CliError('--reset-model does not apply to --keyed (the keys\' checkpoints stay in the state topic): use another --model to start afresh');
   if (values.keyed && embedded) throw new CliError('--keyed needs a cluster (--brokers): the embedded demo stream has no keys');
   const engine = engineOptionsFrom(values, embedded ? embeddedEngineDefaults(explicit) : {});
+  const scores = scoresConfigFrom(values, explicit, values.keyed);
   return {
     connection,
     model,
@@ -181,6 +184,7 @@ export function processorConfig({ values, explicit }: RunCommandLine, connection
       snapshot: values['snapshot-topic'],
       deadLetter: values['dead-letter-topic'],
       state: values['state-topic'],
+      ...(scores.topic === null ? {} : { scores: scores.topic }),
     },
     topicSettings: { inputPartitions: values['input-partitions'], replicationFactor: values['replication-factor'] },
     engine,
@@ -191,6 +195,7 @@ export function processorConfig({ values, explicit }: RunCommandLine, connection
     startFrom: values['start-from'],
     sessionTimeoutMs: values['session-timeout'],
     resetModel: values['reset-model'],
+    scores: scores.scores,
     keyed: values.keyed ? { maxKeys: values['max-keys'], keyMetrics: values['key-metrics'], spillDir: values['spill-dir'] ?? tmpdir() } : null,
   };
 }

@@ -6,3 +6,9 @@ export const MAX_BUFFERED_DEAD_LETTERS = 1000;
 export const HEARTBEAT_EVERY_MESSAGES = 64;
 /** Least time between commits made because the consumer caught up (a lag hovering about 0 catches up often). */
 export const CAUGHT_UP_COMMIT_MS = 1000;
+/**
+ * Scores records held before a commit is forced: they wait in memory for their transaction.
+ * Large, since each commit also writes a checkpoint (about 100 B of JSON scores per point:
+ * 16 MiB is some 160k points).
+ */
+export const MAX_HELD_SCORES_BYTES = 16 * 1024 * 1024;

@@ -182,7 +182,7 @@ export class ModelSlot {
       : null;
     const outputs: CommitOutput[] = [
       { role: 'dead-letter', topic: topics.deadLetter, messages: this.deadLetters, chunked: true },
-      ...(this.scoresConfig ? [{ role: 'scores' as const, topic: this.scoresConfig.topic, messages: this.scores, chunked: true }] : []),
+      ...(this.scoresConfig ? [{ role: 'scores' as const, topic: scoresTopic(topics), messages: this.scores, chunked: true }] : []),
       { role: 'checkpoint', topic: topics.state, messages: [{ key: this.id, value: encodeCheckpoint(checkpoint) }] },
     ];
     if (published) outputs.push({ role: 'snapshot', topic: topics.snapshot, messages: [{ key: this.id, value: Buffer.from(JSON.stringify(published)) }] });
@@ -209,6 +209,11 @@ export class ModelSlot {
     this.deadLetterBytesHeld += recordBytes(deadLetter);
     this.counters.deadLettered++;
   }
+}
+
+function scoresTopic(topics: TopicNames): string {
+  if (!topics.scores) throw new Error('scores are configured but topics.scores is not set');
+  return topics.scores;
 }
 
 export function partitionKey(topic: string, partition: number): string {

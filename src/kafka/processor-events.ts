@@ -1,3 +1,4 @@
+import type { AnomalySummary } from '../score/anomaly-threshold.js';
 import { channel } from 'node:diagnostics_channel';
 import { redactSecrets } from '../log/secrets.js';
 import type { EngineCounters } from '../em/online-em.js';
@@ -199,6 +200,8 @@ export interface CommittedEvent {
     /** Abrupt changes detected so far, and pointsSeen at the last one. */
     readonly changes: number;
     readonly lastChangeAt: number | null;
+    /** With --scores-topic: the anomaly threshold in force and the recent rate. */
+    readonly anomaly: AnomalySummary | null;
   } | null;
   /** Points in the warm-up buffer when no model exists yet. */
   readonly warmupBuffered: number;

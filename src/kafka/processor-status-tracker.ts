@@ -61,6 +61,7 @@ export class ProcessorStatusTracker {
             stepSize: snapshot?.stepSize ?? null,
             converged: snapshot ? snapshot.converged : null,
             changes: snapshot ? snapshot.changes : null,
+            anomaly: snapshot?.anomaly ?? null,
           }
         : null,
       live: this.live ? { pointsSeen: this.live.pointsSeen, pointsPerSecond: this.live.pointsPerSecond, warmingUp: this.live.warmingUp } : null,

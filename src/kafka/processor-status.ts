@@ -1,3 +1,4 @@
+import type { AnomalySummary } from '../score/anomaly-threshold.js';
 import type { EngineCounters } from '../em/online-em.js';
 import type { ProcessorCounters } from './checkpoint.js';
 import type { KeyedStatus } from './keyed/keyed-status.js';
@@ -33,6 +34,8 @@ export interface ProcessorStatus {
     readonly converged: boolean | null;
     /** Abrupt changes detected, as of the last committed snapshot (null while warming up). */
     readonly changes: number | null;
+    /** With --scores-topic: the anomaly rule's threshold and recent rate at the last committed snapshot. */
+    readonly anomaly: AnomalySummary | null;
   } | null;
   readonly live: { readonly pointsSeen: number; readonly pointsPerSecond: number; readonly warmingUp: boolean } | null;
   readonly lag: readonly { readonly topic: string; readonly partition: number; readonly messages: number }[];

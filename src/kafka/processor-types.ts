@@ -34,8 +34,8 @@ export interface ProcessorConfig {
   readonly scores?: ScoresConfig | null;
 }
 
+/** With --scores-topic (whose name is topics.scores). */
 export interface ScoresConfig {
-  readonly topic: string;
   readonly format: ScoresFormat;
   /** How points are flagged as anomalies. */
   readonly anomaly: AnomalyRule;

@@ -280,7 +280,7 @@ export class Processor {
     const publisher = new TransactionalPublisher(await this.producer.fresh(), config.group);
     const restored = await restoreCheckpoint(kafka, admin, config, this.lastCommitted, this.stopRequested);
     this.events.emit(restored.event);
-    const slot = new ModelSlot(config.model, this.slotOptions(), restored.checkpoint, Date.now);
+    const slot = new ModelSlot(config.model, this.slotOptions(), restored.checkpoint, Date.now, config.scores ?? null);
     this.slot = slot;
     const restoredOffsets = restored.checkpoint?.offsets ?? [];
     const context: PipelineContext = {

@@ -42,6 +42,13 @@ export function prometheusMetrics(status: ProcessorStatus, memory: ProcessMemory
   metric('changes_total', 'counter', 'Abrupt changes detected in the prequential log-likelihood (each starts a challenger fit), as of the last snapshot.', [
     { value: c?.changes ?? 0 },
   ]);
+  metric('scores_records_total', 'counter', 'Records committed to the scores topic (one per input message with accepted points; 0 without --scores-topic).', [
+    { value: c?.counters.scoresPublished ?? 0 },
+  ]);
+  metric('points_scored_total', 'counter', 'Points scored on the scores topic, as of the last commit.', [{ value: c?.counters.pointsScored ?? 0 }]);
+  metric('anomalies_total', 'counter', 'Scored points flagged as anomalies, as of the last commit.', [{ value: c?.counters.anomalies ?? 0 }]);
+  if (c?.anomaly?.threshold != null) metric('anomaly_threshold', 'gauge', 'Log-likelihood (nats) below which a point is flagged, at the last commit.', [{ value: c.anomaly.threshold }]);
+  if (c?.anomaly?.rate != null) metric('anomaly_rate', 'gauge', 'Fraction of recent scored points flagged, at the last commit.', [{ value: c.anomaly.rate }]);
   metric('reseeds_total', 'counter', 'Dead components re-seeded.', [{ value: c?.engine.reseeds ?? 0 }]);
   metric('jitter_events_total', 'counter', 'Covariances that needed diagonal jitter to stay positive definite.', [{ value: c?.engine.jitterEvents ?? 0 }]);
   metric('skipped_batches_total', 'counter', 'Updates discarded because they were not finite.', [{ value: c?.engine.skippedBatches ?? 0 }]);

@@ -3,7 +3,7 @@ import type { CheckpointPointer } from './checkpoint.js';
 import type { ConsumedBatch } from './consumer-batches.js';
 import { decodeMessage } from './message-format.js';
 import { partitionKey, type ModelSlot, type SlotCommit } from './model-slot.js';
-import { CAUGHT_UP_COMMIT_MS, HEARTBEAT_EVERY_MESSAGES, MAX_BUFFERED_DEAD_LETTERS } from './commit-policy.js';
+import { CAUGHT_UP_COMMIT_MS, HEARTBEAT_EVERY_MESSAGES, MAX_BUFFERED_DEAD_LETTERS, MAX_HELD_SCORES_BYTES } from './commit-policy.js';
 import { heartbeatUnlessRebalancing } from './heartbeats.js';
 import { SerialWork } from './serial-work.js';
 import type { ProcessorEvents } from './processor-events.js';
@@ -157,7 +157,7 @@ export class SessionPipeline {
 
   private commitDueByTimeOrVolume(slot: ModelSlot): boolean {
     // By bytes too: a thousand large dead letters are megabytes to hold and to send.
-    return slot.deadLettersHeld >= MAX_BUFFERED_DEAD_LETTERS || slot.deadLetterBytes >= DEAD_LETTER_BATCH_BYTES || this.commitDueByTime();
+    return slot.deadLettersHeld >= MAX_BUFFERED_DEAD_LETTERS || slot.deadLetterBytes >= DEAD_LETTER_BATCH_BYTES || slot.scoresBytes >= MAX_HELD_SCORES_BYTES || this.commitDueByTime();
   }
 
   private commitDueByTime(): boolean {
@@ -218,6 +218,7 @@ export class SessionPipeline {
               weights: published.weights,
               changes: published.changes,
               lastChangeAt: published.lastChangeAt,
+              anomaly: published.anomaly ?? null,
             }
           : null,
         warmupBuffered: state.dim === null ? 0 : state.warmupPoints.length / state.dim,

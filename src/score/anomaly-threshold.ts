@@ -34,6 +34,8 @@ export interface AnomalyThresholdState {
   readonly flaggedInBlocks: readonly number[];
   readonly threshold: number | null;
   readonly flagged: number;
+  /** The rule the blocks were kept under (absent in older states: taken as the current one). */
+  readonly rule?: AnomalyRule;
 }
 
 /**
@@ -74,12 +76,15 @@ export class AnomalyThreshold {
 
   constructor(
     readonly rule: AnomalyRule,
-    state?: AnomalyThresholdState,
+    restored?: AnomalyThresholdState,
   ) {
+    // A run restarted with another rule starts its window afresh (a window of another size
+    // or quantile would mis-time or mis-place the threshold); the flagged total carries on.
+    const state = restored && (restored.rule === undefined || sameRule(restored.rule, rule)) ? restored : undefined;
     this.blocks = state ? state.blocks.map((b, i) => ({ sketch: sketchFrom(b), points: state.points[i], flagged: state.flaggedInBlocks[i] })) : [];
     if (this.blocks.length === 0) this.blocks.push(newBlock());
     this.threshold = rule.kind === 'fixed' ? rule.threshold : (state?.threshold ?? null);
-    this.flagged = state?.flagged ?? 0;
+    this.flagged = restored?.flagged ?? 0;
   }
 
   /** Whether `logLikelihood` is an anomaly under the threshold in force; then it joins the window. */
@@ -119,6 +124,7 @@ export class AnomalyThreshold {
       flaggedInBlocks: this.blocks.map((b) => b.flagged),
       threshold: this.threshold,
       flagged: this.flagged,
+      rule: this.rule,
     };
   }
 
@@ -171,4 +177,9 @@ function storeFrom(store: DDSketch['store'], state: StoreState): void {
   store.minKey = state.minKey;
   store.maxKey = state.maxKey;
   store.offset = state.offset;
+}
+
+function sameRule(a: AnomalyRule, b: AnomalyRule): boolean {
+  if (a.kind === 'fixed' || b.kind === 'fixed') return a.kind === b.kind;
+  return a.quantile === b.quantile && a.window === b.window;
 }

@@ -81,7 +81,7 @@ describe('the processor log', () => {
     const engine = { pointsSeen: 60_000, batches: 300, rejected: 3, reseeds: 0, jitterEvents: 0, skippedBatches: 0 };
     events.emit({ type: 'restored', model: 'm', source: 'newer', checkpoint: { partition: 0, offset: '9' }, groupPointer: { partition: 0, offset: '5' }, points: 60_000, messages: 60, counters, engine, passedOver: null, unreadable: null });
     events.emit({ type: 'skipped', topic: 'in', partition: 0, fromOffset: '35', toOffset: '59' });
-    events.emit({ type: 'committed', model: 'm', checkpoint: { partition: 0, offset: '11' }, counters, engine, snapshot: { number: 4, final: true, pointsSeen: 60_000, logLikelihoodAverage: -2.5, stepSize: 0.01, changes: 0, lastChangeAt: null, converged: true, weights: [0.25, 0.75] }, warmupBuffered: 0, deadLetters: 0, durationMs: 3 });
+    events.emit({ type: 'committed', model: 'm', checkpoint: { partition: 0, offset: '11' }, counters, engine, snapshot: { number: 4, final: true, pointsSeen: 60_000, logLikelihoodAverage: -2.5, stepSize: 0.01, changes: 0, lastChangeAt: null, anomaly: null, converged: true, weights: [0.25, 0.75] }, warmupBuffered: 0, deadLetters: 0, durationMs: 3 });
     events.emit(lag);
     expect(lines.map((l) => [l.level, l.message])).toEqual([
       ['warn', "the group's offsets point at checkpoint 0@5, but a newer committed one of this model exists at 0@9 (its offsets were lost, as after a broker crash); resuming from it"],

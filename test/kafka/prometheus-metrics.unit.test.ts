@@ -11,13 +11,14 @@ const status: ProcessorStatus = {
   sessions: 2,
   sessionFailures: 1,
   committed: {
-    counters: { messages: 120, deadLettered: 3, snapshotsPublished: 7, checkpoints: 9 },
+    counters: { messages: 120, deadLettered: 3, snapshotsPublished: 7, checkpoints: 9, scoresPublished: 117, pointsScored: 118_400, anomalies: 130 },
     engine: { pointsSeen: 119_000, batches: 595, rejected: 5, reseeds: 1, jitterEvents: 0, skippedBatches: 0 },
     at: 1_795_000_000_000,
     logLikelihoodAverage: -4.25,
     stepSize: 0.0123,
     converged: true,
     changes: 2,
+    anomaly: { threshold: -11.5, quantile: 0.001, rate: 0.0011, flagged: 130 },
   },
   live: { pointsSeen: 120_500, pointsPerSecond: 250_000.5, warmingUp: false },
   lag: [
@@ -70,6 +71,11 @@ describe('prometheusMetrics', () => {
     expect(samples.get(`online_em_takeovers_total{${model}}`)).toBe(1);
     expect(samples.get(`online_em_session_failures_total{${model}}`)).toBe(1);
     expect(samples.get(`online_em_resident_memory_bytes{${model}}`)).toBe(150 * 2 ** 20);
+    expect(samples.get(`online_em_scores_records_total{${model}}`)).toBe(117);
+    expect(samples.get(`online_em_points_scored_total{${model}}`)).toBe(118_400);
+    expect(samples.get(`online_em_anomalies_total{${model}}`)).toBe(130);
+    expect(samples.get(`online_em_anomaly_threshold{${model}}`)).toBe(-11.5);
+    expect(samples.get(`online_em_anomaly_rate{${model}}`)).toBe(0.0011);
   });
 
   it('gives every metric one HELP and one TYPE line, counters named _total', () => {
