@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import type { IHeaders, Message } from 'kafkajs';
 import { REFUSED_COMPONENT, WARMING_UP_COMPONENT, type ItemScores } from '../../stream/item-scoring.js';
 import { CONTENT_TYPE_HEADER, headerText, JSON_CONTENT_TYPE, type MessagePosition } from '../message-format.js';
@@ -53,11 +54,29 @@ export function jsonScores(s: ItemScores, model: string, source: string): string
  */
 export function encodeBinaryScores(s: ItemScores): Buffer {
   const { n, k } = s;
+  // Never from Buffer's pool: the typed-array views below need offsets aligned to 8.
   const out = Buffer.alloc(HEADER_BYTES + 8 * n + 8 * n * k + 4 * n + n);
   out.writeUInt32LE(MAGIC, 0);
   out.writeUInt8(VERSION, 4);
   out.writeUInt32LE(n, 8);
   out.writeUInt32LE(k, 12);
+  if (!LITTLE_ENDIAN || out.byteOffset % 8 !== 0) return encodeByteByByte(s, out);
+  // Whole columns copied at once: the record is the processor's hottest output.
+  let at = out.byteOffset + HEADER_BYTES;
+  new Float64Array(out.buffer, at, n).set(s.logLikelihood.subarray(0, n));
+  at += 8 * n;
+  new Float64Array(out.buffer, at, n * k).set(s.responsibilities.subarray(0, n * k));
+  at += 8 * n * k;
+  new Int32Array(out.buffer, at, n).set(s.component.subarray(0, n));
+  at += 4 * n;
+  new Uint8Array(out.buffer, at, n).set(s.anomaly.subarray(0, n));
+  return out;
+}
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+function encodeByteByByte(s: ItemScores, out: Buffer): Buffer {
+  const { n, k } = s;
   let at = HEADER_BYTES;
   for (let i = 0; i < n; i++, at += 8) out.writeDoubleLE(s.logLikelihood[i], at);
   for (let i = 0; i < n * k; i++, at += 8) out.writeDoubleLE(s.responsibilities[i], at);
