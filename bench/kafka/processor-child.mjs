@@ -65,7 +65,8 @@ export function processorMilestones(child, allPoints) {
 
 /** `online-em run --components 6` over `backlog`, until a snapshot shows all its points; then SIGTERM. */
 /** `connection`: the `run` options and environment that reach the broker (default: plaintext). */
-export async function runProcessor(backlog, label, { sampleEveryMs = RSS_SAMPLE_MS, connection = { args: ['--brokers', BROKERS.join(',')], env: {} } } = {}) {
+/** `extraArgs`: more `run` options (the scores bench's --scores-topic). */
+export async function runProcessor(backlog, label, { sampleEveryMs = RSS_SAMPLE_MS, connection = { args: ['--brokers', BROKERS.join(',')], env: {} }, extraArgs = [] } = {}) {
   const model = `${prefix}-${label}`;
   const group = `${model}-group`;
   createdGroups.add(group);
@@ -82,6 +83,7 @@ export async function runProcessor(backlog, label, { sampleEveryMs = RSS_SAMPLE_
     '--group', group,
     '--components', String(COMPONENTS),
     '--log-format', 'json',
+    ...extraArgs,
   ];
   const loadBefore = loadavg()[0];
   const spawnedAt = nowMs();

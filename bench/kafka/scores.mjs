@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// The processor with a scores topic (`online-em run --scores-topic T`) against without, through
+// the local broker: what publishing a scores record per input message costs.
+//
+//   npm run bench:scores    (= npm run build && node bench/kafka/scores.mjs; npm run bench:kafka runs it too)
+//
+// One backlog of BENCH_SCORES_POINTS (2,000,000) d = 8 points in binary messages of 1,000 (the
+// fastest input, so the cost of scores shows most), fitted with K = 6 as in the main Kafka bench;
+// rounds of three runs, their order rotated: no scores, --scores-format json, --scores-format
+// binary. Timed by the same probe as the main bench (first fetch -> last point through the
+// engine). Each run with scores must leave exactly one committed scores record per message, read
+// back read_committed. Results to bench/out/scores.json and the <!-- scores-bench --> block of
+// BENCHMARKS.md.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createKafka } from '../../dist/kafka/kafka-client.js';
+import { fmtInt } from '../lib/format.mjs';
+import { machine } from '../lib/machine.mjs';
+import { writeBlock } from '../lib/marked-block.mjs';
+import { ensureBroker, stopBrokerIfStartedHere } from './broker.mjs';
+import { silentLogger } from './common.mjs';
+import { BENCHMARKS, BROKERS, OUT_DIR } from './config.mjs';
+import { runProcessor } from './processor-child.mjs';
+import { produce } from './produce.mjs';
+import { children, createdGroups, createdTopics, log, prefix } from './session.mjs';
+
+const POINTS = Number(process.env.BENCH_SCORES_POINTS ?? 2_000_000);
+const REPEATS = Math.max(1, Number(process.env.BENCH_SCORES_REPEATS ?? 3));
+const SCORES_BLOCK = { start: '<!-- scores-bench:start -->', end: '<!-- scores-bench:end -->' };
+const OUT_FILE = join(OUT_DIR, 'scores.json');
+const VARIANTS = ['none', 'json', 'binary'];
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const kafka = createKafka({ connection: { brokers: BROKERS, clientId: 'online-em-scores-bench', securityProtocol: 'PLAINTEXT', sasl: null, tls: null }, logger: silentLogger });
+const admin = kafka.admin();
+
+/** Records on a single-partition topic, read_committed, up to its end: the count must be one per message. */
+async function committedRecords(topic) {
+  const [end] = await admin.fetchTopicOffsets(topic);
+  const high = BigInt(end?.high ?? '0');
+  const groupId = `${prefix}-count-${topic}`;
+  createdGroups.add(groupId);
+  const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 200 });
+  let count = 0;
+  let position = 0n;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      position = BigInt(payload.lastOffset) + 1n;
+    });
+    await consumer.run({ eachBatch: async ({ batch }) => void (count += batch.messages.length) });
+    const deadline = Date.now() + 120_000;
+    while (position < high && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    await consumer.disconnect();
+  }
+  return count;
+}
+
+async function main() {
+  mkdirSync(OUT_DIR, { recursive: true });
+  const facts = machine();
+  await ensureBroker();
+  await admin.connect();
+  log(`producing ${fmtInt(POINTS)} binary points ...`);
+  const backlog = await produce({ kafka, admin }, `${prefix}-scores-input`, 'binary', POINTS, 11);
+  const runs = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+  for (let r = 0; r < REPEATS; r++) {
+    for (let i = 0; i < VARIANTS.length; i++) {
+      const variant = VARIANTS[(i + r) % VARIANTS.length];
+      const label = `scores-${variant}-${r + 1}`;
+      const topic = `${prefix}-${label}`;
+      if (variant !== 'none') createdTopics.add(topic);
+      const extraArgs = variant === 'none' ? [] : ['--scores-topic', topic, '--scores-format', variant];
+      const run = await runProcessor(backlog, label, { extraArgs });
+      if (run.error) throw new Error(`${label}: ${run.error}`);
+      const records = variant === 'none' ? null : await committedRecords(topic);
+      if (records !== null && records !== backlog.messages) throw new Error(`${label}: ${records} committed scores records for ${backlog.messages} messages`);
+      runs[variant].push({ pointsPerSecond: run.pointsPerSecond, records });
+      log(`  ${label}: ${fmtInt(run.pointsPerSecond)} points/s${records === null ? '' : `, ${fmtInt(records)} scores records (one per message)`}`);
+    }
+  }
+  const rate = (v) => median(runs[v].map((x) => x.pointsPerSecond));
+  const summary = VARIANTS.map((v) => ({
+    variant: v,
+    medianPointsPerSecond: rate(v),
+    range: [Math.min(...runs[v].map((x) => x.pointsPerSecond)), Math.max(...runs[v].map((x) => x.pointsPerSecond))],
+    ofWithout: rate(v) / rate('none'),
+  }));
+  const result = { date: new Date().toISOString(), machine: facts, points: POINTS, messages: backlog.messages, repeats: REPEATS, summary, runs };
+  writeFileSync(OUT_FILE, `${JSON.stringify(result, null, 1)}\n`);
+  const name = { none: 'without scores', json: '`--scores-topic`, JSON', binary: '`--scores-topic`, binary' };
+  const block = [
+    SCORES_BLOCK.start,
+    `### Scores topic (\`npm run bench:scores\`, ${result.date.slice(0, 10)})`,
+    '',
+    `The processor over ${fmtInt(POINTS)} binary points (d = 8, K = 6, ${fmtInt(backlog.messages)} messages of 1,000), ` +
+      `${REPEATS} rounds, order rotated; processing rate from the first fetch to the last point through the engine. ` +
+      'Every run with scores left exactly one committed scores record per message (read back read_committed). Target: at least 70% of the rate without scores.',
+    '',
+    '| run | points/s (median) | range | of without |',
+    '|---|---:|---|---:|',
+    ...summary.map((s) => `| ${name[s.variant]} | ${fmtInt(s.medianPointsPerSecond)} | ${fmtInt(s.range[0])} to ${fmtInt(s.range[1])} | ${Math.round(s.ofWithout * 100)}% |`),
+    '',
+    `Machine: ${facts.nproc} cores, ${facts.cpuModel}, Node ${facts.node}.`,
+    SCORES_BLOCK.end,
+  ].join('\n');
+  writeBlock(BENCHMARKS, SCORES_BLOCK, block);
+  log(`BENCHMARKS.md: scores-bench block updated (${summary.map((s) => `${s.variant} ${Math.round(s.ofWithout * 100)}%`).join(', ')})`);
+}
+
+try {
+  await main();
+} catch (error) {
+  log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  for (const child of children) child.kill('SIGKILL');
+  const existing = new Set(await admin.listTopics().catch(() => []));
+  const topics = [...createdTopics].filter((t) => existing.has(t));
+  if (topics.length) await admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => undefined);
+  await admin.deleteGroups([...createdGroups]).catch(() => undefined);
+  await admin.disconnect().catch(() => undefined);
+  await stopBrokerIfStartedHere();
+}
