@@ -86,6 +86,19 @@ export class OnlineEm {
     return p.kind === 'fitting' ? p.assembler.pendingCount : p.kind === 'warming-up' ? p.count : 0;
   }
 
+  /**
+   * Accepted points still to come before `target` stepwise updates have run (0 once they
+   * have; null before the dimension is known): lets a caller stop exactly at a minibatch boundary.
+   */
+  pointsUntilBatch(target: number): number | null {
+    const p = this.phase;
+    const ahead = target - this.counters.batches;
+    if (ahead <= 0) return 0;
+    if (p.kind === 'fitting') return ahead * this.options.batchSize - p.assembler.pendingCount;
+    if (p.kind === 'warming-up') return this.warmupSize! - p.count + ahead * this.options.batchSize;
+    return null;
+  }
+
   /** Fix the dimension before any point arrives (the binary format carries it in a header). */
   setDimension(dim: number): void {
     const known = this.dimension;
