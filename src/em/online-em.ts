@@ -3,6 +3,7 @@ import { ChangeRecovery } from './change/change-recovery.js';
 import { componentFactors } from './component-factors.js';
 import { reseedDeadComponents, splitInto } from './dead-components.js';
 import { eStep, type EStepResult } from './e-step.js';
+import { checkEngineState } from './engine-state-check.js';
 import { IncompatibleStateError } from './errors.js';
 import { expectedStatistics } from './expected-statistics.js';
 import { mStep } from './m-step.js';
@@ -218,11 +219,14 @@ export class OnlineEm {
 
   /**
    * Resume from a checkpoint: sets the phase, the statistics and the counters as they
-   * were. The model's shape must match; other options may change. The buffered points
+   * were. A malformed state (say, one through JSON.stringify: decode that with
+   * decodeEngineState) raises IncompatibleStateError naming the field. The model's shape must match; other options may change. The buffered points
    * (warm-up, or the partial minibatch) are points not yet in the model: they take the
    * usual way in, so a smaller --warmup or --batch-size applies to them at once.
    */
   static restore(options: OnlineEmOptions, state: EngineState): OnlineEm {
+    // A state that went through JSON.stringify without the codec, or was damaged: say which field, not a TypeError later.
+    checkEngineState(state);
     const engine = new OnlineEm(options, state.change);
     const { components: k, covarianceType } = engine.options;
     if (state.k !== k || state.covarianceType !== covarianceType) {
