@@ -10,7 +10,11 @@ export { OnlineEm, type EngineState, type EngineCounters, type MinibatchUpdate, 
 export { resolveOptions, defaultWarmup, DEFAULTS, type OnlineEmOptions, type ResolvedOptions } from './em/options.js';
 export { ENGINE_OPTION_SCHEMA, type OptionSchema } from './em/option-schema.js';
 export { InvalidOptionError, IncompatibleStateError } from './em/errors.js';
+export { decodeEngineState, encodeEngineState, FLOAT64_AS_NUMBERS, type Float64Json } from './em/engine-state-codec.js';
 export { SNAPSHOT_SCHEMA, paramsFromSnapshot, type MixtureSnapshot } from './em/snapshot.js';
+export type { PublishedSnapshot } from './kafka/published-snapshot.js';
+export type { PartitionOffset } from './kafka/checkpoint.js';
+export type { AnomalySummary } from './score/anomaly-threshold.js';
 export type { IndexedRejection, PointRejection, RejectionCode } from './em/point-validation.js';
 export type { CovarianceType, MixtureParams, PointBatch, SufficientStats } from './em/types.js';
 export { fitBatchEm, type BatchEmOptions, type BatchEmResult } from './em/batch-em.js';

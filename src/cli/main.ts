@@ -3,6 +3,7 @@ import { redactSecrets } from '../log/secrets.js';
 import { IncompatibleStateError, InvalidOptionError } from '../em/errors.js';
 import { CliError } from './cli-error.js';
 import { flagForOption } from './engine-options.js';
+import { packageVersion } from './package-version.js';
 
 const USAGE = `Usage: online-em <command> [options]
 
@@ -12,11 +13,29 @@ Commands:
   score          score points under a snapshot: log-likelihood, component, responsibilities
   demo-producer  stream a drifting synthetic mixture to a Kafka topic
   produce        send the points of a file (NDJSON or CSV) or stdin to a Kafka topic
-  help           show this help
+  help           show this help ('help <command>': that command's help)
 
-Run 'online-em <command> --help' for the options of a command.`;
+Run 'online-em <command> --help' for the options of a command, and
+'online-em --version' (or '<command> --version') for the version.`;
+
+const COMMANDS = ['run', 'fit', 'score', 'demo-producer', 'produce'];
+
+/** `--version` anywhere before a `--`, with any command: asking for it is never an error. */
+function asksForVersion(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === '--version' || arg === '-V');
+}
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (asksForVersion(argv)) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  // 'help fit' is 'fit --help'.
+  if (argv[0] === 'help' && argv[1] !== undefined) {
+    if (!COMMANDS.includes(argv[1])) throw new CliError(`no help for '${argv[1]}' (commands: ${COMMANDS.join(', ')})`);
+    return main([argv[1], '--help']);
+  }
   const [command, ...rest] = argv;
   const io = { stdout: process.stdout, stderr: process.stderr };
   switch (command) {
@@ -38,7 +57,7 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
     default:
-      throw new CliError(`unknown command '${command}' (commands: run, fit, score, demo-producer, help)`);
+      throw new CliError(`unknown command '${command}' (commands: ${COMMANDS.join(', ')}, help)`);
   }
 }
 

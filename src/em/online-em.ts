@@ -3,6 +3,7 @@ import { ChangeRecovery } from './change/change-recovery.js';
 import { componentFactors } from './component-factors.js';
 import { reseedDeadComponents, splitInto } from './dead-components.js';
 import { eStep, type EStepResult } from './e-step.js';
+import { checkEngineState } from './engine-state-check.js';
 import { IncompatibleStateError } from './errors.js';
 import { expectedStatistics } from './expected-statistics.js';
 import { mStep } from './m-step.js';
@@ -84,6 +85,19 @@ export class OnlineEm {
   get pointsPending(): number {
     const p = this.phase;
     return p.kind === 'fitting' ? p.assembler.pendingCount : p.kind === 'warming-up' ? p.count : 0;
+  }
+
+  /**
+   * Accepted points still to come before `target` stepwise updates have run (0 once they
+   * have; null before the dimension is known): lets a caller stop exactly at a minibatch boundary.
+   */
+  pointsUntilBatch(target: number): number | null {
+    const p = this.phase;
+    const ahead = target - this.counters.batches;
+    if (ahead <= 0) return 0;
+    if (p.kind === 'fitting') return ahead * this.options.batchSize - p.assembler.pendingCount;
+    if (p.kind === 'warming-up') return this.warmupSize! - p.count + ahead * this.options.batchSize;
+    return null;
   }
 
   /** Fix the dimension before any point arrives (the binary format carries it in a header). */
@@ -205,11 +219,14 @@ export class OnlineEm {
 
   /**
    * Resume from a checkpoint: sets the phase, the statistics and the counters as they
-   * were. The model's shape must match; other options may change. The buffered points
+   * were. A malformed state (say, one through JSON.stringify: decode that with
+   * decodeEngineState) raises IncompatibleStateError naming the field. The model's shape must match; other options may change. The buffered points
    * (warm-up, or the partial minibatch) are points not yet in the model: they take the
    * usual way in, so a smaller --warmup or --batch-size applies to them at once.
    */
   static restore(options: OnlineEmOptions, state: EngineState): OnlineEm {
+    // A state that went through JSON.stringify without the codec, or was damaged: say which field, not a TypeError later.
+    checkEngineState(state);
     const engine = new OnlineEm(options, state.change);
     const { components: k, covarianceType } = engine.options;
     if (state.k !== k || state.covarianceType !== covarianceType) {

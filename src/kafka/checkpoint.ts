@@ -1,3 +1,5 @@
+import { decodeEngineState, encodeEngineState, type Float64Json } from '../em/engine-state-codec.js';
+import { IncompatibleStateError } from '../em/errors.js';
 import type { EngineState } from '../em/online-em.js';
 import type { AnomalyThresholdState } from '../score/anomaly-threshold.js';
 
@@ -43,27 +45,28 @@ export class CheckpointFormatError extends Error {
 
 const F64 = '$f64';
 
-/** JSON with every Float64Array as base64 of its bytes: exact, so a restore is bit for bit. */
+/** The checkpoint's form of a Float64Array: base64 of its bytes, exact, so a restore is bit for bit. */
+const FLOAT64_AS_BASE64: Float64Json = {
+  encode: (values) => ({ [F64]: Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64') }),
+  decode: (json) => {
+    if (json === null || typeof json !== 'object' || typeof (json as Record<string, unknown>)[F64] !== 'string') return null;
+    const raw = Buffer.from((json as Record<string, string>)[F64], 'base64');
+    if (raw.length % 8 !== 0) return null;
+    const out = new Float64Array(raw.length / 8);
+    new Uint8Array(out.buffer).set(raw);
+    return out;
+  },
+};
+
+/** JSON, the engine state in it by the engine-state codec with its Float64Arrays as base64. */
 export function encodeCheckpoint(checkpoint: Checkpoint): Buffer {
-  return Buffer.from(
-    JSON.stringify(checkpoint, (_key, value: unknown) =>
-      value instanceof Float64Array ? { [F64]: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') } : value,
-    ),
-  );
+  return Buffer.from(JSON.stringify({ ...checkpoint, engine: encodeEngineState(checkpoint.engine, FLOAT64_AS_BASE64) }));
 }
 
 export function decodeCheckpoint(bytes: Buffer): Checkpoint {
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'), (_key, v: unknown) => {
-      if (v !== null && typeof v === 'object' && F64 in v) {
-        const raw = Buffer.from((v as Record<string, string>)[F64], 'base64');
-        const out = new Float64Array(raw.length / 8);
-        new Uint8Array(out.buffer).set(raw);
-        return out;
-      }
-      return v;
-    });
+    value = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
     throw new CheckpointFormatError(error instanceof Error ? error.message : String(error));
   }
@@ -71,7 +74,13 @@ export function decodeCheckpoint(bytes: Buffer): Checkpoint {
   if (c === null || typeof c !== 'object' || c.version !== 1 || typeof c.model !== 'string' || !c.engine || !Array.isArray(c.offsets)) {
     throw new CheckpointFormatError('not an online-em checkpoint of version 1');
   }
-  return c;
+  try {
+    return { ...c, engine: decodeEngineState(c.engine, FLOAT64_AS_BASE64) };
+  } catch (error) {
+    // A damaged engine state makes the record unreadable, as damaged JSON does.
+    if (error instanceof IncompatibleStateError) throw new CheckpointFormatError(error.message);
+    throw error;
+  }
 }
 
 /** Offset-commit metadata pointing at the checkpoint committed with those offsets. */

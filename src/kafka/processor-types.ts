@@ -1,8 +1,6 @@
 import type { OnlineEmOptions } from '../em/options.js';
-import type { MixtureSnapshot } from '../em/snapshot.js';
-import type { AnomalyRule, AnomalySummary } from '../score/anomaly-threshold.js';
+import type { AnomalyRule } from '../score/anomaly-threshold.js';
 import type { ScoresFormat } from './scores/scores-record.js';
-import type { PartitionOffset } from './checkpoint.js';
 import type { ConnectionSettings } from './connection/connection-settings.js';
 import type { TopicNames, TopicSettings } from './topics.js';
 
@@ -50,13 +48,4 @@ export interface KeyedConfig {
   readonly spillDir: string;
 }
 
-/** What a snapshot record holds: the engine's snapshot plus where it stands in the input. */
-export interface PublishedSnapshot extends MixtureSnapshot {
-  readonly model: string;
-  /** Next offset per input partition: the snapshot reflects every message before them. */
-  readonly offsets: readonly PartitionOffset[];
-  readonly input: { readonly messages: number; readonly deadLettered: number };
-  readonly final: boolean;
-  /** With --scores-topic: the anomaly threshold in force and the recent anomaly rate. */
-  readonly anomaly?: AnomalySummary;
-}
+export type { PublishedSnapshot } from './published-snapshot.js';

@@ -1,7 +1,9 @@
 import { OnlineEm, type EngineState, type UpdateListener } from '../em/online-em.js';
 import type { OnlineEmOptions } from '../em/options.js';
 import type { CheckpointEvent, OnlineEmEvent, ProgressEvent, SnapshotEvent } from './online-em-events.js';
-import { isFloat64Input, positionOf, type PointInput } from './point-input.js';
+import type { MixtureSnapshot } from '../em/snapshot.js';
+import { ingestCutAtBoundaries } from './minibatch-cuts.js';
+import { positionOf, type PointInput } from './point-input.js';
 import { SnapshotCadence } from './snapshot-cadence.js';
 
 export interface FittingSessionOptions extends OnlineEmOptions {
@@ -39,23 +41,36 @@ export class FittingSession<P = unknown> {
     private readonly now: () => number,
   ) {
     this.engine = options.initialState ? OnlineEm.restore(options, options.initialState) : new OnlineEm(options);
-    this.cadence = new SnapshotCadence(options.snapshotEvery === undefined ? 10 : options.snapshotEvery, options.snapshotIntervalMs ?? null, now());
+    const every = options.snapshotEvery === undefined ? 10 : options.snapshotEvery;
+    this.cadence = new SnapshotCadence(every, options.snapshotIntervalMs ?? null, now(), this.engine.counters.batches);
     this.progressInterval = options.progressIntervalMs ?? null;
     this.lastProgress = { time: now(), points: this.engine.counters.pointsSeen };
   }
 
   /**
-   * Ingest one input item: its rejected points, then a snapshot if one is due, then
-   * progress if due. `onUpdate` hears every stepwise update the item completes.
+   * Ingest one input item: its rejected points, then the snapshots due on the count
+   * cadence (each the model at its own minibatch boundary, even inside the item), then a
+   * snapshot due by time, then progress if due. `onUpdate` hears every stepwise update
+   * the item completes.
    */
   ingest(input: PointInput<P>, onUpdate?: UpdateListener): OnlineEmEvent<P>[] {
     const engine = this.engine;
-    const rejections = isFloat64Input(input)
-      ? engine.ingestFloat64(input.data, input.dim, onUpdate)
-      : engine.ingestRows(Array.isArray(input) ? input : (input as { points: readonly unknown[] }).points, onUpdate);
+    const atBoundaries: MixtureSnapshot[] = [];
+    const takeAtBoundary = (): void => {
+      const now = this.now();
+      const snapshot = engine.snapshot(new Date(now));
+      if (!snapshot) return;
+      atBoundaries.push(snapshot);
+      this.cadence.mark(engine.counters.batches, now);
+    };
+    const rejections = ingestCutAtBoundaries(engine, input, () => this.cadence.nextDueBatch(), takeAtBoundary, onUpdate);
     this.position = positionOf(input);
     const events: OnlineEmEvent<P>[] = [];
     if (rejections.length > 0) events.push({ type: 'rejected', rejections, position: this.position });
+    // The state goes with the item's position, so it is the state after the whole item
+    // (a checkpoint of the state at a boundary inside it would skip the item's rest on restore).
+    const state = this.options.includeState && atBoundaries.length > 0 ? { state: engine.exportState() } : {};
+    for (const snapshot of atBoundaries) events.push({ type: 'snapshot', snapshot, position: this.position, final: false, ...state });
     const now = this.now();
     if (this.cadence.due(engine.counters.batches, now)) {
       const snapshot = this.snapshot(false);

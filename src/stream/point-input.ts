@@ -1,6 +1,7 @@
 /**
- * What the online-EM operator accepts, one item per batch of points:
- * - an array of points, each an array of numbers with null (or NaN) where missing
+ * What the online-EM operator accepts, one item per point or batch of points:
+ * - one point, an array of numbers with null (or NaN) where missing;
+ * - an array of points, each such an array
  *   (a `RefusedPoint` stands for input the adapter could not decode);
  * - `{ points, position }`, the same with an opaque position (an offset, a line number)
  *   that snapshots and rejections carry back;
@@ -25,10 +26,25 @@ export function isFloat64Input<P>(input: PointInput<P>): input is Float64RowsInp
   return !Array.isArray(input) && (input as Float64RowsInput<P>).data instanceof Float64Array;
 }
 
+/**
+ * A bare item that is one point rather than a batch: non-empty, every element a number or
+ * null. No batch looks like that (its elements are arrays), so the two never collide; an
+ * all-null item is one point with every coordinate missing, refused as such.
+ */
+export function isSinglePoint(item: readonly unknown[]): boolean {
+  return item.length > 0 && item.every((v) => v === null || typeof v === 'number');
+}
+
+/** The rows of an item that is not float64 rows: a single point becomes a batch of one. */
+export function rowsOf<P>(input: Exclude<PointInput<P>, Float64RowsInput<P>>): readonly unknown[] {
+  if (!Array.isArray(input)) return (input as PointRowsInput<P>).points;
+  return isSinglePoint(input) ? [input] : input;
+}
+
 /** Rows in one input item. */
 export function rowCount<P>(input: PointInput<P>): number {
   if (isFloat64Input(input)) return input.data.length / input.dim;
-  return Array.isArray(input) ? input.length : (input as PointRowsInput<P>).points.length;
+  return rowsOf(input).length;
 }
 
 export function positionOf<P>(input: PointInput<P>): P | undefined {

@@ -3,15 +3,21 @@
  * `intervalMs` has passed since the last one, and only if the model moved since.
  */
 export class SnapshotCadence {
-  private lastBatches = 0;
   private lastTime: number;
 
+  /** `lastBatches`: the engine's count at the start (a restored one counts on from its checkpoint). */
   constructor(
     private readonly everyBatches: number | null,
     private readonly intervalMs: number | null,
     now: number,
+    private lastBatches = 0,
   ) {
     this.lastTime = now;
+  }
+
+  /** The minibatch count at which the count cadence is next due (null: not by count). */
+  nextDueBatch(): number | null {
+    return this.everyBatches === null ? null : this.lastBatches + this.everyBatches;
   }
 
   due(batches: number, now: number): boolean {
