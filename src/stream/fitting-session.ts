@@ -63,14 +63,14 @@ export class FittingSession<P = unknown> {
       atBoundaries.push(snapshot);
       this.cadence.mark(engine.counters.batches, now);
     };
-    const rejections = ingestCutAtBoundaries(engine, input, () => this.cadence.nextDueBatch(), takeAtBoundary, onUpdate);
+    // With the state (the Kafka processor) a snapshot goes with its message's offsets, so it
+    // must be the model after the whole message: items are not cut, the cadence is checked after each.
+    const nextDue = this.options.includeState ? () => null : () => this.cadence.nextDueBatch();
+    const rejections = ingestCutAtBoundaries(engine, input, nextDue, takeAtBoundary, onUpdate);
     this.position = positionOf(input);
     const events: OnlineEmEvent<P>[] = [];
     if (rejections.length > 0) events.push({ type: 'rejected', rejections, position: this.position });
-    // The state goes with the item's position, so it is the state after the whole item
-    // (a checkpoint of the state at a boundary inside it would skip the item's rest on restore).
-    const state = this.options.includeState && atBoundaries.length > 0 ? { state: engine.exportState() } : {};
-    for (const snapshot of atBoundaries) events.push({ type: 'snapshot', snapshot, position: this.position, final: false, ...state });
+    for (const snapshot of atBoundaries) events.push({ type: 'snapshot', snapshot, position: this.position, final: false });
     const now = this.now();
     if (this.cadence.due(engine.counters.batches, now)) {
       const snapshot = this.snapshot(false);
