@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RefusedPoint } from '../../src/em/point-validation.js';
 import { SeededRandom } from '../../src/em/random.js';
 import type { MixtureParams } from '../../src/em/types.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/kafka/checkpoint.js';
@@ -22,6 +23,7 @@ const BAD_ROWS: readonly [unknown, string][] = [
   [[1, Infinity], 'non-finite'],
   [[null, null], 'all-missing'],
   [[1, '2'], 'not-a-number'],
+  [new RefusedPoint('truncated message'), 'undecodable'],
 ];
 
 interface Item {
@@ -201,6 +203,30 @@ describe('ItemScoring: test-then-train scores of each item', () => {
     expect(session.engine.pointsPending).toBe(30);
   });
 
+  it('float64 rows score as the same rows given as arrays, bit for bit, all-missing rows refused in place', () => {
+    const rng = new SeededRandom(14);
+    const sizes = Array.from({ length: 12 }, () => 50 + rng.int(250));
+    const stream = items(sizes, 15, false);
+    const asRows = new FittingSession(options, () => 0);
+    const asFloat64 = new FittingSession(options, () => 0);
+    const scoringRows = new ItemScoring({ kind: 'quantile', quantile: 0.05, window: 400 });
+    const scoringFloat64 = new ItemScoring({ kind: 'quantile', quantile: 0.05, window: 400 });
+    let refused = 0;
+    for (const item of stream) {
+      // Every 17th row all missing: null in the rows, NaN in the float64 form.
+      const rows = item.rows.map((row, i) => (i % 17 === 5 ? [null, null] : row));
+      const data = Float64Array.from(rows.flatMap((row) => (row as (number | null)[]).map((v) => v ?? NaN)));
+      const a = scoringRows.ingest(asRows, { points: rows }).scores;
+      const b = scoringFloat64.ingest(asFloat64, { data, dim: D }).scores;
+      expect(b).toEqual(a);
+      expect([...a.refused.keys()]).toEqual(rows.flatMap((_, i) => (i % 17 === 5 ? [i] : [])));
+      refused += a.refused.size;
+    }
+    expect(refused).toBeGreaterThan(50);
+    expect(scoringRows.anomaly).toEqual(scoringFloat64.anomaly);
+    expect(scoringRows.anomaly.flagged).toBeGreaterThan(20);
+  });
+
   it('a binary item of the wrong dimension: every row refused, none scored', () => {
     const session = new FittingSession({ ...options, dim: 2 }, () => 0);
     const scoring = new ItemScoring({ kind: 'fixed', threshold: -8 });
@@ -240,26 +266,28 @@ describe('ItemScoring and FittingSession restored from a checkpoint', () => {
   it.each([
     ['the decaying schedule with averaging', { components: 3, batchSize: BATCH, warmup: WARMUP, restarts: 2, seed: 3 }],
     ['a forgetting schedule with change detection', { components: 3, batchSize: BATCH, warmup: WARMUP, restarts: 2, seed: 3, halfLife: 3_000, changeDetection: 'on' as const }],
-  ])('under %s, scores, flags and thresholds go on bit for bit after a JSON round trip of both states', (_, engineOptions) => {
+  ])('under %s, scores, flags and thresholds go on bit for bit after a JSON round trip of both states (cut while warming up, and mid-minibatch)', (_, engineOptions) => {
     const sessionOptions: FittingSessionOptions = { ...engineOptions, snapshotEvery: null };
     const whole = new FittingSession(sessionOptions, () => 0);
     const wholeScoring = new ItemScoring(rule);
     const uninterrupted = stream.map((item) => record(wholeScoring.ingest(whole, { points: item.rows }).scores, wholeScoring));
 
-    const cut = 37;
-    const first = new FittingSession(sessionOptions, () => 0);
-    const firstScoring = new ItemScoring(rule);
-    const beforeCut = stream.slice(0, cut).map((item) => record(firstScoring.ingest(first, { points: item.rows }).scores, firstScoring));
-    // A minibatch is part-filled at the cut, and a threshold is in force.
-    expect(first.engine.pointsPending).toBeGreaterThan(0);
-    expect(firstScoring.anomaly.threshold).not.toBeNull();
-    const bytes = encodeCheckpoint({ version: 1, model: 'm', engine: first.checkpoint().state, counters: { messages: cut, deadLettered: 0, snapshotsPublished: 0, checkpoints: 1 }, offsets: [], scoring: firstScoring.state(), createdAt: '' });
-    const checkpoint = decodeCheckpoint(bytes);
-    const resumed = new FittingSession({ ...sessionOptions, initialState: checkpoint.engine }, () => 0);
-    const resumedScoring = new ItemScoring(rule, JSON.parse(JSON.stringify(checkpoint.scoring)) as AnomalyThresholdState);
-    const afterCut = stream.slice(cut).map((item) => record(resumedScoring.ingest(resumed, { points: item.rows }).scores, resumedScoring));
+    for (const cut of [1, 37]) {
+      const first = new FittingSession(sessionOptions, () => 0);
+      const firstScoring = new ItemScoring(rule);
+      const beforeCut = stream.slice(0, cut).map((item) => record(firstScoring.ingest(first, { points: item.rows }).scores, firstScoring));
+      // At 1 the model is warming up; at 37 a minibatch is part-filled and a threshold is in force.
+      expect(first.engine.model === null).toBe(cut === 1);
+      expect(first.engine.pointsPending).toBeGreaterThan(0);
+      expect(firstScoring.anomaly.threshold === null).toBe(cut === 1);
+      const bytes = encodeCheckpoint({ version: 1, model: 'm', engine: first.checkpoint().state, counters: { messages: cut, deadLettered: 0, snapshotsPublished: 0, checkpoints: 1 }, offsets: [], scoring: firstScoring.state(), createdAt: '' });
+      const checkpoint = decodeCheckpoint(bytes);
+      const resumed = new FittingSession({ ...sessionOptions, initialState: checkpoint.engine }, () => 0);
+      const resumedScoring = new ItemScoring(rule, JSON.parse(JSON.stringify(checkpoint.scoring)) as AnomalyThresholdState);
+      const afterCut = stream.slice(cut).map((item) => record(resumedScoring.ingest(resumed, { points: item.rows }).scores, resumedScoring));
 
-    expect([...beforeCut, ...afterCut]).toEqual(uninterrupted);
+      expect([...beforeCut, ...afterCut]).toEqual(uninterrupted);
+    }
     expect(wholeScoring.anomaly.flagged).toBeGreaterThan(200);
   });
 });
