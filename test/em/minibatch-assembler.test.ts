@@ -97,3 +97,23 @@ describe('MinibatchAssembler', () => {
     expect(assembler.pending().n).toBe(0);
   });
 });
+
+describe('MinibatchAssembler.pendingRows', () => {
+  it('is a view of waiting rows [from, to) with their missing-row count', () => {
+    const data = points(10);
+    const assembler = new MinibatchAssembler(D, 8);
+    assembler.push(pointBatch(data.slice(0, 5 * D), D), () => expect.fail('nothing is full yet'));
+    assembler.push(pointBatch(data.slice(5 * D, 10 * D), D), () => undefined);
+    expect(assembler.pendingCount).toBe(2);
+    const rows = assembler.pendingRows(1, 2);
+    expect([rows.n, rows.dim]).toEqual([1, D]);
+    expect(Array.from(rows.data)).toEqual(Array.from(data.subarray(9 * D, 10 * D)));
+    const withMissing = (row: number): number => (Array.from(data.subarray(row * D, (row + 1) * D)).some(Number.isNaN) ? 1 : 0);
+    expect([withMissing(8), withMissing(9)]).toEqual([1, 0]);
+    expect(rows.rowsWithMissing).toBe(0);
+    expect(assembler.pendingRows(0, 1).rowsWithMissing).toBe(1);
+    expect(assembler.pendingRows(0, 0).n).toBe(0);
+    const both = assembler.pendingRows(0, 2);
+    expect([Array.from(both.data), both.rowsWithMissing]).toEqual([Array.from(data.subarray(8 * D, 10 * D)), 1]);
+  });
+});

@@ -81,3 +81,39 @@ describe('OnlineEm update results', () => {
     expect(engine.counters.skippedBatches).toBe(0);
   });
 });
+
+describe('OnlineEm.scorePendingTail', () => {
+  const n = WARMUP + 3 * BATCH + 70;
+  const data = punchMissing(sampleMixture(randomMixture({ k: K, dim: d, seed: 41 }), n, 42).data, n, d, 0.15, 43);
+
+  it('scores the last points waiting for their minibatch under the working parameters, as that update will (bits)', () => {
+    const engine = new OnlineEm({ components: K, batchSize: BATCH, warmup: WARMUP, restarts: 2, averaging: false });
+    engine.ingestFloat64(data.slice(0, (n - 30) * d), d);
+    engine.ingestFloat64(data.slice((n - 30) * d), d);
+    expect(engine.pointsPending).toBe(70);
+    const params = engine.model!;
+    const tail = engine.scorePendingTail(30)!;
+    const direct = naiveEStep(params, data.slice((n - 30) * d), 30);
+    expect(tail.n).toBe(30);
+    expectArrayClose(tail.logLik, direct.logLik, { rtol: 1e-10 }, 'log-likelihood of the tail');
+    expectArrayClose(tail.resp, direct.resp.flat(), { atol: 1e-10 }, 'responsibilities of the tail');
+    const all = engine.scorePendingTail(70)!;
+    expect(Array.from(all.logLik.subarray(40))).toEqual(Array.from(tail.logLik));
+    // The update of their minibatch scores them the same, bit for bit.
+    const seen: MinibatchUpdate[] = [];
+    engine.ingestFloat64(sampleMixture(randomMixture({ k: K, dim: d, seed: 41 }), 30, 44).data, d, (u) => seen.push(copy(u)));
+    expect(seen).toHaveLength(1);
+    expect(Array.from(seen[0].logLik.subarray(0, 70))).toEqual(Array.from(all.logLik));
+    expect(Array.from(seen[0].resp.subarray(0, 70 * K))).toEqual(Array.from(all.resp));
+  });
+
+  it('is null while warming up and for no points; refuses more points than are waiting', () => {
+    const engine = new OnlineEm({ components: K, batchSize: BATCH, warmup: WARMUP, restarts: 1 });
+    engine.ingestFloat64(data.slice(0, 100 * d), d);
+    expect(engine.scorePendingTail(50)).toBeNull();
+    engine.ingestFloat64(data.slice(100 * d, (WARMUP + 20) * d), d);
+    expect(engine.scorePendingTail(0)).toBeNull();
+    expect(engine.scorePendingTail(20)?.n).toBe(20);
+    expect(() => engine.scorePendingTail(21)).toThrow(RangeError);
+  });
+});
