@@ -73,7 +73,8 @@ export class ItemScoring {
     const events = session.ingest(input, fromUpdate);
     const accepted = engine.counters.pointsSeen - before;
     const tail = Math.min(accepted, engine.pointsPending);
-    const pending = engine.model === null ? null : engine.scorePendingTail(tail);
+    // Null while warming up (not engine.model, which would run the averaged M-step each time).
+    const pending = engine.scorePendingTail(tail);
     if (pending) {
       logLik.set(pending.logLik, accepted - tail);
       resp.set(pending.resp, (accepted - tail) * k);
