@@ -1,5 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +120,22 @@ describe('online-em score: scores', () => {
     const text = ndjson([...complete.slice(0, 10), complete.slice(10)]);
     const { lines } = await scoreOk(['--snapshot', snapshotsFile], text);
     expectDirect(lines, complete, last);
+  });
+
+  it('reads points in every input format of fit: CSV with a header (--columns), NDJSON objects, gzip, a BOM', async () => {
+    const reference = await scoreOk(['--snapshot', snapshotsFile, pointsFile]);
+    const cell = (v: number): string => (Number.isNaN(v) ? '' : String(v));
+    const csv = write('points.csv', `\uFEFFid,c,a,b\n${rows.map((r, i) => `p${i},${cell(r[2])},${cell(r[0])},${cell(r[1])}`).join('\n')}\n`);
+    const objects = rows.map((r) => ({ a: r[0], b: r[1], c: r[2] }));
+    const gz = join(dir, 'objects.ndjson.gz');
+    writeFileSync(gz, gzipSync(ndjson(objects.map((o) => JSON.stringify(o, (_k, v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? null : v))))));
+    const [fromCsv, fromObjects] = await Promise.all([scoreOk(['--snapshot', snapshotsFile, '--columns', 'a,b,c', csv]), scoreOk(['--snapshot', snapshotsFile, '--columns', 'a,b,c', gz])]);
+    expect(fromCsv.run.stdout).toBe(reference.run.stdout);
+    expect(fromObjects.run.stdout).toBe(reference.run.stdout);
+    // Columns that do not give the snapshot's dimension: one line, exit 2.
+    const wrong = await runCli(['score', '--snapshot', snapshotsFile, '--columns', 'a,b', csv]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('reads a pretty-printed snapshot (with a BOM) and a one-line snapshot object the same', async () => {
