@@ -10,7 +10,7 @@ import { encodeCheckpoint, type Checkpoint, type PartitionOffset, type Processor
 import { deadLetterFor } from './dead-letter.js';
 import type { MessagePosition } from './message-format.js';
 import type { PublishedSnapshot, ScoresConfig } from './processor-types.js';
-import { scoresMessage } from './scores/scores-record.js';
+import { SCORES_BATCH_BYTES, scoresMessage } from './scores/scores-record.js';
 import type { TopicNames } from './topics.js';
 import { recordBytes, type CommitOutput } from './transactional-publisher.js';
 
@@ -182,7 +182,7 @@ export class ModelSlot {
       : null;
     const outputs: CommitOutput[] = [
       { role: 'dead-letter', topic: topics.deadLetter, messages: this.deadLetters, chunked: true },
-      ...(this.scoresConfig ? [{ role: 'scores' as const, topic: scoresTopic(topics), messages: this.scores, chunked: true }] : []),
+      ...(this.scoresConfig ? [{ role: 'scores' as const, topic: scoresTopic(topics), messages: this.scores, chunked: true, chunkBytes: SCORES_BATCH_BYTES }] : []),
       { role: 'checkpoint', topic: topics.state, messages: [{ key: this.id, value: encodeCheckpoint(checkpoint) }] },
     ];
     if (published) outputs.push({ role: 'snapshot', topic: topics.snapshot, messages: [{ key: this.id, value: Buffer.from(JSON.stringify(published)) }] });

@@ -37,6 +37,8 @@ export interface CommitOutput {
   readonly topic: string;
   readonly messages: readonly Message[];
   readonly chunked?: boolean;
+  /** Bytes per record batch of a chunked output (default DEAD_LETTER_BATCH_BYTES). */
+  readonly chunkBytes?: number;
 }
 
 /** What one commit makes visible at once, or not at all. */
@@ -67,7 +69,7 @@ export class TransactionalPublisher {
       // (a larger one alone): still one transaction, so all or none become visible with the rest.
       for (const output of records.outputs) {
         if (!output.chunked) continue;
-        for (const chunk of chunksByBytes(output.messages, DEAD_LETTER_BATCH_BYTES)) {
+        for (const chunk of chunksByBytes(output.messages, output.chunkBytes ?? DEAD_LETTER_BATCH_BYTES)) {
           await transaction.send({ topic: output.topic, messages: chunk }).catch((error: unknown) => {
             throw sizeRefusal(error, [{ topic: output.topic, messages: chunk }]);
           });

@@ -9,6 +9,13 @@ export type ScoresFormat = 'json' | 'binary';
 
 export const SCORES_HEADERS = { model: 'online-em-model', source: 'online-em-source' } as const;
 
+/**
+ * Bytes of scores records per record batch of a commit: few round trips (the transactional
+ * producer has one request in flight), within the scores topic's max.message.bytes (64 MiB
+ * when online-em creates it; a topic made beforehand needs at least this much).
+ */
+export const SCORES_BATCH_BYTES = 4 * 1024 * 1024;
+
 const MAGIC = 0x534d454f; // "OEMS", little-endian
 const VERSION = 1;
 const HEADER_BYTES = 16;
