@@ -12,6 +12,8 @@ Commands:
   score          score points under a snapshot: log-likelihood, component, responsibilities
   demo-producer  stream a drifting synthetic mixture to a Kafka topic
   produce        send the points of a file (NDJSON or CSV) or stdin to a Kafka topic
+  tail           print the committed records of a topic as NDJSON (key, headers, value)
+  snapshot       print the latest committed snapshot of a model from the snapshot topic
   help           show this help
 
 Run 'online-em <command> --help' for the options of a command.`;
@@ -31,6 +33,10 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./demo-producer-command.js')).demoProducerCommand(rest);
     case 'produce':
       return (await import('./produce-command.js')).produceCommand(rest);
+    case 'tail':
+      return (await import('./tail-command.js')).tailCommand(rest);
+    case 'snapshot':
+      return (await import('./snapshot-command.js')).snapshotCommand(rest);
     case undefined:
     case 'help':
     case '--help':
