@@ -57,16 +57,20 @@ export async function tailCommand(argv: readonly string[], io: { stdout: NodeJS.
   const consumer = kafka.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false, maxWaitTimeInMs: 250, retry: { retries: 5, restartOnFailure: async () => false } });
   const connected = await connectWithin(connection, logger, async () => {
     await admin.connect();
-    if (!(await admin.listTopics()).includes(v.topic)) return false;
+    if (!(await admin.listTopics()).includes(v.topic)) return null;
+    // "From now on" is from the committed end of each partition as the command starts (a
+    // group's own "latest" would be resolved only at its first fetch, after the join).
+    const ends = v['from-beginning'] ? null : new Map((await admin.fetchTopicOffsets(v.topic)).map((p) => [p.partition, p.high]));
     await consumer.connect();
     await consumer.subscribe({ topics: [v.topic], fromBeginning: v['from-beginning'] });
-    return true;
+    return { ends };
   });
-  if (!connected.ok || !connected.value) {
+  if (!connected.ok || connected.value === null) {
     await Promise.allSettled([consumer.disconnect(), admin.disconnect()]);
     if (connected.ok) logger.error(`topic ${v.topic} does not exist (brokers ${connection.brokers.join(',')})`);
     return connected.ok ? EXIT_NOTHING_TO_READ : connected.exitCode;
   }
+  const startAt = connected.value.ends;
 
   let outcome: Outcome | null = null;
   let ended!: (outcome: Outcome) => void;
@@ -88,8 +92,12 @@ export async function tailCommand(argv: readonly string[], io: { stdout: NodeJS.
   const joinDeadline = setTimeout(() => finish({ kind: 'failed', error: new Error(`the consumer did not join its group within ${CONNECT_DEADLINE_MS / 1000} s`) }), CONNECT_DEADLINE_MS);
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     clearTimeout(joinDeadline);
-    const partitions = payload.memberAssignment[v.topic]?.length ?? 0;
-    logger.info(`tailing ${v.topic} (${partitions} partition(s)) ${v['from-beginning'] ? 'from the beginning' : 'from now on'}`);
+    const partitions = payload.memberAssignment[v.topic] ?? [];
+    for (const partition of partitions) {
+      const offset = startAt?.get(partition);
+      if (offset !== undefined) consumer.seek({ topic: v.topic, partition, offset });
+    }
+    logger.info(`tailing ${v.topic} (${partitions.length} partition(s)) ${v['from-beginning'] ? 'from the beginning' : 'from now on'}`);
     armIdle();
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => finish({ kind: 'failed', error: payload.error }));
