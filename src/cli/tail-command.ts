@@ -97,7 +97,7 @@ export async function tailCommand(argv: readonly string[], io: { stdout: NodeJS.
       const offset = startAt?.get(partition);
       if (offset !== undefined) consumer.seek({ topic: v.topic, partition, offset });
     }
-    logger.info(`tailing ${v.topic} (${partitions.length} partition(s)) ${v['from-beginning'] ? 'from the beginning' : 'from now on'}`);
+    logger.info(`tailing ${v.topic} (${partitions.length} partition(s)) ${v['from-beginning'] ? 'from the beginning' : 'from now on'}`, { group: groupId });
     armIdle();
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => finish({ kind: 'failed', error: payload.error }));

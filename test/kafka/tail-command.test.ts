@@ -4,7 +4,7 @@ import { binaryHeaders, encodeBinaryPoints } from '../../src/kafka/message-forma
 import type { TailRecord } from '../../src/kafka/tools/tail-record.js';
 import { CLI_MAIN, REPO_ROOT } from '../cli/build-dist.js';
 import { cleanEnv, runCli } from '../cli/run-cli.js';
-import { createTopic, produce, testBrokers, uniqueNames } from './support/kafka-io.js';
+import { createTopic, produce, testBrokers, testKafka, uniqueNames } from './support/kafka-io.js';
 import { securedBroker } from './support/secured-broker.js';
 import { sendTransactions } from './support/transactions.js';
 
@@ -91,6 +91,38 @@ describe('online-em tail', () => {
       child.kill('SIGKILL');
     }
     expect(lines(stdout).map((r) => [r.key, r.partition, r.value])).toEqual([['new', 1, { fresh: true }]]);
+  }, 30_000);
+
+  it('stops cleanly at SIGTERM, and deletes its consumer group, which committed nothing', async () => {
+    const child = spawn(process.execPath, [CLI_MAIN, 'tail', '--brokers', testBrokers().join(','), '--topic', topic, '--from-beginning'], { cwd: REPO_ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const stuck = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    try {
+      // Joined, and everything there is printed (the test before added a record of its own).
+      while (!(stderr.includes('group=') && lines(stdout).length >= committed.length)) await new Promise((r) => setTimeout(r, 50));
+      const group = /group=(online-em-tail-[\w-]+)/.exec(stderr)?.[1];
+      expect(group, stderr).toBeDefined();
+      const admin = testKafka().admin();
+      await admin.connect();
+      try {
+        expect((await admin.listGroups()).groups.map((g) => g.groupId)).toContain(group);
+        const offsets = await admin.fetchOffsets({ groupId: group!, topics: [topic] });
+        expect(offsets.flatMap((t) => t.partitions.map((p) => p.offset))).toEqual(['-1', '-1']);
+        child.kill('SIGTERM');
+        expect(await exited, stderr).toBe(0);
+        expect((await admin.listGroups()).groups.map((g) => g.groupId)).not.toContain(group);
+      } finally {
+        await admin.disconnect();
+      }
+    } finally {
+      clearTimeout(stuck);
+      child.kill('SIGKILL');
+    }
+    expect(lines(stdout).length).toBeGreaterThanOrEqual(committed.length);
   }, 30_000);
 
   it('stops quietly when its stdout closes (| head)', async () => {
