@@ -34,10 +34,7 @@ describe('online-em tail and snapshot: command line', () => {
     [['snapshot', '--brokers', '127.0.0.1:1', '--model', 'm', 'extra'], /snapshot takes no positional arguments/],
   ])('%j: exit 2 and one line, before connecting', async (args, message) => {
     const run = await runCli(args);
-    expect(run.code, run.stderr).toBe(2);
-    const lines = run.stderr.split('\n').filter((l) => l !== '');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(message);
+    expect({ code: run.code, stderr: run.stderr.trim().split('\n') }).toEqual({ code: 2, stderr: [expect.stringMatching(message)] });
   });
 
   it('snapshot: an unreachable cluster is one line and exit code 5', async () => {
