@@ -70,7 +70,8 @@ export async function tailCommand(argv: readonly string[], io: { stdout: NodeJS.
     if (connected.ok) logger.error(`topic ${v.topic} does not exist (brokers ${connection.brokers.join(',')})`);
     return connected.ok ? EXIT_NOTHING_TO_READ : connected.exitCode;
   }
-  const startAt = connected.value.ends;
+  /** Where "from now on" starts, used at the first join only (a later one resumes where it was). */
+  let startAt = connected.value.ends;
 
   let outcome: Outcome | null = null;
   let ended!: (outcome: Outcome) => void;
@@ -97,6 +98,7 @@ export async function tailCommand(argv: readonly string[], io: { stdout: NodeJS.
       const offset = startAt?.get(partition);
       if (offset !== undefined) consumer.seek({ topic: v.topic, partition, offset });
     }
+    startAt = null;
     logger.info(`tailing ${v.topic} (${partitions.length} partition(s)) ${v['from-beginning'] ? 'from the beginning' : 'from now on'}`, { group: groupId });
     armIdle();
   });
