@@ -13,12 +13,14 @@ Commands:
   score          score points under a snapshot: log-likelihood, component, responsibilities
   demo-producer  stream a drifting synthetic mixture to a Kafka topic
   produce        send the points of a file (NDJSON or CSV) or stdin to a Kafka topic
+  tail           print the committed records of a topic as NDJSON (key, headers, value)
+  snapshot       print the latest committed snapshot of a model from the snapshot topic
   help           show this help ('help <command>': that command's help)
 
 Run 'online-em <command> --help' for the options of a command, and
 'online-em --version' (or '<command> --version') for the version.`;
 
-const COMMANDS = ['run', 'fit', 'score', 'demo-producer', 'produce'];
+const COMMANDS = ['run', 'fit', 'score', 'demo-producer', 'produce', 'tail', 'snapshot'];
 
 /** `--version` anywhere before a `--`, with any command: asking for it is never an error. */
 function asksForVersion(argv: readonly string[]): boolean {
@@ -50,6 +52,10 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./demo-producer-command.js')).demoProducerCommand(rest);
     case 'produce':
       return (await import('./produce-command.js')).produceCommand(rest);
+    case 'tail':
+      return (await import('./tail-command.js')).tailCommand(rest);
+    case 'snapshot':
+      return (await import('./snapshot-command.js')).snapshotCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -6,6 +6,8 @@ import type { OptionSpec } from '../../src/cli/option-spec.js';
 import { PRODUCE_SPECS } from '../../src/cli/produce-command.js';
 import { RUN_SPECS } from '../../src/cli/run-command.js';
 import { SCORE_SPECS } from '../../src/cli/score-command.js';
+import { SNAPSHOT_SPECS } from '../../src/cli/snapshot-command.js';
+import { TAIL_SPECS } from '../../src/cli/tail-command.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -16,6 +18,8 @@ describe('README', () => {
     ['demo-producer', DEMO_PRODUCER_SPECS],
     ['score', SCORE_SPECS],
     ['produce', PRODUCE_SPECS],
+    ['tail', TAIL_SPECS],
+    ['snapshot', SNAPSHOT_SPECS],
   ] as const)('documents every option of %s', (_command, specs) => {
     const missing = specs.filter((spec) => !readme.includes(`--${spec.name}`)).map((spec) => `--${spec.name}`);
     expect(missing).toEqual([]);
