@@ -52,6 +52,10 @@ export class ModelSlot {
   private readonly scoring: ItemScoring | null;
   private scores: Message[] = [];
   private scoresBytesHeld = 0;
+  /** Bytes of scores records already sent ahead in the open transaction (see takeScoresAhead). */
+  private scoresBytesAhead = 0;
+  /** When scores were first sent ahead in the open transaction (ms since the epoch); null: none open. */
+  private aheadSince: number | null = null;
 
   constructor(
     /** The checkpoint and snapshot key. */
@@ -96,6 +100,30 @@ export class ModelSlot {
   /** Bytes of scores records held for the next commit. */
   get scoresBytes(): number {
     return this.scoresBytesHeld;
+  }
+
+  /** Since when records were sent ahead in a transaction that is still open (null: none). */
+  get transactionOpenSince(): number | null {
+    return this.aheadSince;
+  }
+
+  /** Bytes of scores records of the next commit, held or sent ahead. */
+  get scoresBytesInTransaction(): number {
+    return this.scoresBytesHeld + this.scoresBytesAhead;
+  }
+
+  /**
+   * The scores records held, to be sent ahead in the open transaction (they are then no
+   * longer this slot's to send; a commit that fails ends the session, and the transaction
+   * with them).
+   */
+  takeScoresAhead(topics: TopicNames): CommitOutput {
+    const output: CommitOutput = { role: 'scores', topic: scoresTopic(topics), messages: this.scores, chunked: true, chunkBytes: SCORES_BATCH_BYTES };
+    this.scoresBytesAhead += this.scoresBytesHeld;
+    this.aheadSince ??= Date.now();
+    this.scores = [];
+    this.scoresBytesHeld = 0;
+    return output;
   }
 
   /** Messages taken in since the last commit. */
@@ -195,6 +223,8 @@ export class ModelSlot {
     this.deadLetterBytesHeld = 0;
     this.scores = [];
     this.scoresBytesHeld = 0;
+    this.scoresBytesAhead = 0;
+    this.aheadSince = null;
     this.uncommitted = 0;
   }
 

@@ -288,6 +288,7 @@ export class Processor {
       events: this.events,
       isStopping: () => this.stopping,
       commit: (commits) => this.commit(publisher, commits, restoredOffsets),
+      sendAhead: (output) => publisher.sendAhead(output),
     };
     const active = new ActiveModel(
       slot,

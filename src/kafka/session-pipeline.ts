@@ -3,12 +3,13 @@ import type { CheckpointPointer } from './checkpoint.js';
 import type { ConsumedBatch } from './consumer-batches.js';
 import { decodeMessage } from './message-format.js';
 import { partitionKey, type ModelSlot, type SlotCommit } from './model-slot.js';
-import { CAUGHT_UP_COMMIT_MS, HEARTBEAT_EVERY_MESSAGES, MAX_BUFFERED_DEAD_LETTERS, MAX_HELD_SCORES_BYTES } from './commit-policy.js';
+import { CAUGHT_UP_COMMIT_MS, HEARTBEAT_EVERY_MESSAGES, MAX_BUFFERED_DEAD_LETTERS, MAX_OPEN_TRANSACTION_MS, MAX_TRANSACTION_SCORES_BYTES } from './commit-policy.js';
+import { SCORES_BATCH_BYTES } from './scores/scores-record.js';
 import { heartbeatUnlessRebalancing } from './heartbeats.js';
 import { SerialWork } from './serial-work.js';
 import type { ProcessorEvents } from './processor-events.js';
 import type { ProcessorConfig } from './processor-types.js';
-import { DEAD_LETTER_BATCH_BYTES } from './transactional-publisher.js';
+import { DEAD_LETTER_BATCH_BYTES, type CommitOutput } from './transactional-publisher.js';
 
 
 /** Which slot a message belongs to, and every slot of the session (for commits). */
@@ -29,6 +30,8 @@ export interface PipelineContext {
   isStopping(): boolean;
   /** Commit the slots' records in one transaction; rejects when it failed. */
   commit(commits: readonly SlotCommit[]): Promise<CheckpointPointer>;
+  /** Send records of the next commit now, in its transaction (absent: they wait for the commit). */
+  sendAhead?(output: CommitOutput): void;
 }
 
 /**
@@ -136,6 +139,8 @@ export class SessionPipeline {
       for (const p of progress) {
         events.emit({ type: 'engine-progress', pointsSeen: p.counters.pointsSeen, pointsPerSecond: p.pointsPerSecond, logLikelihood: p.logLikelihood.last, warmingUp: p.warmingUp });
       }
+      // Scores are as large as the input: send them while the next messages are fitted.
+      if (slot.scoresBytes >= SCORES_BATCH_BYTES && this.context.sendAhead) this.context.sendAhead(slot.takeScoresAhead(config.topics));
       if (!slot.hasPending && this.commitDueByTimeOrVolume(slot)) slot.requestCheckpoint();
       payload.resolveOffset(message.offset);
       if (this.anyPending()) await this.commit();
@@ -157,11 +162,23 @@ export class SessionPipeline {
 
   private commitDueByTimeOrVolume(slot: ModelSlot): boolean {
     // By bytes too: a thousand large dead letters are megabytes to hold and to send.
-    return slot.deadLettersHeld >= MAX_BUFFERED_DEAD_LETTERS || slot.deadLetterBytes >= DEAD_LETTER_BATCH_BYTES || slot.scoresBytes >= MAX_HELD_SCORES_BYTES || this.commitDueByTime();
+    return slot.deadLettersHeld >= MAX_BUFFERED_DEAD_LETTERS || slot.deadLetterBytes >= DEAD_LETTER_BATCH_BYTES || slot.scoresBytesInTransaction >= MAX_TRANSACTION_SCORES_BYTES || this.commitDueByTime();
   }
 
   private commitDueByTime(): boolean {
-    return this.uncommittedMessages() > 0 && Date.now() - this.lastCommitTime >= this.context.config.snapshotIntervalMs;
+    if (this.uncommittedMessages() === 0) return false;
+    const now = Date.now();
+    return now - this.lastCommitTime >= this.context.config.snapshotIntervalMs || this.oldestOpenTransaction(now) >= MAX_OPEN_TRANSACTION_MS;
+  }
+
+  /** How long the oldest transaction that records were sent ahead in has been open (0: none). */
+  private oldestOpenTransaction(now: number): number {
+    let oldest = 0;
+    for (const slot of this.slots.all()) {
+      const since = slot.transactionOpenSince;
+      if (since !== null) oldest = Math.max(oldest, now - since);
+    }
+    return oldest;
   }
 
   private uncommittedMessages(): number {

@@ -1,4 +1,4 @@
-import type { Message, Producer, TopicMessages } from 'kafkajs';
+import type { Message, Producer, TopicMessages, Transaction } from 'kafkajs';
 import { encodePointer, type CheckpointPointer, type PartitionOffset } from './checkpoint.js';
 import { RecordTooLargeError, tooLargeType } from './record-too-large.js';
 
@@ -55,16 +55,45 @@ export interface CommitRecords {
  * record in their metadata, so a restart finds exactly the state they belong to.
  */
 export class TransactionalPublisher {
+  /** The transaction that records were sent ahead in, and those sends in order; null when none is open. */
+  private open: { readonly transaction: Promise<Transaction>; sent: Promise<void> } | null = null;
+
   constructor(
     private readonly producer: Producer,
     private readonly groupId: string,
   ) {}
 
+  /**
+   * Send records of the next commit now, in its transaction (opened here if need be), while
+   * the caller goes on fitting: large outputs (scores) then overlap with the work instead of
+   * all waiting for the commit. They become visible with the commit, or never (a failed send
+   * fails the commit; a session that ends without committing leaves the transaction to be
+   * aborted by the next producer's fence). Chunked like a commit's chunked outputs.
+   */
+  sendAhead(output: CommitOutput): void {
+    if (output.messages.length === 0) return;
+    const open = (this.open ??= { transaction: this.producer.transaction(), sent: Promise.resolve() });
+    const sending = open.sent.then(async () => {
+      const transaction = await open.transaction;
+      for (const chunk of chunksByBytes(output.messages, output.chunkBytes ?? DEAD_LETTER_BATCH_BYTES)) {
+        await transaction.send({ topic: output.topic, messages: chunk }).catch((error: unknown) => {
+          throw sizeRefusal(error, [{ topic: output.topic, messages: chunk }]);
+        });
+      }
+    });
+    // The commit awaits it and sees its error; until then a rejection is not unhandled.
+    sending.catch(() => undefined);
+    open.sent = sending;
+  }
+
   async commit(records: CommitRecords): Promise<CheckpointPointer> {
     const checkpoint = records.outputs.find((o) => o.role === 'checkpoint' && o.messages.length > 0);
     if (!checkpoint) throw new Error('a commit needs a checkpoint record: the offsets must point at one');
-    const transaction = await this.producer.transaction();
+    const open = this.open;
+    this.open = null;
+    const transaction = open ? await open.transaction : await this.producer.transaction();
     try {
+      if (open) await open.sent;
       // Chunked outputs (dead letters) first, in record batches of at most DEAD_LETTER_BATCH_BYTES
       // (a larger one alone): still one transaction, so all or none become visible with the rest.
       for (const output of records.outputs) {
