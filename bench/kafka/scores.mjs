@@ -17,6 +17,7 @@ import { createKafka } from '../../dist/kafka/kafka-client.js';
 import { fmtInt } from '../lib/format.mjs';
 import { machine } from '../lib/machine.mjs';
 import { writeBlock } from '../lib/marked-block.mjs';
+import { median } from '../lib/stats.mjs';
 import { ensureBroker, stopBrokerIfStartedHere } from './broker.mjs';
 import { silentLogger } from './common.mjs';
 import { BENCHMARKS, BROKERS, OUT_DIR } from './config.mjs';
@@ -29,10 +30,6 @@ const REPEATS = Math.max(1, Number(process.env.BENCH_SCORES_REPEATS ?? 3));
 const SCORES_BLOCK = { start: '<!-- scores-bench:start -->', end: '<!-- scores-bench:end -->' };
 const OUT_FILE = join(OUT_DIR, 'scores.json');
 const VARIANTS = ['none', 'json', 'binary'];
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const kafka = createKafka({ connection: { brokers: BROKERS, clientId: 'online-em-scores-bench', securityProtocol: 'PLAINTEXT', sasl: null, tls: null }, logger: silentLogger });
 const admin = kafka.admin();

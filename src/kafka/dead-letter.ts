@@ -8,7 +8,7 @@ export type MessageRefusalCode = 'missing-key' | 'invalid-key';
 type DeadLetterRejection = Omit<IndexedRejection, 'code'> & { readonly code: IndexedRejection['code'] | MessageRefusalCode };
 
 const WHOLE_MESSAGE_CODES: ReadonlySet<string> = new Set(['undecodable', 'missing-key', 'invalid-key']);
-import type { MessagePosition } from './message-format.js';
+import { sourceOf, type MessagePosition } from './message-format.js';
 import { DEAD_LETTER_TOPIC_MAX_MESSAGE_BYTES } from './topics.js';
 
 /** Headers a dead letter carries on top of the original message's own. */
@@ -93,7 +93,7 @@ export function deadLetterFor(
     [DEAD_LETTER_HEADERS.rejections]: rejectionsHeader(rejections, cut),
     [DEAD_LETTER_HEADERS.rejectedPoints]: String(refusedWhole(rejections) ? 0 : rejections.length),
     [DEAD_LETTER_HEADERS.acceptedPoints]: String(refusedWhole(rejections) ? 0 : pointsInMessage - rejections.length),
-    [DEAD_LETTER_HEADERS.source]: `${position.topic}/${position.partition}/${position.offset}`,
+    [DEAD_LETTER_HEADERS.source]: sourceOf(position),
     [DEAD_LETTER_HEADERS.model]: model,
   };
   if (cut.size > 0) headers[DEAD_LETTER_HEADERS.truncated] = [...cut].map(([what, bytes]) => `${what}=${bytes}`).join(',');

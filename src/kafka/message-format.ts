@@ -12,10 +12,15 @@ export const JSON_CONTENT_TYPE = 'application/json';
 export const DIMENSION_HEADER = 'dimension';
 export const CONTENT_TYPE_HEADER = 'content-type';
 
-const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+export const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
 /** Where a message came from; snapshots and dead letters carry it back. */
 export type MessagePosition = PartitionOffset;
+
+/** `topic/partition/offset` of an input message: how dead letters and scores records point back at it. */
+export function sourceOf(position: MessagePosition): string {
+  return `${position.topic}/${position.partition}/${position.offset}`;
+}
 
 export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name];

@@ -87,12 +87,14 @@ export class ItemScoring {
     const refused = new Map<number, string>();
     for (const e of events) if (e.type === 'rejected') for (const r of e.rejections) refused.set(r.index, r.code);
     const components = argmaxComponents(resp, accepted, k);
+    // Without refused rows, row and accepted index agree: the columns are used as they are.
+    const inPlace = refused.size === 0;
     const out: ItemScores = {
       n,
       k,
-      logLikelihood: new Float64Array(n).fill(NaN),
+      logLikelihood: inPlace ? logLik : new Float64Array(n).fill(NaN),
       component: new Int32Array(n),
-      responsibilities: refused.size === 0 ? resp : new Float64Array(n * k),
+      responsibilities: inPlace ? resp : new Float64Array(n * k),
       anomaly: new Uint8Array(n),
       refused,
       scored: 0,
@@ -101,16 +103,18 @@ export class ItemScoring {
     let scored = 0;
     let anomalies = 0;
     for (let row = 0, a = 0; row < n; row++) {
-      if (refused.has(row)) {
+      if (!inPlace && refused.has(row)) {
         out.component[row] = REFUSED_COMPONENT;
         continue;
       }
       const ll = logLik[a];
       if (Number.isNaN(ll)) out.component[row] = WARMING_UP_COMPONENT;
       else {
-        out.logLikelihood[row] = ll;
         out.component[row] = components[a];
-        if (out.responsibilities !== resp) out.responsibilities.set(resp.subarray(a * k, a * k + k), row * k);
+        if (!inPlace) {
+          out.logLikelihood[row] = ll;
+          out.responsibilities.set(resp.subarray(a * k, a * k + k), row * k);
+        }
         if (this.threshold.observe(ll)) {
           out.anomaly[row] = 1;
           anomalies++;

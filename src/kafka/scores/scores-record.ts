@@ -1,7 +1,6 @@
-import { endianness } from 'node:os';
 import type { IHeaders, Message } from 'kafkajs';
 import { REFUSED_COMPONENT, WARMING_UP_COMPONENT, type ItemScores } from '../../stream/item-scoring.js';
-import { CONTENT_TYPE_HEADER, headerText, JSON_CONTENT_TYPE, type MessagePosition } from '../message-format.js';
+import { CONTENT_TYPE_HEADER, headerText, JSON_CONTENT_TYPE, LITTLE_ENDIAN_HOST, sourceOf, type MessagePosition } from '../message-format.js';
 
 /** content-type of the binary scores record (see encodeBinaryScores for the layout). */
 export const SCORES_CONTENT_TYPE = 'application/x-online-em-scores';
@@ -20,10 +19,6 @@ const MAGIC = 0x534d454f; // "OEMS", little-endian
 const VERSION = 1;
 const HEADER_BYTES = 16;
 
-/** `topic/partition/offset` of an input message: the scores record's link back to it. */
-export function sourceOf(position: MessagePosition): string {
-  return `${position.topic}/${position.partition}/${position.offset}`;
-}
 
 /** The record of one input message's scores, keyed by the input's key. */
 export function scoresMessage(scores: ItemScores, format: ScoresFormat, model: string, position: MessagePosition, key: Buffer | string | null): Message {
@@ -67,7 +62,7 @@ export function encodeBinaryScores(s: ItemScores): Buffer {
   out.writeUInt8(VERSION, 4);
   out.writeUInt32LE(n, 8);
   out.writeUInt32LE(k, 12);
-  if (!LITTLE_ENDIAN || out.byteOffset % 8 !== 0) return encodeByteByByte(s, out);
+  if (!LITTLE_ENDIAN_HOST || out.byteOffset % 8 !== 0) return encodeByteByByte(s, out);
   // Whole columns copied at once: the record is the processor's hottest output.
   let at = out.byteOffset + HEADER_BYTES;
   new Float64Array(out.buffer, at, n).set(s.logLikelihood.subarray(0, n));
@@ -79,8 +74,6 @@ export function encodeBinaryScores(s: ItemScores): Buffer {
   new Uint8Array(out.buffer, at, n).set(s.anomaly.subarray(0, n));
   return out;
 }
-
-const LITTLE_ENDIAN = endianness() === 'LE';
 
 function encodeByteByByte(s: ItemScores, out: Buffer): Buffer {
   const { n, k } = s;

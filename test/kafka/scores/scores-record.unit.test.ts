@@ -8,8 +8,8 @@ import {
   SCORES_CONTENT_TYPE,
   SCORES_HEADERS,
   scoresMessage,
-  sourceOf,
 } from '../../../src/kafka/scores/scores-record.js';
+import { sourceOf } from '../../../src/kafka/message-format.js';
 import { REFUSED_COMPONENT, WARMING_UP_COMPONENT, type ItemScores } from '../../../src/stream/item-scoring.js';
 
 const position = { topic: 'points', partition: 3, offset: '12345678901234' };
