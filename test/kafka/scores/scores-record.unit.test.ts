@@ -40,16 +40,21 @@ function sampleScores(): ItemScores {
 const bits = (a: Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
 
 describe('binary scores record (OEMS)', () => {
-  it('round-trips every column bit for bit: NaN where unscored, -1 refused, -2 warming up, zero responsibilities', () => {
+  it('round-trips every column: log-likelihoods bit for bit, NaN where unscored, -1 refused, -2 warming up, responsibilities as float32', () => {
     const s = sampleScores();
     const value = encodeBinaryScores(s);
     expect(value.subarray(0, 4).toString('latin1')).toBe('OEMS');
-    expect(value.length).toBe(16 + 8 * 5 + 8 * 15 + 4 * 5 + 5);
+    expect(value[4]).toBe(2);
+    expect(value.length).toBe(16 + 8 * 5 + 4 * 15 + 4 * 5 + 5);
     const d = decodeBinaryScores(value);
-    expect([d.n, d.k]).toEqual([5, 3]);
+    expect([d.version, d.n, d.k]).toEqual([2, 5, 3]);
     expect(bits(d.logLikelihood)).toBe(bits(s.logLikelihood));
     expect(Array.from(d.logLikelihood, Number.isNaN)).toEqual([false, true, true, false, true]);
-    expect(bits(d.responsibilities)).toBe(bits(s.responsibilities));
+    expect(bits(d.responsibilities)).toBe(bits(Float64Array.from(s.responsibilities, Math.fround)));
+    // float32: within half an ulp (2^-24 relative) of the float64 value; 1e-300 underflows to 0.
+    expect(Math.abs(d.responsibilities[9] - 1 / 3)).toBeLessThanOrEqual((1 / 3) * 2 ** -24);
+    expect(Array.from(d.responsibilities.subarray(0, 3))).toEqual([0.125, 0.75, 0.125]);
+    expect(d.responsibilities[10]).toBe(0);
     expect(Array.from(d.responsibilities.subarray(3, 9))).toEqual([0, 0, 0, 0, 0, 0]);
     expect(Array.from(d.component)).toEqual([1, -1, -2, 2, -1]);
     expect(Array.from(d.anomaly)).toEqual([0, 0, 0, 1, 0]);
@@ -63,14 +68,34 @@ describe('binary scores record (OEMS)', () => {
     expect(Array.from(decodeBinaryScores(shifted).component)).toEqual([1, -1, -2, 2, -1]);
   });
 
+  it('still reads version 1 (float64 responsibilities) bit for bit', () => {
+    const s = sampleScores();
+    const v1 = Buffer.alloc(16 + 8 * 5 + 8 * 15 + 4 * 5 + 5);
+    v1.write('OEMS', 0, 'latin1');
+    v1[4] = 1;
+    v1.writeUInt32LE(5, 8);
+    v1.writeUInt32LE(3, 12);
+    let at = 16;
+    for (const x of s.logLikelihood) at = v1.writeDoubleLE(x, at);
+    for (const x of s.responsibilities) at = v1.writeDoubleLE(x, at);
+    for (const c of s.component) at = v1.writeInt32LE(c, at);
+    v1.set(s.anomaly, at);
+    const d = decodeBinaryScores(v1);
+    expect(d.version).toBe(1);
+    expect(bits(d.responsibilities)).toBe(bits(s.responsibilities));
+    expect(bits(d.logLikelihood)).toBe(bits(s.logLikelihood));
+    expect(Array.from(d.component)).toEqual([1, -1, -2, 2, -1]);
+    expect(Array.from(d.anomaly)).toEqual([0, 0, 0, 1, 0]);
+  });
+
   it.each([
     ['an empty buffer', () => Buffer.alloc(0), /OEMS/],
     ['a buffer shorter than the header', () => encodeBinaryScores(sampleScores()).subarray(0, 15), /OEMS/],
     ['a bad magic', () => Buffer.concat([Buffer.from('OEMX'), encodeBinaryScores(sampleScores()).subarray(4)]), /OEMS/],
     ['the binary points format instead', () => Buffer.from(new Float64Array([1, 2, 3]).buffer), /OEMS/],
-    ['an unknown version', () => withByte(encodeBinaryScores(sampleScores()), 4, 2), /version 2/],
-    ['a truncated body', () => encodeBinaryScores(sampleScores()).subarray(0, 16 + 8 * 5 + 8 * 15 + 4 * 5 + 4), /200 bytes does not hold 5 points of 3 components/],
-    ['trailing bytes', () => Buffer.concat([encodeBinaryScores(sampleScores()), Buffer.alloc(1)]), /202 bytes/],
+    ['an unknown version', () => withByte(encodeBinaryScores(sampleScores()), 4, 3), /version 3; this online-em reads versions 1 and 2/],
+    ['a truncated body', () => encodeBinaryScores(sampleScores()).subarray(0, 16 + 8 * 5 + 4 * 15 + 4 * 5 + 4), /140 bytes does not hold 5 points of 3 components/],
+    ['trailing bytes', () => Buffer.concat([encodeBinaryScores(sampleScores()), Buffer.alloc(1)]), /142 bytes/],
     ['a count that does not match the body', () => withByte(encodeBinaryScores(sampleScores()), 8, 6), /does not hold 6 points/],
   ])('rejects %s', (_, value, message) => {
     expect(() => decodeBinaryScores(value())).toThrow(message);
