@@ -112,12 +112,13 @@ async function main() {
         `${(s.processingMs / 1000).toFixed(2)} | ${(s.engineMs / 1000).toFixed(2)} | ${(s.commitMs / 1000).toFixed(2)} (${s.commits}) | ${(s.betweenMs / 1000).toFixed(2)} |`,
     ),
     '',
-    'Medians per column; "no batch in hand" is the rest of the interval (kafkajs fetching, decoding). Where the time goes: a scores record is as large as its input ' +
-      '(binary: 61 bytes a point at K = 6, against 64 of input; JSON about 120), so the processor writes about as many bytes as it reads, to a broker on the same 2 cores. ' +
-      'The records are sent ahead in the open transaction while the next messages are fitted, so the commits themselves are short; the sending then competes with ' +
-      'fetching and fitting for the same 2 cores (before the records were sent ahead, the same runs spent 1.8 s (binary) and 2.3-2.9 s (JSON) in commits, at about the same rates). ' +
-      'JSON also pays for formatting 7 numbers a point (about 1.7 µs a point in process). The next steps: a scores record without the responsibilities (component and ' +
-      'log-likelihood only, 13 bytes a point), float32 responsibilities in the binary form, and a JSON writer faster than Number-to-string.',
+    'Medians per column; "no batch in hand" is the rest of the interval (kafkajs fetching, decoding). Where the time goes: the processor writes a scores record ' +
+      'for every message it reads, to a broker on the same 2 cores: binary, 37 bytes a point at K = 6 (float32 responsibilities; 61 with the float64 ones of version 1, ' +
+      'which reached 60%), against 64 of input; JSON about 120. The records are sent ahead in the open transaction while the next messages are fitted, so the commits ' +
+      'themselves are short, and the sending competes with fetching and fitting for the 2 cores. JSON is bound by formatting: 7 numbers a point cost about 1.9 µs a point ' +
+      'in process (Number-to-string, shortest round trip), as much as the engine\'s own 1.5-2 µs a point on the same thread, so on one thread JSON cannot come near 70%; ' +
+      'use the binary form for throughput. The next steps for JSON: formatting in a worker (issue 15\'s pool), and a record without the responsibilities ' +
+      '(component and log-likelihood only) for users who need only the anomaly scores.',
     '',
     `Machine: ${facts.nproc} cores, ${facts.cpuModel}, Node ${facts.node}.`,
     SCORES_BLOCK.end,
