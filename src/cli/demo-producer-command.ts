@@ -1,6 +1,6 @@
-import { classifyConnectionFailure, EXIT_CONNECTION_REFUSED, EXIT_UNREACHABLE } from '../kafka/connection/connection-failure.js';
-import { createKafka, describeKafkaError } from '../kafka/kafka-client.js';
+import { createKafka } from '../kafka/kafka-client.js';
 import { DEMO_STREAM, DemoProducer } from '../kafka/demo-producer.js';
+import { connectWithin } from '../kafka/tools/tool-connection.js';
 import { createMissingTopics, replicationFor } from '../kafka/topics.js';
 import { CliError } from './cli-error.js';
 import { CONNECTION_SPECS, connectionFrom } from './connection-options.js';
@@ -21,14 +21,6 @@ export const DEMO_PRODUCER_SPECS = [
   { name: 'seed', kind: 'int', min: 0, default: DEMO_STREAM.seed, description: 'seed of the mixture and of the points' },
   { name: 'count', kind: 'int', min: 1, valueName: 'POINTS', description: 'stop after this many points (default: until Ctrl-C)' },
 ] as const satisfies readonly OptionSpec[];
-
-/**
- * How long demo-producer tries to reach the cluster, create its topic and connect its producer
- * before it gives up. The client's own retries of a refused connection end within a few
- * seconds; this bounds a listener that takes the connection and never answers (the client
- * would wait out a 30 s request timeout per attempt, and retry).
- */
-const CONNECT_DEADLINE_MS = 15_000;
 
 export const DEMO_PRODUCER_HELP = `Usage: online-em demo-producer --brokers HOST:PORT [options]
 
@@ -52,28 +44,15 @@ export async function demoProducerCommand(argv: readonly string[]): Promise<numb
   if (!connection) throw new CliError(requiredMessage(DEMO_PRODUCER_SPECS.find((s) => s.name === 'brokers')!));
   const kafka = createKafka({ connection, logger });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
-  try {
-    await withDeadline(
-      (async () => {
-        const admin = kafka.admin();
-        await admin.connect();
-        await createMissingTopics(admin, [{ topic: v.topic, numPartitions: 1, replicationFactor: await replicationFor(admin, null) }], logger);
-        await admin.disconnect();
-        await producer.connect();
-      })(),
-      CONNECT_DEADLINE_MS,
-    );
-  } catch (error) {
-    // One clear line, as the processor gives; a refusal that retrying cannot fix exits 3, as run does.
-    const failure = await classifyConnectionFailure(error, connection, false);
-    if (failure.kind !== 'transient') {
-      logger.error(`cannot connect, and retrying will not help: ${failure.line}`);
-      return EXIT_CONNECTION_REFUSED;
-    }
-    // The client's own retries are over (or the deadline passed): a one-shot command gives up, where run would retry.
-    logger.error(`cannot reach Kafka, giving up: ${describeKafkaError(error)} (brokers ${connection.brokers.join(',')}: check --brokers / KAFKA_BROKERS and that the cluster is up)`);
-    return EXIT_UNREACHABLE;
-  }
+  // One clear line on failure, as the other tools give: exit 3 when retrying cannot help, else 5.
+  const connected = await connectWithin(connection, logger, async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await createMissingTopics(admin, [{ topic: v.topic, numPartitions: 1, replicationFactor: await replicationFor(admin, null) }], logger);
+    await admin.disconnect();
+    await producer.connect();
+  });
+  if (!connected.ok) return connected.exitCode;
   const demo = new DemoProducer(
     producer,
     {
@@ -99,13 +78,4 @@ export async function demoProducerCommand(argv: readonly string[]): Promise<numb
   await producer.disconnect();
   logger.info(`${demo.pointsSent} points sent`);
   return 0;
-}
-
-/** `work`, or a rejection once `ms` have passed without it settling. */
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
