@@ -138,9 +138,8 @@ export function scheduleHalfLife(schedule: StepSizeSchedule, batchSize: number):
  * posed yet cheap.
  */
 export function defaultWarmup(k: number, d: number, covarianceType: CovarianceType): number {
-  const covParams = COVARIANCE_MODELS[covarianceType].parameterCount(d);
-  const perComponent = d + covParams + 1;
-  return Math.min(20_000, Math.max(1_000, 10 * k * perComponent));
+  const parameters = k * (d + 1) + COVARIANCE_MODELS[covarianceType].parameterCount(k, d);
+  return Math.min(20_000, Math.max(1_000, 10 * parameters));
 }
 
 /** The value, or the schema's default when absent, checked against the option's range (K: null while unknown). */

@@ -64,7 +64,7 @@ describe('resolveOptions', () => {
     ['components', { components: 2000 }],
     ['components', { components: NaN }],
     ['components', { components: '3' as unknown as number }],
-    ['covarianceType', { components: 2, covarianceType: 'tied' as never }],
+    ['covarianceType', { components: 2, covarianceType: 'round' as never }],
     ['batchSize', { components: 2, batchSize: 0 }],
     ['batchSize', { components: 2, batchSize: 2.5 }],
     ['alpha', { components: 2, alpha: 0.5 }],
