@@ -90,6 +90,18 @@ export function checkEngineState(value: unknown): asserts value is EngineState {
   numbers(monitor, 'means', 'monitor.');
   numbers(monitor, 'counts', 'monitor.');
   if (s.change !== undefined) checkChange(object(s.change, 'change'), d);
+  if (s.selection !== undefined) checkSelection(object(s.selection, 'selection'), k);
+}
+
+function checkSelection(selection: Obj, k: number): void {
+  if (selection.criterion !== 'bic') bad('selection.criterion', `must be "bic", got ${describe(selection.criterion)}`);
+  if (count(selection, 'chosen', 'selection.') !== k) bad('selection.chosen', `must be k = ${k}, got ${describe(selection.chosen)}`);
+  if (!Array.isArray(selection.scores)) bad('selection.scores', `must be an array, got ${describe(selection.scores)}`);
+  selection.scores.forEach((score, i) => {
+    const entry = object(score, `selection.scores[${i}]`);
+    count(entry, 'k', `selection.scores[${i}].`);
+    for (const key of ['bic', 'logLikelihood']) finiteOrNull(entry, key, `selection.scores[${i}].`);
+  });
 }
 
 function checkChange(change: Obj, dim: number): void {

@@ -17,6 +17,7 @@ describe('resolveOptions', () => {
     const r = resolveOptions({ components: 3 });
     expect(r).toEqual({
       components: 3,
+      maxComponents: null,
       covarianceType: 'full',
       batchSize: DEFAULTS.batchSize,
       schedule: { kind: 'decaying', alpha: DEFAULTS.alpha, t0: DEFAULTS.t0, etaMin: DEFAULTS.etaMin },
