@@ -1,15 +1,13 @@
 import { createReadStream } from 'node:fs';
-import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { SnapshotStore } from './snapshot-store.js';
 
 /**
  * Loads `fit`'s NDJSON output (one snapshot a line) into a store, for an offline replay:
- * the position of each snapshot is its line number, its model the file's name unless the
- * snapshot names one. Blank lines and lines that are not JSON objects are counted, skipped.
+ * the position of each snapshot is its line number, its model `fit` unless the snapshot
+ * names one (as the page names it). Blank lines and lines that are not JSON objects are counted, skipped.
  */
 export async function loadSnapshotFile(path: string, store: SnapshotStore): Promise<{ loaded: number; skipped: number }> {
-  const fallback = basename(path).replace(/\.(nd)?jsonl?$/i, '') || 'fit';
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   let n = 0;
   let loaded = 0;
@@ -23,7 +21,7 @@ export async function loadSnapshotFile(path: string, store: SnapshotStore): Prom
     } catch {
       json = null;
     }
-    if (store.add(String(n), json, fallback)) loaded++;
+    if (store.add(String(n), json, 'fit')) loaded++;
     else skipped++;
   }
   return { loaded, skipped };
