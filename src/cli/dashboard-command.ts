@@ -1,15 +1,12 @@
 import { DashboardServer } from '../dashboard/dashboard-server.js';
 import { loadSnapshotFile } from '../dashboard/file-snapshot-source.js';
-import { KafkaSnapshotSource } from '../dashboard/kafka-snapshot-source.js';
 import { DEFAULT_STORE_LIMITS, SnapshotStore } from '../dashboard/snapshot-store.js';
-import { createKafka } from '../kafka/kafka-client.js';
-import { connectWithin } from '../kafka/tools/tool-connection.js';
 import type { Logger } from '../log/logger.js';
-import type { ConnectionSettings } from '../kafka/connection/connection-settings.js';
 import { CliError } from './cli-error.js';
 import { CONNECTION_SPECS, connectionFrom } from './connection-options.js';
 import { formatOptionsHelp, parseCommandLine, withSpec, type OptionSpec } from './option-spec.js';
 import { loggerFrom, RUN_SPECS } from './run-command.js';
+import { followSnapshotTopic } from './follow-snapshot-topic.js';
 import { onShutdownSignals } from './signals.js';
 
 const RUN_SNAPSHOT_TOPIC = RUN_SPECS.find((s) => s.name === 'snapshot-topic')!;
@@ -90,22 +87,6 @@ export async function dashboardCommand(argv: readonly string[], io: { stdout: No
   return 0;
 }
 
-/** Starts a source that follows the snapshot topic into the store (the exit code when it cannot connect). */
-export async function followSnapshotTopic(
-  connection: ConnectionSettings,
-  topic: string,
-  store: SnapshotStore,
-  logger: Logger,
-): Promise<{ ok: true; source: KafkaSnapshotSource } | { ok: false; exitCode: number }> {
-  const kafka = createKafka({ connection: { ...connection, clientId: `${connection.clientId}-dashboard` }, logger });
-  const source = new KafkaSnapshotSource(kafka, topic, store, logger);
-  const connected = await connectWithin(connection, logger, () => source.start());
-  if (!connected.ok) {
-    await source.stop();
-    return connected;
-  }
-  return { ok: true, source };
-}
 
 async function listen(store: SnapshotStore, host: string, port: number, replay: boolean): Promise<DashboardServer> {
   try {

@@ -3,7 +3,7 @@ import { SnapshotStore } from '../dashboard/snapshot-store.js';
 import type { ConnectionSettings } from '../kafka/connection/connection-settings.js';
 import { describeKafkaError } from '../kafka/kafka-client.js';
 import type { Logger } from '../log/logger.js';
-import { followSnapshotTopic } from './dashboard-command.js';
+import { followSnapshotTopic } from './follow-snapshot-topic.js';
 
 export interface DemoDashboard {
   close(): Promise<void>;

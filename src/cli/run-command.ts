@@ -179,6 +179,10 @@ export function processorConfig({ values, explicit }: RunCommandLine, connection
   if (values.keyed && embedded) throw new CliError('--keyed needs a cluster (--brokers): the embedded demo stream has no keys');
   const engine = engineOptionsFrom(values, embedded ? embeddedEngineDefaults(explicit) : {});
   const scores = scoresConfigFrom(values, explicit, values.keyed);
+  // Scores lay out K responsibilities per point, and auto changes K inside the warm-up's last item.
+  if (scores.topic !== null && values.components !== null && typeof values.components === 'string' && values.components.startsWith('auto')) {
+    throw new CliError('--scores-topic needs a fixed --components K: choose K with `online-em fit --components auto` on a sample, then run with that K');
+  }
   return {
     connection,
     model,
