@@ -133,7 +133,7 @@ function drawLoglik(list, at) {
   el("text", { x: pad + 4, y: H - 4, "font-size": 10, fill: "#1f77b4" }, svg).textContent = "moving average (blue), last batch (grey), changes (red)";
 }
 
-function stat(name, value, cls) { return "<span" + (cls ? " class=\"" + cls + "\"" : "") + ">" + name + " <b>" + value + "</b></span>"; }
+function stat(name, value, cls) { return "<span" + (cls ? " class=\"" + cls + "\"" : "") + ">" + name + " <b>" + esc(value) + "</b></span>"; }
 function esc(t) { return String(t).replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;" }[c]; }); }
 
 function render() {
