@@ -9,7 +9,7 @@ import { batchOf, batchReference, fitFile, useFitWorkspace, report, scoreSnapsho
  * then 100,000 of the same mixture with every mean moved by a distance JUMP in its own
  * random direction. Fitted with --half-life H (default options otherwise), the model
  * in the snapshot taken at most 3H points after the jump must score, on held-out
- * points of the new regime, within 0.05 nats/point of batch EM (best of 5) fitted on
+ * points of the new regime, within 0.05 nats/point of batch EM (the screened reference of support.ts) fitted on
  * the new regime's 100,000 points.
  *
  * The size of the jump: one unit is about one within-component standard deviation

@@ -13,14 +13,27 @@ import { ensureDistBuilt } from '../cli/build-dist.js';
 export { ensureDistBuilt, REPO_ROOT } from '../cli/build-dist.js';
 
 /**
- * The batch-EM reference every recovery test compares against: best of 5 k-means++
- * restarts, each run to a change of the mean log-likelihood below 1e-6 nats/point
- * (at most 300 iterations), λ = 1e-6 as the online fit's default.
+ * The batch-EM reference every recovery test compares against: 12 k-means++ starts, each
+ * screened by 20 EM iterations on a 20,000-point subsample (all of it when smaller); the
+ * best 2 run on all the points to a change of the mean log-likelihood below 1e-6
+ * nats/point (at most 300 iterations); λ = 1e-6 as the online fit's default. Many cheap
+ * starts find the global basin more often than a few full ones, at a fraction of the
+ * cost: on flights-200k this finds -6.1186 in about 60 s where 5 full restarts found
+ * -6.1205 in 190 s.
  */
-export const REFERENCE = { restarts: 5, tol: 1e-6, maxIter: 300, regCovar: 1e-6, minWeight: 1e-4, seed: 1 } as const;
+export const REFERENCE = {
+  restarts: 12,
+  screening: { sampleSize: 20_000, iterations: 20, keep: 2 },
+  tol: 1e-6,
+  maxIter: 300,
+  regCovar: 1e-6,
+  minWeight: 1e-4,
+  seed: 1,
+} as const;
 
-export function batchReference(batch: PointBatch, k: number): BatchEmResult {
-  return fitBatchEm(batch, { k, covarianceType: 'full', ...REFERENCE });
+/** `screenSize` shrinks the screening subsample where many small references must stay cheap. */
+export function batchReference(batch: PointBatch, k: number, screenSize: number = REFERENCE.screening.sampleSize): BatchEmResult {
+  return fitBatchEm(batch, { k, covarianceType: 'full', ...REFERENCE, screening: { ...REFERENCE.screening, sampleSize: screenSize } });
 }
 
 /** n×dim rows (NaN where missing) as a batch. */

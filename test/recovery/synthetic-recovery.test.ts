@@ -7,13 +7,12 @@ import { batchOf, batchReference, fitFile, useFitWorkspace, report, scoreSnapsho
  * One pass of `online-em fit` with default options (only -k given) over n iid points
  * of a seeded random mixture (separation 3, the setting the engine was tuned on)
  * reaches, on 20,000 held-out points of the same mixture, a mean log-likelihood within
- * 0.02 nats/point of batch EM (best of 5 restarts, converged to 1e-6) on the same
+ * 0.02 nats/point of batch EM (screened restarts, converged to 1e-6) on the same
  * training points. The bar is one-sided: the online fit may beat a batch EM that
  * stopped in a worse local maximum.
  *
- * d = 16 runs one mixture on 300,000 points: batch EM there costs 30-190 s depending
- * on the mixture (a restart that starts in a poor basin crawls for hundreds of
- * iterations), so seed 3, whose reference takes about 35 s, keeps the file within budget.
+ * d = 16 runs one mixture on 300,000 points (seed 3), whose fit and reference take about
+ * 20 s together, to keep the file within the CI budget.
  */
 
 const MAX_GAP = 0.02;
