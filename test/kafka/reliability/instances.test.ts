@@ -121,7 +121,10 @@ describe('several instances of one model', () => {
     const final = await expectExactCounts(names, ledger, PARTITIONS);
 
     // As good as batch EM on the same points, on held-out points of the same mixture.
-    const batch = fitBatchEm(pointBatch(train, D), { k: K, covarianceType: 'full', regCovar: 1e-6, restarts: 3, maxIter: 300, tol: 1e-8, seed: 7, minWeight: 1e-4 });
+    // Screened restarts: as strong as full ones here (-3.86731 against -3.86731 per point on
+    // the training points) at a fifth of the cost (3 full restarts took about 50 s).
+    const screening = { sampleSize: 20_000, iterations: 20, keep: 1 };
+    const batch = fitBatchEm(pointBatch(train, D), { k: K, covarianceType: 'full', regCovar: 1e-6, restarts: 12, screening, maxIter: 300, tol: 1e-6, seed: 7, minWeight: 1e-4 });
     const heldOutBatch = pointBatch(heldOut, D);
     const online = meanLogLikelihood(paramsFromSnapshot(final), heldOutBatch);
     const reference = meanLogLikelihood(batch.params, heldOutBatch);
