@@ -14,6 +14,7 @@ import { CliError } from './cli-error.js';
 import { CONNECTION_SPECS, connectionFrom, namesCluster } from './connection-options.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { MetricsServer } from './metrics-server.js';
+import { ProcessorMetrics } from '../kafka/metrics/processor-metrics.js';
 import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
 import { formatOptionsHelp, parseCommandLine, type OptionSpec, type OptionValues, type ParsedCommandLine } from './option-spec.js';
 import { SCORES_SPECS, scoresConfigFrom } from './scores-options.js';
@@ -115,7 +116,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   });
   try {
     if (values['metrics-port'] !== null) {
-      metrics = await MetricsServer.start(values['metrics-host'], values['metrics-port'], () => processor.status());
+      const registry = new ProcessorMetrics(processor.events, () => processor.status(), { model: config.model, keyed: config.keyed });
+      metrics = await MetricsServer.start(values['metrics-host'], values['metrics-port'], () => processor.status(), registry);
       logger.info(`metrics on ${metrics.url}/metrics, health on ${metrics.url}/healthz and ${metrics.url}/readyz`);
     }
     if (broker) {
