@@ -4,6 +4,9 @@
  *
  *   node bench/run.mjs [--quick] [--sections engine,peer,quality] [--no-report] [--keep-data]
  *   node bench/run.mjs --sections report      # only rebuild BENCHMARKS.md from bench/out
+ *   node bench/run.mjs --sections peer --covariance tied [--repeats 1]
+ *                                             # the peer for another covariance type: bench/out/peer-tied.json
+ *                                             # and its own <!-- peer-tied --> block of BENCHMARKS.md
  *
  * Sections (each writes bench/out/<section>.json, git-ignored):
  *   engine   engine throughput in-process, one cell per child process;
@@ -35,7 +38,8 @@ import { machine } from './lib/machine.mjs';
 import { BENCH_DIR, REPO_ROOT } from './lib/paths.mjs';
 import { cleanEnv, fitCli, run } from './lib/processes.mjs';
 import { progressLog } from './lib/progress.mjs';
-import { writeReport } from './lib/report.mjs';
+import { peerBlock, peerBlockMarks, writeReport } from './lib/report.mjs';
+import { writeBlock } from './lib/marked-block.mjs';
 import { median } from './lib/stats.mjs';
 
 const { values: flags } = parseArgs({
@@ -44,8 +48,14 @@ const { values: flags } = parseArgs({
     sections: { type: 'string', default: 'engine,peer,quality' },
     'no-report': { type: 'boolean', default: false },
     'keep-data': { type: 'boolean', default: false },
+    covariance: { type: 'string', default: 'full' },
+    repeats: { type: 'string' },
   },
 });
+/** The peer's covariance type: full is section 2 of the report; another type writes its own block. */
+const COVARIANCE = flags.covariance;
+if (!['full', 'diag', 'spherical', 'tied'].includes(COVARIANCE)) throw new Error(`unknown --covariance '${COVARIANCE}' (full, diag, spherical, tied)`);
+if (COVARIANCE !== 'full' && flags.sections !== 'peer') throw new Error('--covariance applies to the peer section only: use --sections peer');
 const QUICK = flags.quick;
 const SECTIONS = flags.sections.split(',').map((s) => s.trim());
 for (const s of SECTIONS) if (!['engine', 'peer', 'quality', 'report'].includes(s)) throw new Error(`unknown section '${s}' (engine, peer, quality; or report: only rebuild BENCHMARKS.md)`);
@@ -111,12 +121,12 @@ function peerPython() {
   return python;
 }
 
-const REPEATS = QUICK ? 1 : 3;
+const REPEATS = flags.repeats ? Number(flags.repeats) : QUICK ? 1 : 3;
 
 /** The same fit in-process: the engine on Float64Array chunks of 1,000 rows, no parsing, no process. */
 function inProcessFit(train, dim, k) {
   const started = performance.now();
-  const engine = new OnlineEm({ components: k });
+  const engine = new OnlineEm({ components: k, covarianceType: COVARIANCE });
   let initSeconds = null;
   for (let start = 0; start < train.length; start += 1000 * dim) {
     engine.ingestFloat64(train.slice(start, Math.min(train.length, start + 1000 * dim)), dim);
@@ -158,7 +168,7 @@ async function peerSection(info) {
     const heldOut = batchOf(test, set.dim);
     progress(`peer: ${set.name}: ${train.length / set.dim} train / ${heldOut.n} test points written; online-em fit (one pass, default options) x${REPEATS} ...`);
     const ourRuns = [];
-    for (let r = 0; r < REPEATS; r++) ourRuns.push(await fitCli(['--components', String(set.k), trainFile]));
+    for (let r = 0; r < REPEATS; r++) ourRuns.push(await fitCli(['--components', String(set.k), '--covariance', COVARIANCE, trainFile]));
     const ours = ourRuns[0];
     const ourSeconds = median(ourRuns.map((x) => x.seconds));
     const ourParamsFile = join(DATA, `${slug}-online-em.json`);
@@ -172,7 +182,7 @@ async function peerSection(info) {
     );
     const peerRuns = [];
     for (let r = 0; r < REPEATS; r++) {
-      const sk = await run(python, [join(BENCH_DIR, 'peer', 'sklearn_gmm.py'), '--train', trainFile, '--test', testFile, '--components', String(set.k), '--covariance', 'full'], { env: cleanEnv() });
+      const sk = await run(python, [join(BENCH_DIR, 'peer', 'sklearn_gmm.py'), '--train', trainFile, '--test', testFile, '--components', String(set.k), '--covariance', COVARIANCE], { env: cleanEnv() });
       if (sk.code !== 0) throw new Error(`sklearn_gmm.py failed on ${set.name}:\n${sk.stderr}`);
       peerRuns.push(JSON.parse(sk.stdout));
     }
@@ -182,7 +192,7 @@ async function peerSection(info) {
     const skParams = {
       k: peer.k,
       dim: peer.dim,
-      covarianceType: 'full',
+      covarianceType: COVARIANCE,
       weights: Float64Array.from(peer.weights),
       means: Float64Array.from(peer.means.flat()),
       covariances: Float64Array.from(peer.covariances.flat(2)),
@@ -230,8 +240,16 @@ async function peerSection(info) {
         `scoring cross-check |diff| ${Math.abs(row.crossCheck.ourModelDifference).toExponential(1)}`,
     );
   }
-  const result = { machine: info, quick: QUICK, repeats: REPEATS, loadAverageAtStart, rows, loadAverageAtEnd: loadavg() };
-  save('peer', result);
+  const result = { machine: info, quick: QUICK, repeats: REPEATS, covarianceType: COVARIANCE, loadAverageAtStart, rows, loadAverageAtEnd: loadavg() };
+  if (COVARIANCE === 'full') {
+    save('peer', result);
+    return result;
+  }
+  save(`peer-${COVARIANCE}`, result);
+  if (!QUICK) {
+    writeBlock(join(REPO_ROOT, 'BENCHMARKS.md'), peerBlockMarks(COVARIANCE), peerBlock(result));
+    progress(`BENCHMARKS.md: peer-${COVARIANCE} block updated`);
+  }
   return result;
 }
 
@@ -389,7 +407,7 @@ if (!existsSync(join(REPO_ROOT, 'dist', 'index.js'))) throw new Error('dist/ is 
 if (SECTIONS.includes('engine')) await engineSection(info);
 if (SECTIONS.includes('peer')) await peerSection(info);
 if (SECTIONS.includes('quality')) await qualitySection(info);
-if (!QUICK && !flags['no-report']) {
+if (!QUICK && !flags['no-report'] && COVARIANCE === 'full') {
   const path = writeReport(join(BENCH_DIR, 'out'), join(REPO_ROOT, 'BENCHMARKS.md'));
   progress(`wrote ${path}`);
 }

@@ -11,6 +11,11 @@ export function findBlock(text, marks) {
   return s >= 0 && e >= 0 ? { from: s, to: e + marks.end.length, text: text.slice(s, e + marks.end.length) } : null;
 }
 
+/** Every marked block of `text` (`<!-- NAME:start -->` … `<!-- NAME:end -->`), in order, markers included. */
+export function allBlocks(text) {
+  return [...text.matchAll(/<!-- ([a-z0-9-]+):start -->[\s\S]*?<!-- \1:end -->/g)].map((m) => m[0]);
+}
+
 /** The block of `marks` in the file at `path` (null when the file or the block is missing). */
 export function readBlock(path, marks) {
   return existsSync(path) ? (findBlock(readFileSync(path, 'utf8'), marks)?.text ?? null) : null;

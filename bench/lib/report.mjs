@@ -1,7 +1,7 @@
 /** BENCHMARKS.md from the latest bench/out/{engine,peer,quality}.json. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KAFKA_BLOCK, readBlock } from './marked-block.mjs';
+import { allBlocks } from './marked-block.mjs';
 
 const int = (x) => Math.round(x).toLocaleString('en-US');
 const f = (x, digits = 4) => (x === null || x === undefined ? '–' : x.toFixed(digits));
@@ -56,9 +56,11 @@ ${table(['d', 'K', 'full points/s', 'full ns/pt/comp', 'full init s (warm-up pts
 `;
 }
 
-function peerSection(p) {
+const PEER_HEADER = ['data set', 'train / test', 'ours s', 'ours, engine alone s', 'sklearn fit s', 'sklearn total s', 'sklearn fit / ours', 'ours held-out', 'sklearn held-out', 'gap', 'gap ≤ 0.02', '≥ 10× (200k sets)'];
+
+function peerRows(p) {
   const big = (r) => r.trainPoints >= 150_000;
-  const rows = p.rows.map((r) => [
+  return p.rows.map((r) => [
     r.dataset,
     `${int(r.trainPoints)} / ${int(r.testPoints)}`,
     secs(r.ourSeconds),
@@ -72,7 +74,15 @@ function peerSection(p) {
     mark(r.gap <= 0.02),
     big(r) ? mark(r.speedupVsFit >= 10) : 'n/a',
   ]);
-  const maxDiff = Math.max(...p.rows.flatMap((r) => [Math.abs(r.crossCheck.ourModelDifference), Math.abs(r.crossCheck.sklearnModelDifference)]));
+}
+
+function crossCheckDifference(p) {
+  return Math.max(...p.rows.flatMap((r) => [Math.abs(r.crossCheck.ourModelDifference), Math.abs(r.crossCheck.sklearnModelDifference)]));
+}
+
+function peerSection(p) {
+  const rows = peerRows(p);
+  const maxDiff = crossCheckDifference(p);
   const v = p.rows[0];
   return `## 2. Against scikit-learn (quality and speed)
 
@@ -91,8 +101,31 @@ Synthetic sets: \`randomMixture\` (separation 3, seed 1); flights: the transform
 \`test/recovery/real-data.test.ts\` (seeded shuffle, dequantised, sign·log1p delay, log distance, time).
 Targets: gap ≤ 0.02; on the 200k sets, our time ≤ 1/10 of sklearn's fit time (speed-up ≥ 10×).
 
-${table(['data set', 'train / test', 'ours s', 'ours, engine alone s', 'sklearn fit s', 'sklearn total s', 'sklearn fit / ours', 'ours held-out', 'sklearn held-out', 'gap', 'gap ≤ 0.02', '≥ 10× (200k sets)'], rows)}
+${table(PEER_HEADER, rows)}
 `;
+}
+
+/** The marks of the peer block of another covariance type (`node bench/run.mjs --sections peer --covariance tied`). */
+export function peerBlockMarks(covarianceType) {
+  return { start: `<!-- peer-${covarianceType}:start -->`, end: `<!-- peer-${covarianceType}:end -->` };
+}
+
+/** The peer comparison of section 2 for another covariance type, as its own marked block. */
+export function peerBlock(p) {
+  const marks = peerBlockMarks(p.covarianceType);
+  const v = p.rows[0];
+  return `${marks.start}
+## 2b. Against scikit-learn, covariance_type='${p.covarianceType}'
+
+As section 2, with \`--covariance ${p.covarianceType}\` for ours and \`GaussianMixture(n_init=5, covariance_type='${p.covarianceType}')\`
+for sklearn (${v?.sklearnVersion ?? '?'}); the same data sets, held-out points and scoring. Times are medians of ${p.repeats} run(s).
+Cross-check of the scoring: ${crossCheckDifference(p).toExponential(1)} nats/point. Written by
+\`node bench/run.mjs --sections peer --covariance ${p.covarianceType}\` (raw: \`bench/out/peer-${p.covarianceType}.json\`) on
+${machineLine(p.machine)}, load ${p.loadAverageAtStart.map((x) => x.toFixed(1)).join('/')} → ${p.loadAverageAtEnd.map((x) => x.toFixed(1)).join('/')}.
+Target: gap ≤ 0.02.
+
+${table(PEER_HEADER, peerRows(p))}
+${marks.end}`;
 }
 
 function qualitySection(q) {
@@ -181,12 +214,12 @@ Raw results, with more fields than shown here, are in \`bench/out/{engine,peer,q
 ${engine ? engineSection(engine) : '## 1. Engine throughput\n\nNot run yet.\n'}
 ${peer ? peerSection(peer) : '## 2. Against scikit-learn\n\nNot run yet.\n'}
 ${quality ? qualitySection(quality) : '## 3. Quality figures\n\nNot run yet.\n'}`;
-  writeFileSync(path, text + keptKafkaBlock(path));
+  writeFileSync(path, text + keptBlocks(path));
   return path;
 }
 
-/** The end-to-end Kafka section is written by `npm run bench:kafka`: keep it across rewrites. */
-function keptKafkaBlock(path) {
-  const block = readBlock(path, KAFKA_BLOCK);
-  return block === null ? '' : `\n${block}\n`;
+/** The marked blocks other benches write (bench:kafka, bench:keyed, bench:scores, bench:select, a peer of another covariance type): keep them across rewrites. */
+function keptBlocks(path) {
+  if (!existsSync(path)) return '';
+  return allBlocks(readFileSync(path, 'utf8')).map((block) => `\n${block}\n`).join('');
 }

@@ -19,7 +19,14 @@ function engineFlag<const N extends EngineOptionName, const F extends EngineFlag
 
 /** The engine's options as flags, shared by `fit` and `run`. */
 export const ENGINE_OPTION_SPECS = [
-  engineFlag('components', { name: 'components', short: 'k', env: 'ONLINE_EM_COMPONENTS', valueName: 'K', description: 'number of mixture components' }),
+  engineFlag('components', {
+    name: 'components',
+    short: 'k',
+    env: 'ONLINE_EM_COMPONENTS',
+    valueName: 'K|auto[:MAX]',
+    orAuto: true,
+    description: 'number of mixture components; auto: fit K = 1..MAX (default 10) on the warm-up and keep the least BIC',
+  }),
   engineFlag('covarianceType', { name: 'covariance', env: 'ONLINE_EM_COVARIANCE', description: 'covariance type of every component' }),
   engineFlag('batchSize', { name: 'batch-size', env: 'ONLINE_EM_BATCH_SIZE', description: 'points per minibatch (one stepwise update)' }),
   engineFlag('alpha', { name: 'alpha', env: 'ONLINE_EM_ALPHA', description: 'decay exponent of the step size eta_t = (t + t0)^-alpha' }),

@@ -15,12 +15,13 @@ Commands:
   produce        send the points of a file (NDJSON or CSV) or stdin to a Kafka topic
   tail           print the committed records of a topic as NDJSON (key, headers, value)
   snapshot       print the latest committed snapshot of a model from the snapshot topic
+  dashboard      serve a live web page of the mixtures on the snapshot topic (or of fit's output)
   help           show this help ('help <command>': that command's help)
 
 Run 'online-em <command> --help' for the options of a command, and
 'online-em --version' (or '<command> --version') for the version.`;
 
-const COMMANDS = ['run', 'fit', 'score', 'demo-producer', 'produce', 'tail', 'snapshot'];
+const COMMANDS = ['run', 'fit', 'score', 'demo-producer', 'produce', 'tail', 'snapshot', 'dashboard'];
 
 /** `--version` anywhere before a `--`, with any command: asking for it is never an error. */
 function asksForVersion(argv: readonly string[]): boolean {
@@ -56,6 +57,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./tail-command.js')).tailCommand(rest);
     case 'snapshot':
       return (await import('./snapshot-command.js')).snapshotCommand(rest);
+    case 'dashboard':
+      return (await import('./dashboard-command.js')).dashboardCommand(rest);
     case undefined:
     case 'help':
     case '--help':

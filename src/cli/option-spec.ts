@@ -15,6 +15,8 @@ export interface OptionSpec extends OptionRange {
   readonly short?: string;
   readonly kind: 'int' | 'number' | 'string' | 'choice' | 'flag';
   readonly choices?: readonly string[];
+  /** An int that may also be `auto` or `auto:N` (N in the range): --components. */
+  readonly orAuto?: boolean;
   readonly env?: string;
   readonly default?: OptionValue;
   readonly required?: boolean;
@@ -24,7 +26,9 @@ export interface OptionSpec extends OptionRange {
 }
 
 /** The value type of one spec: a number, a flag's boolean, one of the choices, or a text. */
-type ValueOfKind<S> = S extends { readonly kind: 'int' | 'number' }
+type ValueOfKind<S> = S extends { readonly orAuto: true }
+  ? number | `auto` | `auto:${number}`
+  : S extends { readonly kind: 'int' | 'number' }
   ? number
   : S extends { readonly kind: 'flag' }
     ? boolean
@@ -154,9 +158,11 @@ function convert(spec: OptionSpec, input: string | boolean, label: string): Opti
     if (!spec.choices!.includes(text)) throw new CliError(`${label} must be one of ${spec.choices!.join(', ')} (got '${text}')`);
     return text;
   }
+  const auto = spec.orAuto ? /^auto(?::(\d+))?$/.exec(text) : null;
+  if (auto && (auto[1] === undefined || isNumberInRange(spec.kind, spec, Number(auto[1]), null))) return text;
   const value = Number(text);
   if (text.trim() === '' || !isNumberInRange(spec.kind, spec, value, null)) {
-    throw new CliError(`${label} must be ${describeNumber(spec.kind, spec, null)} (got '${text}')`);
+    throw new CliError(`${label} must be ${describeNumber(spec.kind, spec, null)}${spec.orAuto ? ', auto or auto:MAX (MAX likewise)' : ''} (got '${text}')`);
   }
   return value;
 }

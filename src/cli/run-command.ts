@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { CliError } from './cli-error.js';
 import { CONNECTION_SPECS, connectionFrom, namesCluster } from './connection-options.js';
 import { EmbeddedBroker } from './embedded-broker.js';
+import { startDemoDashboard, type DemoDashboard } from './demo-dashboard.js';
 import { MetricsServer } from './metrics-server.js';
 import { ProcessorMetrics } from '../kafka/metrics/processor-metrics.js';
 import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
@@ -56,6 +57,7 @@ export const RUN_SPECS = [
   { name: 'start-from', kind: 'choice', choices: ['earliest', 'latest'], default: 'earliest', env: 'ONLINE_EM_START_FROM', description: 'where a group without committed offsets starts reading' },
   { name: 'input-partitions', kind: 'int', min: 1, max: 10_000, default: 1, env: 'ONLINE_EM_INPUT_PARTITIONS', description: 'partitions of the input topic when it has to be created' },
   { name: 'replication-factor', kind: 'int', min: 1, max: 100, env: 'ONLINE_EM_REPLICATION_FACTOR', description: 'replication of topics it creates (default min(3, brokers))' },
+  { name: 'dashboard-port', kind: 'int', min: 0, max: 65535, default: 8080, env: 'ONLINE_EM_DASHBOARD_PORT', description: 'embedded default only: port of its dashboard on 127.0.0.1 (taken: any free one)' },
   { name: 'embedded-port', kind: 'int', min: 1, max: 65534, default: 9092, env: EMBEDDED_PORT_VARIABLE, description: 'port of the local broker of the embedded default (its variable is read only without --brokers and --kafka-config)' },
 ] as const satisfies readonly OptionSpec[];
 
@@ -110,6 +112,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   let metrics: MetricsServer | null = null;
   let demo: DemoProducer | null = null;
   let demoClient: ReturnType<typeof createKafka> | null = null;
+  let dashboard: DemoDashboard | null = null;
   const removeSignals = onShutdownSignals(logger, () => {
     void demo?.stop();
     processor.stop();
@@ -137,6 +140,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       );
       demo.start();
       void demo.done.then(() => producer.disconnect());
+      dashboard = await startDemoDashboard(connection, config.topics.snapshot, values['dashboard-port'], logger);
     }
     await processor.run();
     return 0;
@@ -150,6 +154,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     removeSignals();
     await metrics?.close();
     await demo?.stop();
+    await dashboard?.close();
     await broker?.stop();
   }
 }
@@ -176,6 +181,10 @@ export function processorConfig({ values, explicit }: RunCommandLine, connection
   if (values.keyed && embedded) throw new CliError('--keyed needs a cluster (--brokers): the embedded demo stream has no keys');
   const engine = engineOptionsFrom(values, embedded ? embeddedEngineDefaults(explicit) : {});
   const scores = scoresConfigFrom(values, explicit, values.keyed);
+  // Scores lay out K responsibilities per point, and auto changes K inside the warm-up's last item.
+  if (scores.topic !== null && values.components !== null && typeof values.components === 'string' && values.components.startsWith('auto')) {
+    throw new CliError('--scores-topic needs a fixed --components K: choose K with `online-em fit --components auto` on a sample, then run with that K');
+  }
   return {
     connection,
     model,

@@ -1,7 +1,7 @@
 import type { EngineState } from './engine-state.js';
 import { IncompatibleStateError } from './errors.js';
-
-const COVARIANCE_TYPES = ['full', 'diag', 'spherical'];
+import { s2Length } from './sufficient-stats.js';
+import { COVARIANCE_TYPES, type CovarianceType } from './types.js';
 
 /** Thrown for the first field of a state that is not what the engine wrote: one line, naming it. */
 function bad(field: string, problem: string): never {
@@ -58,14 +58,14 @@ export function checkEngineState(value: unknown): asserts value is EngineState {
   if (s.version !== 1) bad('version', `must be 1, got ${describe(s.version)}`);
   const k = count(s, 'k', '');
   if (k < 1) bad('k', 'must be at least 1');
-  if (!COVARIANCE_TYPES.includes(s.covarianceType as string)) bad('covarianceType', `must be one of ${COVARIANCE_TYPES.join(', ')}, got ${describe(s.covarianceType)}`);
+  if (!COVARIANCE_TYPES.includes(s.covarianceType as CovarianceType)) bad('covarianceType', `must be one of ${COVARIANCE_TYPES.join(', ')}, got ${describe(s.covarianceType)}`);
   const dim = s.dim === null ? null : count(s, 'dim', '');
   if (dim === 0) bad('dim', 'must be at least 1 or null');
   const rows = dim === null ? { length: 0 } : { multipleOf: dim };
   float64(s, 'warmupPoints', '', rows);
   float64(s, 'pendingPoints', '', rows);
   const d = dim ?? 0;
-  const s2 = s.covarianceType === 'full' ? k * d * d : s.covarianceType === 'diag' ? k * d : k;
+  const s2 = s2Length(k, d, s.covarianceType as CovarianceType);
   if (s.stats !== null) {
     if (dim === null) bad('stats', 'must be null while the dimension is unknown');
     const stats = object(s.stats, 'stats');
@@ -90,6 +90,18 @@ export function checkEngineState(value: unknown): asserts value is EngineState {
   numbers(monitor, 'means', 'monitor.');
   numbers(monitor, 'counts', 'monitor.');
   if (s.change !== undefined) checkChange(object(s.change, 'change'), d);
+  if (s.selection !== undefined) checkSelection(object(s.selection, 'selection'), k);
+}
+
+function checkSelection(selection: Obj, k: number): void {
+  if (selection.criterion !== 'bic') bad('selection.criterion', `must be "bic", got ${describe(selection.criterion)}`);
+  if (count(selection, 'chosen', 'selection.') !== k) bad('selection.chosen', `must be k = ${k}, got ${describe(selection.chosen)}`);
+  if (!Array.isArray(selection.scores)) bad('selection.scores', `must be an array, got ${describe(selection.scores)}`);
+  selection.scores.forEach((score, i) => {
+    const entry = object(score, `selection.scores[${i}]`);
+    count(entry, 'k', `selection.scores[${i}].`);
+    for (const key of ['bic', 'logLikelihood']) finiteOrNull(entry, key, `selection.scores[${i}].`);
+  });
 }
 
 function checkChange(change: Obj, dim: number): void {

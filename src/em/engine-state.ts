@@ -1,4 +1,5 @@
 import type { ChangeState } from './change/change-recovery.js';
+import type { ComponentSelection } from './model-selection/component-selection.js';
 import type { MonitorState } from './prequential-monitor.js';
 import type { CovarianceType, SufficientStats } from './types.js';
 
@@ -30,6 +31,8 @@ export interface EngineState {
   readonly monitor: MonitorState;
   /** Change detection and recovery (absent when off, and in checkpoints from before it existed). */
   readonly change?: ChangeState;
+  /** What `--components auto` tried and chose (absent for a fixed K, and before the warm-up fit). */
+  readonly selection?: ComponentSelection;
 }
 
 /**

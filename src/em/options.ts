@@ -7,8 +7,11 @@ import type { CovarianceType } from './types.js';
 
 /** Options of the online-EM engine; everything but `components` has a default. */
 export interface OnlineEmOptions {
-  /** K, the number of mixture components. */
-  readonly components: number;
+  /**
+   * K, the number of mixture components; or `auto` (`auto:MAX`, MAX 10 by default): fit
+   * K = 1…MAX on the warm-up buffer and keep the one of least BIC (model-selection/).
+   */
+  readonly components: number | ComponentsAuto;
   readonly covarianceType?: CovarianceType;
   /** Points per minibatch (the unit of one stepwise update). */
   readonly batchSize?: number;
@@ -51,8 +54,17 @@ export interface OnlineEmOptions {
   readonly dim?: number | null;
 }
 
+/** `--components auto` or `auto:MAX`. */
+export type ComponentsAuto = 'auto' | `auto:${number}`;
+
+/** MAX of `--components auto`. */
+export const DEFAULT_MAX_COMPONENTS = 10;
+
 export interface ResolvedOptions {
+  /** K; with `auto`, MAX until the warm-up has chosen K (the warm-up size and the ranges use it). */
   readonly components: number;
+  /** With `auto`: the largest K tried on the warm-up; null for a fixed K. */
+  readonly maxComponents: number | null;
   readonly covarianceType: CovarianceType;
   readonly batchSize: number;
   readonly schedule: StepSizeSchedule;
@@ -78,8 +90,9 @@ export const DEFAULTS = ENGINE_DEFAULTS;
 
 /** Check every option against ENGINE_OPTION_SCHEMA, fill the defaults and choose the step-size schedule. */
 export function resolveOptions(o: OnlineEmOptions): ResolvedOptions {
-  // K first: the ranges of warmup and minWeight are set by it.
-  const components = numberOption('components', o.components, null);
+  // K first: the ranges of warmup and minWeight are set by it (with auto, by MAX).
+  const maxComponents = autoComponents(o.components);
+  const components = numberOption('components', maxComponents ?? (o.components as number), null);
   const k = components;
   const covarianceType = o.covarianceType ?? DEFAULTS.covarianceType;
   const { choices } = ENGINE_OPTION_SCHEMA.covarianceType;
@@ -94,6 +107,7 @@ export function resolveOptions(o: OnlineEmOptions): ResolvedOptions {
   const schedule: StepSizeSchedule = halfLife !== null ? { kind: 'forgetting', halfLife } : { kind: 'decaying', alpha, t0, etaMin };
   return {
     components,
+    maxComponents,
     covarianceType,
     batchSize: numberOption('batchSize', o.batchSize, k),
     schedule,
@@ -111,6 +125,14 @@ export function resolveOptions(o: OnlineEmOptions): ResolvedOptions {
     changeDetection: changeDetectionOn(o.changeDetection, schedule),
     dim: o.dim === undefined || o.dim === null ? null : numberOption('dim', o.dim, k),
   };
+}
+
+/** MAX of `auto` / `auto:MAX`; null for a number (checked as K by the caller). */
+function autoComponents(value: OnlineEmOptions['components']): number | null {
+  if (typeof value !== 'string') return null;
+  const match = /^auto(?::(\d+))?$/.exec(value);
+  if (!match) throw new InvalidOptionError('components', `must be an integer, auto or auto:MAX, got ${JSON.stringify(value)}`);
+  return match[1] === undefined ? DEFAULT_MAX_COMPONENTS : Number(match[1]);
 }
 
 /** Whether change detection runs: as asked, or (auto) whenever the schedule forgets. */
@@ -138,9 +160,8 @@ export function scheduleHalfLife(schedule: StepSizeSchedule, batchSize: number):
  * posed yet cheap.
  */
 export function defaultWarmup(k: number, d: number, covarianceType: CovarianceType): number {
-  const covParams = COVARIANCE_MODELS[covarianceType].parameterCount(d);
-  const perComponent = d + covParams + 1;
-  return Math.min(20_000, Math.max(1_000, 10 * k * perComponent));
+  const parameters = k * (d + 1) + COVARIANCE_MODELS[covarianceType].parameterCount(k, d);
+  return Math.min(20_000, Math.max(1_000, 10 * parameters));
 }
 
 /** The value, or the schema's default when absent, checked against the option's range (K: null while unknown). */

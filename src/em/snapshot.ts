@@ -1,3 +1,4 @@
+import type { ComponentSelection } from './model-selection/component-selection.js';
 import type { CovarianceType, MixtureParams } from './types.js';
 
 /** Version of the snapshot schema; changes are additive within a major version. */
@@ -29,6 +30,8 @@ export interface MixtureSnapshot {
   readonly changes: number;
   /** pointsSeen at the last detected change; null when none. */
   readonly lastChangeAt: number | null;
+  /** With `--components auto`: BIC and mean log-likelihood per K tried on the warm-up, and the K chosen. */
+  readonly selection?: ComponentSelection;
   /** Dead components re-seeded, covariances jittered, updates skipped as non-finite. */
   readonly health: { readonly reseeds: number; readonly jitterEvents: number; readonly skippedBatches: number };
   readonly createdAt: string;

@@ -1,7 +1,7 @@
 import { COVARIANCE_MODELS } from './covariance/covariance-models.js';
 import type { CovarianceType, SufficientStats } from './types.js';
 
-/** Entries of S2 for K components: K×d×d (full), K×d (diag), K (spherical). */
+/** Entries of S2 for K components: K×d×d (full, tied), K×d (diag), K (spherical). */
 export function s2Length(k: number, dim: number, covarianceType: CovarianceType): number {
   return k * COVARIANCE_MODELS[covarianceType].statisticLength(dim);
 }

@@ -1,7 +1,7 @@
 /** Shape of each component's covariance. Snapshots always carry full matrices. */
-export type CovarianceType = 'full' | 'diag' | 'spherical';
+export type CovarianceType = 'full' | 'diag' | 'spherical' | 'tied';
 
-export const COVARIANCE_TYPES: readonly CovarianceType[] = ['full', 'diag', 'spherical'];
+export const COVARIANCE_TYPES: readonly CovarianceType[] = ['full', 'diag', 'spherical', 'tied'];
 
 /**
  * n validated points of dimension `dim`, row-major in one contiguous array.
@@ -18,7 +18,7 @@ export interface PointBatch {
 /**
  * Mixture parameters θ = (π, μ, Σ). Covariances are stored as full K×d×d
  * row-major matrices whatever the covariance type (diag/spherical have zero
- * off-diagonals), so every consumer reads one layout.
+ * off-diagonals; tied repeats one matrix K times), so every consumer reads one layout.
  */
 export interface MixtureParams {
   readonly k: number;
@@ -32,7 +32,7 @@ export interface MixtureParams {
 /**
  * Expected sufficient statistics per point, about a fixed reference point c:
  * S0_k = E[γ_k], S1_k = E[γ_k (x-c)], S2_k = E[γ_k (x-c)(x-c)ᵀ].
- * s2 holds K×d×d (full), K×d (diag: the diagonal) or K (spherical: ‖x-c‖²).
+ * s2 holds K×d×d (full and tied), K×d (diag: the diagonal) or K (spherical: ‖x-c‖²).
  */
 export interface SufficientStats {
   readonly k: number;

@@ -27,7 +27,8 @@ const MATRIX_TOLERANCE = 1e-9;
  * checked) and their E-step factors, after checking that they describe a mixture:
  * K and d positive integers, a known covariance type, arrays of the right shapes and
  * finite values, weights ≥ 0 summing to 1, covariances symmetric (diag and spherical:
- * diagonal; spherical: one variance) and positive definite. Throws InvalidMixtureError.
+ * diagonal; spherical: one variance; tied: one matrix for all) and positive definite.
+ * Throws InvalidMixtureError.
  */
 export function scoringFactors(model: unknown): { params: MixtureParams; factors: ComponentFactors } {
   const params = paramsOf(model);
@@ -116,13 +117,23 @@ function checkCovariance(p: MixtureParams, c: number): void {
     if (!(at(a, a) > 0)) throw new InvalidMixtureError(`${name(a, a)} is ${at(a, a)}: a variance must be positive`);
     for (let b = 0; b < a; b++) {
       const scale = MATRIX_TOLERANCE * Math.sqrt(at(a, a) * at(b, b));
-      if (covarianceType !== 'full' && (at(a, b) !== 0 || at(b, a) !== 0)) {
+      if ((covarianceType === 'diag' || covarianceType === 'spherical') && (at(a, b) !== 0 || at(b, a) !== 0)) {
         throw new InvalidMixtureError(`${name(a, b)} is ${at(a, b) || at(b, a)}: a ${covarianceType} covariance has zero off-diagonals`);
       }
       if (Math.abs(at(a, b) - at(b, a)) > scale) throw new InvalidMixtureError(`covariance ${c} is not symmetric: ${name(a, b)} is ${at(a, b)}, ${name(b, a)} is ${at(b, a)}`);
     }
     if (covarianceType === 'spherical' && Math.abs(at(a, a) - at(0, 0)) > MATRIX_TOLERANCE * at(0, 0)) {
       throw new InvalidMixtureError(`${name(a, a)} is ${at(a, a)} but ${name(0, 0)} is ${at(0, 0)}: a spherical covariance has one variance`);
+    }
+  }
+  if (covarianceType === 'tied' && c > 0) {
+    for (let a = 0; a < d; a++) {
+      for (let b = 0; b < d; b++) {
+        const shared = s[a * d + b];
+        if (Math.abs(at(a, b) - shared) > MATRIX_TOLERANCE * Math.sqrt(s[a * d + a] * s[b * d + b])) {
+          throw new InvalidMixtureError(`${name(a, b)} is ${at(a, b)} but covariances[0][${a}][${b}] is ${shared}: a tied covariance is one matrix for all components`);
+        }
+      }
     }
   }
 }

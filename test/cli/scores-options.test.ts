@@ -32,6 +32,8 @@ describe('run: the scores topic options', () => {
     expect(() => config(['--anomaly-quantile', '0.01'])).toThrow(/^--anomaly-quantile applies to the scores topic only: add --scores-topic TOPIC$/);
     expect(() => config(['--scores-topic', 's', '--anomaly-threshold', '-3', '--anomaly-quantile', '0.01'])).toThrow(/--anomaly-threshold is a fixed threshold/);
     expect(() => config(['--scores-topic', 's', '--keyed'])).toThrow(/--scores-topic is not available with --keyed/);
+    expect(() => config(['--scores-topic', 's', '-k', 'auto:6'])).toThrow(/^--scores-topic needs a fixed --components K/);
+    expect(config(['-k', 'auto:6']).scores).toBeNull();
     expect(() => config(['--scores-topic', 's', '--anomaly-quantile', '0.9'])).toThrow(/--anomaly-quantile must be/);
     expect(() => config(['--scores-topic', 's', '--scores-format', 'xml'])).toThrow(/--scores-format must be one of json, binary/);
   });

@@ -43,12 +43,15 @@ describe('componentFactors', () => {
     expectClose(LOG_2PI, 1.8378770664093453, { atol: 1e-15 });
   });
 
-  it('throws NotPositiveDefiniteError naming the component for a bad covariance', () => {
+  it('throws NotPositiveDefiniteError naming the component for a bad covariance (tied: the shared one, 0)', () => {
     for (const covarianceType of COVARIANCE_TYPES) {
       const params = mixtureOfType(2, 2, covarianceType, 5);
       const covariances = params.covariances.slice();
-      covariances[4] = -1; // component 1, [0][0]
-      covariances[7] = -1; // component 1, [1][1]
+      // Tied: one matrix, held by every component, so both copies are bad.
+      for (const c of covarianceType === 'tied' ? [0, 1] : [1]) {
+        covariances[4 * c] = -1; // [0][0]
+        covariances[4 * c + 3] = -1; // [1][1]
+      }
       let caught: unknown;
       try {
         componentFactors({ ...params, covariances });
@@ -56,7 +59,7 @@ describe('componentFactors', () => {
         caught = error;
       }
       expect(caught).toBeInstanceOf(NotPositiveDefiniteError);
-      expect((caught as NotPositiveDefiniteError).component).toBe(1);
+      expect((caught as NotPositiveDefiniteError).component).toBe(covarianceType === 'tied' ? 0 : 1);
     }
   });
 });

@@ -39,10 +39,10 @@ function statsWithDead(covarianceType: CovarianceType, dead: number, deadMass: n
   );
 }
 
-/** S2 of component c as a full d×d matrix (diag: diagonal; spherical: trace/d on the diagonal, for sums only). */
+/** S2 of component c (full, tied: d×d; diag: its diagonal; spherical: its trace), for sums only. */
 function s2Of(s: SufficientStats, c: number): number[] {
   const { dim: d } = s;
-  if (s.covarianceType === 'full') return Array.from(s.s2.subarray(c * d * d, (c + 1) * d * d));
+  if (s.covarianceType === 'full' || s.covarianceType === 'tied') return Array.from(s.s2.subarray(c * d * d, (c + 1) * d * d));
   if (s.covarianceType === 'diag') return Array.from(s.s2.subarray(c * d, (c + 1) * d));
   return [s.s2[c]];
 }

@@ -13,6 +13,18 @@ import { naiveBatchMStep, naiveEStep, naiveStats, twoPassMoments } from '../help
 
 const REG = 1e-6;
 
+/** Tied: (Σ_k S2_k[a][b] - Σ_k S0_k m_ka m_kb) / Σ_k S0_k with m_k = S1_k/S0_k, from naive statistics. */
+function pooledCovariance(s: { s0: Float64Array; s1: Float64Array; s2: Float64Array }, d: number, K: number, a: number, b: number): number {
+  let num = 0;
+  let total = 0;
+  for (let c = 0; c < K; c++) {
+    const w = s.s0[c];
+    num += s.s2[c * d * d + a * d + b] - (s.s1[c * d + a] * s.s1[c * d + b]) / w;
+    total += w;
+  }
+  return num / total;
+}
+
 describe('one stepwise update with η = 1 on the whole data set is one batch-EM iteration', () => {
   for (const covarianceType of COVARIANCE_TYPES) {
     for (const d of [1, 2, 5]) {
@@ -35,7 +47,7 @@ describe('one stepwise update with η = 1 on the whole data set is one batch-EM 
         expectArrayClose(m.params.means, naive.means, { atol: 1e-11, rtol: 1e-11 }, 'μ');
         expectArrayClose(m.params.covariances, naive.covariances, { atol: 1e-11, rtol: 1e-10 }, 'Σ');
         expect(m.jitterEvents).toBe(0);
-        if (covarianceType === 'full') {
+        if (covarianceType === 'full' || covarianceType === 'tied') {
           expect(m.choleskyFactors).not.toBeNull();
           expect(m.choleskyFactors!.length).toBe(3);
         } else {
@@ -65,7 +77,8 @@ describe('one stepwise update with η = 1 on the whole data set is one batch-EM 
         for (let a = 0; a < d; a++) {
           for (let b = 0; b < d; b++) {
             let expected: number;
-            if (covarianceType === 'full') expected = naive.s2[c * d * d + a * d + b] / w - mu[a] * mu[b];
+            if (covarianceType === 'tied') expected = pooledCovariance(naive, reference.length, 2, a, b);
+            else if (covarianceType === 'full') expected = naive.s2[c * d * d + a * d + b] / w - mu[a] * mu[b];
             else if (a !== b) expected = 0;
             else if (covarianceType === 'diag') expected = naive.s2[c * d + a] / w - mu[a] * mu[a];
             else expected = (naive.s2[c] / w - mu.reduce((s, v) => s + v * v, 0)) / d;
@@ -148,7 +161,7 @@ describe('mStep numerical robustness: covariances stay symmetric positive defini
           expectAllFinite(m.params);
           expectSpdCovariances(m.params.covariances, 2, d);
           // Off-diagonals of diag/spherical stay exactly zero.
-          if (covarianceType !== 'full') {
+          if (covarianceType === 'diag' || covarianceType === 'spherical') {
             for (let c = 0; c < 2; c++) for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) if (a !== b) expect(m.params.covariances[c * 9 + a * d + b]).toBe(0);
           }
           // The E-step can use the result.
@@ -192,7 +205,7 @@ describe('mStep numerical robustness: covariances stay symmetric positive defini
       const trace = cov[0][0] + cov[1][1] + cov[2][2];
       for (let a = 0; a < d; a++) {
         for (let b = 0; b < d; b++) {
-          let expected = covarianceType === 'full' || a === b ? cov[a][b] : 0;
+          let expected = covarianceType === 'full' || covarianceType === 'tied' || a === b ? cov[a][b] : 0;
           if (covarianceType === 'spherical' && a === b) expected = trace / d;
           if (a === b) expected += REG;
           // ~1e-6 relative to the component's scale; a naive uncentred S2/S0 - μ² is off by ~1e2 here.

@@ -59,6 +59,7 @@ const CONFIGS: { name: string; covarianceType: CovarianceType; options: Partial<
   { name: 'full, decaying with averaging', covarianceType: 'full', options: {}, withMissing: false },
   { name: 'diag, forgetting, missing data', covarianceType: 'diag', options: { halfLife: 300 }, withMissing: true },
   { name: 'spherical, running average, missing data', covarianceType: 'spherical', options: { alpha: 1, t0: 0, averaging: false }, withMissing: true },
+  { name: 'tied, decaying with averaging, missing data', covarianceType: 'tied', options: {}, withMissing: true },
 ];
 
 function baseOptions(covarianceType: CovarianceType, extra: Partial<OnlineEmOptions> = {}): OnlineEmOptions {
@@ -387,7 +388,7 @@ describe('OnlineEm numerical robustness', () => {
       const trace = cov[0][0] + cov[1][1] + cov[2][2];
       for (let a = 0; a < d; a++) {
         for (let b = 0; b < d; b++) {
-          let expected = covarianceType === 'full' || a === b ? cov[a][b] : 0;
+          let expected = covarianceType === 'full' || covarianceType === 'tied' || a === b ? cov[a][b] : 0;
           if (covarianceType === 'spherical' && a === b) expected = trace / d;
           if (a === b) expected += regCovar;
           expectClose(s.covariances[0][a][b], expected, { atol: 1e-6 * Math.sqrt(cov[a][a] * cov[b][b]) }, `Σ[${a}][${b}]`);

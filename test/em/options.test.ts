@@ -17,6 +17,7 @@ describe('resolveOptions', () => {
     const r = resolveOptions({ components: 3 });
     expect(r).toEqual({
       components: 3,
+      maxComponents: null,
       covarianceType: 'full',
       batchSize: DEFAULTS.batchSize,
       schedule: { kind: 'decaying', alpha: DEFAULTS.alpha, t0: DEFAULTS.t0, etaMin: DEFAULTS.etaMin },
@@ -64,7 +65,7 @@ describe('resolveOptions', () => {
     ['components', { components: 2000 }],
     ['components', { components: NaN }],
     ['components', { components: '3' as unknown as number }],
-    ['covarianceType', { components: 2, covarianceType: 'tied' as never }],
+    ['covarianceType', { components: 2, covarianceType: 'round' as never }],
     ['batchSize', { components: 2, batchSize: 0 }],
     ['batchSize', { components: 2, batchSize: 2.5 }],
     ['alpha', { components: 2, alpha: 0.5 }],

@@ -4,11 +4,21 @@ import { SeededRandom } from '../../src/em/random.js';
 import type { CovarianceType, MixtureParams, PointBatch } from '../../src/em/types.js';
 import { randomMixture, sampleMixture } from '../../src/synthetic/mixture-generator.js';
 
-/** The same mixture with its covariances restricted to the type: diag keeps the diagonal, spherical its mean. */
+/**
+ * The same mixture with its covariances restricted to the type: diag keeps the diagonal,
+ * spherical its mean, tied gives every component the weighted mean Σ_k π_k Σ_k.
+ */
 export function restrictCovariance(params: MixtureParams, covarianceType: CovarianceType): MixtureParams {
   if (covarianceType === 'full') return { ...params, covarianceType };
   const { k, dim: d } = params;
   const covariances = new Float64Array(k * d * d);
+  if (covarianceType === 'tied') {
+    const dd = d * d;
+    const shared = new Float64Array(dd);
+    for (let c = 0; c < k; c++) for (let i = 0; i < dd; i++) shared[i] += params.weights[c] * params.covariances[c * dd + i];
+    for (let c = 0; c < k; c++) covariances.set(shared, c * dd);
+    return { ...params, covarianceType, covariances };
+  }
   for (let c = 0; c < k; c++) {
     const o = c * d * d;
     let tr = 0;

@@ -143,7 +143,7 @@ export interface NaiveStats {
 }
 
 /**
- * ŝ = (1/n) Σ_i (γ_ik, γ_ik E[x-c], γ_ik E[(x-c)(x-c)ᵀ]) (diag: the diagonal; spherical: the trace),
+ * ŝ = (1/n) Σ_i (γ_ik, γ_ik E[x-c], γ_ik E[(x-c)(x-c)ᵀ]) (full and tied: d×d; diag: the diagonal; spherical: the trace),
  * with conditional expectations for missing coordinates. `resp` defaults to the naive E-step.
  */
 export function naiveStats(
@@ -158,7 +158,8 @@ export function naiveStats(
   const ref = Array.from(reference);
   const s0 = new Float64Array(K);
   const s1 = new Float64Array(K * d);
-  const s2 = new Float64Array(covarianceType === 'full' ? K * d * d : covarianceType === 'diag' ? K * d : K);
+  const matrix = covarianceType === 'full' || covarianceType === 'tied';
+  const s2 = new Float64Array(matrix ? K * d * d : covarianceType === 'diag' ? K * d : K);
   for (let i = 0; i < n; i++) {
     const row = rowOf(data, d, i);
     for (let c = 0; c < K; c++) {
@@ -169,7 +170,7 @@ export function naiveStats(
       const centred = add(outer(shifted, shifted), condCov);
       s0[c] += g / n;
       for (let j = 0; j < d; j++) s1[c * d + j] += (g * shifted[j]) / n;
-      if (covarianceType === 'full') {
+      if (matrix) {
         for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) s2[c * d * d + a * d + b] += (g * centred[a][b]) / n;
       } else if (covarianceType === 'diag') {
         for (let j = 0; j < d; j++) s2[c * d + j] += (g * centred[j][j]) / n;
@@ -193,7 +194,8 @@ export interface NaiveParams {
 /**
  * The batch M-step on complete data, computed directly: N_k = Σ_i γ_ik, π_k = N_k/n,
  * μ_k = Σ_i γ_ik x_i / N_k, Σ_k = Σ_i γ_ik (x_i-μ_k)(x_i-μ_k)ᵀ / N_k + λI
- * (diag: its diagonal; spherical: the mean of its diagonal, as scikit-learn).
+ * (diag: its diagonal; spherical: the mean of its diagonal, as scikit-learn; tied: one
+ * Σ = Σ_k Σ_i γ_ik (x_i-μ_k)(x_i-μ_k)ᵀ / n + λI for all, as scikit-learn's 'tied').
  */
 export function naiveBatchMStep(
   data: Float64Array,
@@ -207,6 +209,7 @@ export function naiveBatchMStep(
   const weights = new Float64Array(K);
   const means = new Float64Array(K * d);
   const covariances = new Float64Array(K * d * d);
+  const pooled = zeros(d, d);
   for (let c = 0; c < K; c++) {
     let nk = 0;
     const mu = new Array<number>(d).fill(0);
@@ -220,6 +223,7 @@ export function naiveBatchMStep(
       const diff = rowOf(data, d, i).map((v, j) => v - mu[j]);
       cov = add(cov, outer(diff, diff).map((r) => r.map((v) => v * resp[i][c])));
     }
+    for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) pooled[a][b] += cov[a][b] / n;
     cov = cov.map((r) => r.map((v) => v / nk));
     weights[c] = nk / n;
     means.set(mu, c * d);
@@ -228,10 +232,15 @@ export function naiveBatchMStep(
       for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) covariances[o + a * d + b] = cov[a][b] + (a === b ? regCovar : 0);
     } else if (covarianceType === 'diag') {
       for (let j = 0; j < d; j++) covariances[o + j * d + j] = cov[j][j] + regCovar;
-    } else {
+    } else if (covarianceType === 'spherical') {
       let tr = 0;
       for (let j = 0; j < d; j++) tr += cov[j][j];
       for (let j = 0; j < d; j++) covariances[o + j * d + j] = tr / d + regCovar;
+    }
+  }
+  if (covarianceType === 'tied') {
+    for (let c = 0; c < K; c++) {
+      for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) covariances[c * d * d + a * d + b] = pooled[a][b] + (a === b ? regCovar : 0);
     }
   }
   return { weights, means, covariances };

@@ -1,4 +1,5 @@
 import { brokerPortFromEnv, listening, LocalBroker } from '../../src/cli/local-broker.js';
+import { execFileSync } from 'node:child_process';
 import { ensureDistBuilt } from '../cli/build-dist.js';
 
 /**
@@ -12,6 +13,8 @@ export default async function setup(): Promise<() => Promise<void>> {
   const broker = new LocalBroker(brokerPortFromEnv('KAFKA_TEST_PORT', 39092), (text) => process.stderr.write(text), { secure: true });
   // The integration tests run the built command (dist/bin/online-em.js).
   ensureDistBuilt();
+  // The dashboard's browser test needs Debian's chromium: installed here when missing (as root).
+  execFileSync('bash', ['scripts/browser/ensure-chromium.sh'], { stdio: 'inherit' });
   try {
     await broker.startUnlessRunning();
   } catch (error) {

@@ -3,17 +3,17 @@ import type { CovarianceType, SufficientStats } from '../types.js';
 
 /**
  * Everything that depends on the covariance type, one implementation per type
- * (full.ts, diag.ts, spherical.ts), chosen from COVARIANCE_MODELS once per call,
+ * (full.ts, diag.ts, spherical.ts, tied.ts), chosen from COVARIANCE_MODELS once per call,
  * never per point. Covariances are always stored as full K×d×d matrices; what
  * differs is the statistic S2, how Σ is estimated from it, and how Σ is factored.
  */
 export interface CovarianceModel {
   readonly type: CovarianceType;
 
-  /** Entries of S2 per component: d² (full), d (diag), 1 (spherical). */
+  /** Entries of S2 per component: d² (full, tied), d (diag), 1 (spherical). */
   statisticLength(d: number): number;
-  /** Free parameters of one component's covariance, for the default warm-up size. */
-  parameterCount(d: number): number;
+  /** Free parameters of the K covariances together (tied: one shared), for the warm-up size and BIC. */
+  parameterCount(k: number, d: number): number;
   /** Multiply-adds per point and component of one EM iteration, for the warm-up work budget. */
   iterationWork(d: number): number;
 

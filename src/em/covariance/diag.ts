@@ -5,7 +5,7 @@ import { DIAGONAL_MATRIX, writeDiagonalCovariances } from './diagonal-matrix.js'
 export const DIAG: CovarianceModel = {
   type: 'diag',
   statisticLength: (d) => d,
-  parameterCount: (d) => d,
+  parameterCount: (k, d) => k * d,
   iterationWork: (d) => 2 * d,
   accumulatePoint,
   accumulateConditional(s2, c, d, g, xc, missing, C, co) {

@@ -136,7 +136,7 @@ const conditional: CovarianceModel['conditional'] = (cov, k, d, observed, missin
 export const FULL: CovarianceModel = {
   type: 'full',
   statisticLength: (d) => d * d,
-  parameterCount: (d) => (d * (d + 1)) / 2,
+  parameterCount: (k, d) => (k * d * (d + 1)) / 2,
   iterationWork: (d) => d * (d + 1),
   accumulatePoint,
   accumulateConditional(s2, c, d, g, xc, missing, C, co) {

@@ -5,7 +5,7 @@ import { DIAGONAL_MATRIX, writeDiagonalCovariances } from './diagonal-matrix.js'
 export const SPHERICAL: CovarianceModel = {
   type: 'spherical',
   statisticLength: () => 1,
-  parameterCount: () => 1,
+  parameterCount: (k) => k,
   iterationWork: (d) => 2 * d,
   accumulatePoint(s2, c, _d, g, _xc, sq) {
     s2[c] += g * sq;

@@ -8,11 +8,12 @@ describe('COVARIANCE_MODELS', () => {
     for (const type of COVARIANCE_TYPES) expect(COVARIANCE_MODELS[type].type).toBe(type);
   });
 
-  it('S2 layout and parameter counts: d² / d / 1 entries, d(d+1)/2 / d / 1 free parameters (d = 4)', () => {
+  it('S2 layout and parameter counts: d² / d / 1 / d² entries, K·d(d+1)/2 / K·d / K / d(d+1)/2 free parameters (d = 4, K = 3)', () => {
     const d = 4;
-    expect(COVARIANCE_TYPES.map((t) => COVARIANCE_MODELS[t].statisticLength(d))).toEqual([16, 4, 1]);
-    expect(COVARIANCE_TYPES.map((t) => COVARIANCE_MODELS[t].parameterCount(d))).toEqual([10, 4, 1]);
-    expect(COVARIANCE_TYPES.map((t) => COVARIANCE_MODELS[t].iterationWork(d))).toEqual([20, 8, 8]);
+    expect(COVARIANCE_TYPES).toEqual(['full', 'diag', 'spherical', 'tied']);
+    expect(COVARIANCE_TYPES.map((t) => COVARIANCE_MODELS[t].statisticLength(d))).toEqual([16, 4, 1, 16]);
+    expect(COVARIANCE_TYPES.map((t) => COVARIANCE_MODELS[t].parameterCount(3, d))).toEqual([30, 12, 3, 10]);
+    expect(COVARIANCE_TYPES.map((t) => COVARIANCE_MODELS[t].iterationWork(d))).toEqual([20, 8, 8, 18]);
   });
 
   it('a statistic written from (w, m, Σ) reads back as Σ (the re-seed round trip)', () => {
@@ -22,7 +23,7 @@ describe('COVARIANCE_MODELS', () => {
     const full = Float64Array.from([2, 0.3, -0.1, 0.3, 1.5, 0.2, -0.1, 0.2, 1]);
     const diagonal = Float64Array.from([2, 0, 0, 0, 1.5, 0, 0, 0, 1]);
     const spherical = Float64Array.from([1.5, 0, 0, 0, 1.5, 0, 0, 0, 1.5]);
-    for (const [type, cov] of [['full', full], ['diag', diagonal], ['spherical', spherical]] as const) {
+    for (const [type, cov] of [['full', full], ['diag', diagonal], ['spherical', spherical], ['tied', full]] as const) {
       const model = COVARIANCE_MODELS[type];
       const s2 = new Float64Array(2 * model.statisticLength(d));
       model.writeStatistic(s2, 1, d, w, mean, cov);

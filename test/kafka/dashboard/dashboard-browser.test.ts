@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { randomMixture, sampleMixture } from '../../../src/synthetic/mixture-generator.js';
+import { createTopic, produce, testBrokers, uniqueNames } from '../support/kafka-io.js';
+import { ProcessorProcess } from '../support/processor-process.js';
+import { jsonMessages } from '../support/snapshots.js';
+
+/**
+ * The dashboard in a real browser (the Debian chromium, driven by playwright-core) against a
+ * live processor on the test broker: the model is in the picker, one 1σ ellipse per
+ * component is drawn, and the page changes when the next snapshot arrives. It saves a
+ * screenshot (DASHBOARD_SCREENSHOT, as `npm run screenshot` sets it to docs/dashboard.png).
+ */
+
+const MAIN = fileURLToPath(new URL('../../../dist/bin/online-em.js', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+const K = 3;
+const D = 3;
+const profile = mkdtempSync(join(tmpdir(), 'online-em-chromium-'));
+const cleanups: (() => Promise<unknown> | void)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+  rmSync(profile, { recursive: true, force: true });
+});
+
+/** `online-em dashboard` as a child process, resolved with its URL once it listens. */
+function startDashboard(snapshotTopic: string): Promise<string> {
+  const child = spawn(process.execPath, [MAIN, 'dashboard', '--brokers', testBrokers().join(','), '--snapshot-topic', snapshotTopic, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  cleanups.push(() => void child.kill('SIGTERM'));
+  return new Promise((resolve, reject) => {
+    let log = '';
+    const onData = (chunk: Buffer): void => {
+      log += chunk.toString();
+      const url = /on (http:\/\/\S+?)\/?(\s|$)/.exec(log);
+      if (url) resolve(url[1]!);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`online-em dashboard exited (${code}): ${log}`)));
+  });
+}
+
+describe('online-em dashboard in Chromium', () => {
+  it('shows the live model in the picker, one ellipse per component, and follows the next snapshot', async () => {
+    const names = uniqueNames('dashboard');
+    const points = sampleMixture(randomMixture({ k: K, dim: D, seed: 5 }), 20_000, 6).data;
+    const messages = jsonMessages(points, D, 100);
+    await createTopic(names.input);
+    await produce(names.input, messages.slice(0, 100));
+    const proc = ProcessorProcess.forNames(names, ['--snapshot-interval', '300', '--components', String(K)]);
+    cleanups.push(async () => {
+      proc.kill('SIGTERM');
+      await proc.exited;
+    });
+    await proc.waitForSnapshot(10_000, 120_000);
+    const url = await startDashboard(names.snapshot);
+
+    // A fresh profile (--user-data-dir, which playwright passes for a persistent context).
+    const browser: BrowserContext = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1280, height: 900 },
+    });
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(`${url}/`);
+    await page.locator(`#models option[value="${names.model}"]`).waitFor({ state: 'attached' });
+    await page.waitForFunction(`document.querySelectorAll('ellipse.sigma1').length === ${K} * 3`);
+    const ellipses = await page.$$eval('svg.pair', (svgs) => svgs.map((s) => s.querySelectorAll('ellipse.sigma1').length));
+    expect(ellipses).toEqual([K, K, K]); // d = 3: the grid of the 3 pairs
+    expect(await page.locator('ellipse.sigma2').count()).toBe(K * 3);
+    const before = await page.locator('#stats').getAttribute('data-points');
+    expect(Number(before)).toBe(10_000);
+
+    await produce(names.input, messages.slice(100));
+    await page.waitForFunction(`document.getElementById('stats').dataset.points !== ${JSON.stringify(before)}`, undefined, { timeout: 60_000 });
+    expect(Number(await page.locator('#stats').getAttribute('data-points'))).toBeGreaterThan(10_000);
+    await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT ?? join(profile, 'dashboard.png') });
+  });
+});
