@@ -17,6 +17,7 @@ export class MetricsServer {
   private constructor(
     private readonly server: Server,
     readonly url: string,
+    private readonly metrics: ProcessorMetrics,
   ) {}
 
   static async start(host: string, port: number, status: () => ProcessorStatus, metrics: ProcessorMetrics): Promise<MetricsServer> {
@@ -56,10 +57,12 @@ export class MetricsServer {
     });
     const address = server.address() as AddressInfo;
     const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return new MetricsServer(server, `http://${shown}:${address.port}`);
+    return new MetricsServer(server, `http://${shown}:${address.port}`, metrics);
   }
 
+  /** Stops serving, and the metrics stop following the processor. */
   close(): Promise<void> {
+    this.metrics.close();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
