@@ -100,7 +100,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   if (parsed.positionals.length > 0) throw new CliError(`run takes no positional arguments (got '${parsed.positionals[0]}')`);
   const values = parsed.values;
-  const logger = loggerFrom(values);
+  // Every JSON line of run names its model.
+  const logger = loggerFrom(values).child({ model: values.model });
   const given = connectionFrom(values, logger);
   const embedded = given === null;
   const broker = embedded ? new EmbeddedBroker(values['embedded-port'], logger) : null;

@@ -242,6 +242,8 @@ export interface RebalancedEvent {
 export interface SessionFailedEvent {
   readonly type: 'session-failed';
   readonly error: string;
+  /** The error's code (error-chain.ts errorCode): the broker's error type, a system error code, or the error's class. */
+  readonly errorCode: string;
   /** The brokers could not be reached (as opposed to refusing a request). */
   readonly connection: boolean;
   readonly retryInMs: number;
