@@ -10,6 +10,7 @@ import { ConnectionRefusedError, FencedError, Processor } from '../kafka/process
 import type { ProcessorConfig } from '../kafka/processor-types.js';
 import { ensureTopics } from '../kafka/topics.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { routeProcessWarnings } from '../log/process-warnings.js';
 import { CliError } from './cli-error.js';
 import { CONNECTION_SPECS, connectionFrom, namesCluster } from './connection-options.js';
 import { EmbeddedBroker } from './embedded-broker.js';
@@ -212,8 +213,11 @@ export function processorConfig({ values, explicit }: RunCommandLine, connection
   };
 }
 
+/** The log of a command (and of the process's runtime warnings: process-warnings.ts). */
 export function loggerFrom(values: Pick<OptionValues<typeof CONNECTION_SPECS>, 'log-level' | 'log-format'>): Logger {
-  return createLogger({ level: values['log-level'], json: values['log-format'] === 'json' });
+  const logger = createLogger({ level: values['log-level'], json: values['log-format'] === 'json' });
+  routeProcessWarnings(logger);
+  return logger;
 }
 
 function plaintextConnection(brokers: string[], clientId: string): ConnectionSettings {
