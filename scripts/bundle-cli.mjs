@@ -3,7 +3,7 @@
 // Why: node loads rxjs through its CommonJS build, ~300 files, and ml-matrix likewise; that
 // was ~90 ms of every `online-em fit` (a third of a 200k-point fit at d=5). The bundle takes
 // rxjs's ES modules, tree-shaken, in a few files. Each command stays a lazily loaded chunk,
-// and kafkajs stays external (loaded from node_modules by `run` and `demo-producer` only).
+// and kafkajs stays external (loaded from node_modules by `run` and `demo-producer` only), as do prom-client and pino.
 import { build } from 'esbuild';
 import { chmodSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -32,7 +32,8 @@ const result = await build({
   plugins: [rxjsEsModules],
   // protobufjs: @datadog/sketches-js requires it only in toProto/fromProto, which online-em never calls
   // (it checkpoints the sketch's bins), and does not depend on it.
-  external: ['kafkajs', 'protobufjs/minimal'],
+  // prom-client and pino (CommonJS, with dynamic requires) load from node_modules, like kafkajs.
+  external: ['kafkajs', 'prom-client', 'pino', 'protobufjs/minimal'],
   sourcemap: 'linked',
   logLevel: 'warning',
   metafile: true,

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createLogger } from '../log/logger.js';
 import { redactSecrets } from '../log/secrets.js';
 import { IncompatibleStateError, InvalidOptionError } from '../em/errors.js';
 import { CliError } from './cli-error.js';
@@ -22,6 +23,24 @@ Run 'online-em <command> --help' for the options of a command, and
 'online-em --version' (or '<command> --version') for the version.`;
 
 const COMMANDS = ['run', 'fit', 'score', 'demo-producer', 'produce', 'tail', 'snapshot', 'dashboard'];
+
+/** `--log-format json` (or ONLINE_EM_LOG_FORMAT=json): the line of a command that stops on an error is JSON too. */
+function logsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  const args = end === -1 ? argv : argv.slice(0, end);
+  let format = process.env.ONLINE_EM_LOG_FORMAT;
+  args.forEach((arg, i) => {
+    if (arg === '--log-format') format = args[i + 1];
+    else if (arg.startsWith('--log-format=')) format = arg.slice('--log-format='.length);
+  });
+  return format === 'json';
+}
+
+/** The line of a command that stops on an error: `online-em: …` as text, or a JSON line with its `errorCode`. */
+function fatal(message: string, errorCode: 'usage' | 'incompatible-state' | 'unexpected'): void {
+  if (logsJson(process.argv.slice(2))) createLogger({ level: 'error', json: true }).error(message, { errorCode });
+  else process.stderr.write(`online-em: ${redactSecrets(message)}\n`);
+}
 
 /** `--version` anywhere before a `--`, with any command: asking for it is never an error. */
 function asksForVersion(argv: readonly string[]): boolean {
@@ -85,11 +104,11 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof CliError || error instanceof IncompatibleStateError) {
-      process.stderr.write(`online-em: ${redactSecrets(error.message)}\n`);
+      fatal(error.message, error instanceof CliError ? 'usage' : 'incompatible-state');
     } else if (error instanceof InvalidOptionError) {
-      process.stderr.write(`online-em: ${flagForOption(error.option)}: ${error.detail}\n`);
+      fatal(`${flagForOption(error.option)}: ${error.detail}`, 'usage');
     } else {
-      process.stderr.write(`online-em: unexpected error: ${redactSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
+      fatal(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, 'unexpected');
       process.exitCode = 1;
       return;
     }

@@ -1,12 +1,13 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProcessorStatus } from '../kafka/processor-status.js';
-import { prometheusMetrics } from '../kafka/prometheus-metrics.js';
+import type { ProcessorMetrics } from '../kafka/metrics/processor-metrics.js';
+import { redactSecrets } from '../log/secrets.js';
 import { CliError } from './cli-error.js';
 
 /**
  * HTTP endpoints for operators:
- * - GET /metrics  Prometheus text exposition of the processor's status;
+ * - GET /metrics  Prometheus text exposition of the processor's metrics (prom-client);
  * - GET /healthz  liveness: 200 while the process runs its loop (a broker outage is not a
  *                 reason to restart it: it retries on its own);
  * - GET /readyz   readiness: 200 while consuming or standing by, 503 while starting,
@@ -16,21 +17,25 @@ export class MetricsServer {
   private constructor(
     private readonly server: Server,
     readonly url: string,
+    private readonly metrics: ProcessorMetrics,
   ) {}
 
-  static async start(host: string, port: number, status: () => ProcessorStatus): Promise<MetricsServer> {
+  static async start(host: string, port: number, status: () => ProcessorStatus, metrics: ProcessorMetrics): Promise<MetricsServer> {
     const server = createServer((request, response) => {
       const path = (request.url ?? '/').split('?')[0];
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         response.writeHead(405, { allow: 'GET, HEAD' }).end();
         return;
       }
-      const s = status();
       if (path === '/metrics') {
-        const memory = process.memoryUsage();
-        response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-        response.end(prometheusMetrics(s, { rss: memory.rss, heapUsed: memory.heapUsed }));
-      } else if (path === '/healthz') {
+        metrics.text().then(
+          (text) => response.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+          (error: unknown) => json(response, 500, { error: redactSecrets(`cannot collect the metrics: ${error instanceof Error ? error.message : String(error)}`) }),
+        );
+        return;
+      }
+      const s = status();
+      if (path === '/healthz') {
         const alive = s.state !== 'stopped';
         json(response, alive ? 200 : 503, { status: alive ? 'alive' : 'stopped', state: s.state });
       } else if (path === '/readyz') {
@@ -52,10 +57,12 @@ export class MetricsServer {
     });
     const address = server.address() as AddressInfo;
     const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return new MetricsServer(server, `http://${shown}:${address.port}`);
+    return new MetricsServer(server, `http://${shown}:${address.port}`, metrics);
   }
 
+  /** Stops serving, and the metrics stop following the processor. */
   close(): Promise<void> {
+    this.metrics.close();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

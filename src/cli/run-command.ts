@@ -10,11 +10,13 @@ import { ConnectionRefusedError, FencedError, Processor } from '../kafka/process
 import type { ProcessorConfig } from '../kafka/processor-types.js';
 import { ensureTopics } from '../kafka/topics.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { routeProcessWarnings } from '../log/process-warnings.js';
 import { CliError } from './cli-error.js';
 import { CONNECTION_SPECS, connectionFrom, namesCluster } from './connection-options.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { startDemoDashboard, type DemoDashboard } from './demo-dashboard.js';
 import { MetricsServer } from './metrics-server.js';
+import { ProcessorMetrics } from '../kafka/metrics/processor-metrics.js';
 import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
 import { formatOptionsHelp, parseCommandLine, type OptionSpec, type OptionValues, type ParsedCommandLine } from './option-spec.js';
 import { SCORES_SPECS, scoresConfigFrom } from './scores-options.js';
@@ -99,7 +101,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   if (parsed.positionals.length > 0) throw new CliError(`run takes no positional arguments (got '${parsed.positionals[0]}')`);
   const values = parsed.values;
-  const logger = loggerFrom(values);
+  // Every JSON line of run names its model.
+  const logger = loggerFrom(values).child({ model: values.model });
   const given = connectionFrom(values, logger);
   const embedded = given === null;
   const broker = embedded ? new EmbeddedBroker(values['embedded-port'], logger) : null;
@@ -118,7 +121,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   });
   try {
     if (values['metrics-port'] !== null) {
-      metrics = await MetricsServer.start(values['metrics-host'], values['metrics-port'], () => processor.status());
+      const registry = new ProcessorMetrics(processor.events, () => processor.status(), { model: config.model, keyed: config.keyed });
+      metrics = await MetricsServer.start(values['metrics-host'], values['metrics-port'], () => processor.status(), registry);
       logger.info(`metrics on ${metrics.url}/metrics, health on ${metrics.url}/healthz and ${metrics.url}/readyz`);
     }
     if (broker) {
@@ -209,8 +213,11 @@ export function processorConfig({ values, explicit }: RunCommandLine, connection
   };
 }
 
+/** The log of a command (and of the process's runtime warnings: process-warnings.ts). */
 export function loggerFrom(values: Pick<OptionValues<typeof CONNECTION_SPECS>, 'log-level' | 'log-format'>): Logger {
-  return createLogger({ level: values['log-level'], json: values['log-format'] === 'json' });
+  const logger = createLogger({ level: values['log-level'], json: values['log-format'] === 'json' });
+  routeProcessWarnings(logger);
+  return logger;
 }
 
 function plaintextConnection(brokers: string[], clientId: string): ConnectionSettings {

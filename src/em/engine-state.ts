@@ -52,6 +52,8 @@ export interface MinibatchUpdate {
   readonly resp: Float64Array;
   /** True when the update was discarded (not finite): the model did not move. */
   readonly skipped: boolean;
+  /** Wall time of the update, E-step to M-step (for metrics: the engine's own cost, without decoding or I/O). */
+  readonly durationMs: number;
 }
 
 /**

@@ -381,6 +381,8 @@ export class OnlineEm {
   /** One stepwise update: score (prequential), blend, re-seed, M-step; a non-finite result is discarded. */
   private update(f: Fitting, minibatch: PointBatch): void {
     const o = this.options;
+    // Timed only for a listener: the clock is read twice per minibatch then, never otherwise.
+    const started = this.listener ? performance.now() : 0;
     const firstPoint = f.pointsBeforePending;
     f.pointsBeforePending += minibatch.n;
     let e: EStepResult | null = null;
@@ -430,7 +432,7 @@ export class OnlineEm {
     }
     this.counters.batches++;
     // Outside the try: a listener's throw is the caller's error, not a skipped update.
-    if (scored && this.listener) this.listener({ firstPoint, n: minibatch.n, k: o.components, logLik: scored.logLik, resp: scored.resp, skipped });
+    if (scored && this.listener) this.listener({ firstPoint, n: minibatch.n, k: o.components, logLik: scored.logLik, resp: scored.resp, skipped, durationMs: performance.now() - started });
   }
 
   /**

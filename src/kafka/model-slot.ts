@@ -1,5 +1,5 @@
 import type { KafkaMessage, Message } from 'kafkajs';
-import type { EngineState } from '../em/online-em.js';
+import type { EngineState, UpdateListener } from '../em/online-em.js';
 import type { MixtureSnapshot } from '../em/snapshot.js';
 import type { AnomalySummary, AnomalyThresholdState } from '../score/anomaly-threshold.js';
 import { FittingSession, type FittingSessionOptions } from '../stream/fitting-session.js';
@@ -138,10 +138,10 @@ export class ModelSlot {
   /**
    * One decoded message into the model: its refused points become one dead letter, a
    * snapshot due on the cadence becomes the pending commit, and the offset moves past it.
-   * Returns the session's progress events.
+   * Returns the session's progress events. `onUpdate` hears each stepwise update (metrics).
    */
-  ingest(message: KafkaMessage, position: MessagePosition, input: PointInput<MessagePosition>): ProgressEvent[] {
-    const events = this.scoring ? this.score(message, position, input) : this.session.ingest(input);
+  ingest(message: KafkaMessage, position: MessagePosition, input: PointInput<MessagePosition>, onUpdate?: UpdateListener): ProgressEvent[] {
+    const events = this.scoring ? this.score(message, position, input, onUpdate) : this.session.ingest(input, onUpdate);
     const progress: ProgressEvent[] = [];
     for (const event of events) {
       if (event.type === 'rejected') this.holdDeadLetter(deadLetterFor(message, position, event.rejections, rowCount(input), this.id));
@@ -159,8 +159,8 @@ export class ModelSlot {
   }
 
   /** Ingest with scores: one scores record for a message with accepted points. */
-  private score(message: KafkaMessage, position: MessagePosition, input: PointInput<MessagePosition>) {
-    const { events, scores } = this.scoring!.ingest(this.session, input);
+  private score(message: KafkaMessage, position: MessagePosition, input: PointInput<MessagePosition>, onUpdate: UpdateListener | undefined) {
+    const { events, scores } = this.scoring!.ingest(this.session, input, onUpdate);
     if (scores.n > scores.refused.size) {
       const record = scoresMessage(scores, this.scoresConfig!.format, this.id, position, message.key);
       this.scores.push(record);

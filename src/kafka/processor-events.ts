@@ -1,7 +1,7 @@
 import type { AnomalySummary } from '../score/anomaly-threshold.js';
 import { channel } from 'node:diagnostics_channel';
 import { redactSecrets } from '../log/secrets.js';
-import type { EngineCounters } from '../em/online-em.js';
+import type { EngineCounters, MinibatchUpdate, UpdateListener } from '../em/online-em.js';
 import type { CheckpointPointer, ProcessorCounters } from './checkpoint.js';
 import type { ConnectionFailureKind } from './connection/connection-failure.js';
 import type { KeyedEvent } from './keyed/keyed-events.js';
@@ -23,6 +23,7 @@ export type ProcessorEvent =
   | ConsumingEvent
   | SkippedEvent
   | IngestedEvent
+  | MinibatchUpdatedEvent
   | BatchHandledEvent
   | FetchStartedEvent
   | FetchedEvent
@@ -145,6 +146,13 @@ export interface IngestedEvent {
   readonly durationMs: number;
 }
 
+/** One stepwise update of an engine (E-step to M-step). Emitted only while someone listens for it. */
+export interface MinibatchUpdatedEvent {
+  readonly type: 'minibatch-updated';
+  readonly points: number;
+  readonly durationMs: number;
+}
+
 /** One fetched batch went through the pipeline (commits included). Emitted only while someone listens for it. */
 export interface BatchHandledEvent {
   readonly type: 'batch-handled';
@@ -234,6 +242,8 @@ export interface RebalancedEvent {
 export interface SessionFailedEvent {
   readonly type: 'session-failed';
   readonly error: string;
+  /** The error's code (error-chain.ts errorCode): the broker's error type, a system error code, or the error's class. */
+  readonly errorCode: string;
   /** The brokers could not be reached (as opposed to refusing a request). */
   readonly connection: boolean;
   readonly retryInMs: number;
@@ -315,6 +325,13 @@ export class ProcessorEvents {
   wants(type: ProcessorEventType): boolean {
     return this.listeningToAll > 0 || (this.listeningTo.get(type) ?? 0) > 0 || diagnostics.hasSubscribers;
   }
+
+  /** The engines' update listener that emits `minibatch-updated`; undefined while no one listens (the engine reads no clock then). */
+  updateListener(): UpdateListener | undefined {
+    return this.wants('minibatch-updated') ? this.emitUpdate : undefined;
+  }
+
+  private readonly emitUpdate = (u: MinibatchUpdate): void => this.emit({ type: 'minibatch-updated', points: u.n, durationMs: u.durationMs });
 
   emit(event: ProcessorEvent): void {
     for (const listener of this.listeners) {

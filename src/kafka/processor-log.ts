@@ -1,6 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import type { CheckpointPointer } from './checkpoint.js';
 import type { ProcessorEvent, ProcessorEventType, ProcessorEvents } from './processor-events.js';
+import { logFields } from './processor-log-fields.js';
 import type { ProcessorConfig } from './processor-types.js';
 
 /** The events the log tells of; the others are for tools (and stay unbuilt unless one listens). */
@@ -27,9 +28,11 @@ const LOGGED: readonly ProcessorEventType[] = [
 /**
  * The processor's log: one line per event worth telling, in words, with the event's
  * fields beside the words in JSON mode (`event` names it), so a log pipeline can filter
- * on them. Returns the function that stops logging.
+ * on them, and the documented fields (processor-log-fields.ts) under the same names in every
+ * line, the model's name among them. Returns the function that stops logging.
  */
-export function logProcessorEvents(events: ProcessorEvents, logger: Logger, config: ProcessorConfig): () => void {
+export function logProcessorEvents(events: ProcessorEvents, parent: Logger, config: ProcessorConfig): () => void {
+  const logger = parent.child({ model: config.model });
   let changes: number | null = null;
   return events.on((event) => {
     const line = describe(event, config);
@@ -41,14 +44,17 @@ export function logProcessorEvents(events: ProcessorEvents, logger: Logger, conf
           event: 'change-detected',
           changes: s.changes,
           lastChangeAt: s.lastChangeAt,
+          points: s.pointsSeen,
+          logLikelihood: s.logLikelihoodAverage,
         });
       }
       changes = s.changes;
     }
     if (!line) return;
-    const { type, ...fields } = event;
-    if (line.status) logger.status(line.text, { event: type, ...fields });
-    else for (const [i, text] of line.lines.entries()) logger.event(line.levels[i], text, { event: type, ...fields });
+    const { type, ...own } = event;
+    const fields = { event: type, ...own, ...logFields(event) };
+    if (line.status) logger.status(line.text, fields);
+    else for (const [i, text] of line.lines.entries()) logger.event(line.levels[i], text, fields);
   }, LOGGED);
 }
 

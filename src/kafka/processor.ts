@@ -8,6 +8,7 @@ import { consumedBatches, type ConsumedBatch } from './consumer-batches.js';
 import { heartbeatIntervalMs, processorConsumerConfig } from './consumer-config.js';
 import { classifyConnectionFailure, type ConnectionFailure } from './connection/connection-failure.js';
 import { createKafka, describeKafkaError, isConnectionError, isFenced } from './kafka-client.js';
+import { errorCode } from './error-chain.js';
 import { ModelSlot, type SlotCommit } from './model-slot.js';
 import { ModelStateError } from './model-state-error.js';
 import { resetModel } from './model-reset.js';
@@ -155,6 +156,7 @@ export class Processor {
           this.events.emit({
             type: 'session-failed',
             error: describeKafkaError(error),
+            errorCode: errorCode(error),
             connection: isConnectionError(error),
             retryInMs: backoff,
             brokers: this.config.connection.brokers,

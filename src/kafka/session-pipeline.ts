@@ -113,6 +113,7 @@ export class SessionPipeline {
     const { batch, heartbeat, isRunning, isStale } = payload;
     const { config, events } = this.context;
     const timeIngest = events.wants('ingested');
+    const onUpdate = events.updateListener();
     let handled = 0;
     const key = partitionKey(batch.topic, batch.partition);
     let last: ModelSlot | null = null;
@@ -134,7 +135,7 @@ export class SessionPipeline {
       const position = { topic: batch.topic, partition: batch.partition, offset: message.offset };
       const input = decodeMessage(message.value, message.headers, position, config.maxMessageBytes);
       const started = timeIngest ? performance.now() : 0;
-      const progress = slot.ingest(message, position, input);
+      const progress = slot.ingest(message, position, input, onUpdate);
       if (timeIngest) events.emit({ type: 'ingested', pointsSeen: slot.pointsSeen, durationMs: performance.now() - started });
       for (const p of progress) {
         events.emit({ type: 'engine-progress', pointsSeen: p.counters.pointsSeen, pointsPerSecond: p.pointsPerSecond, logLikelihood: p.logLikelihood.last, warmingUp: p.warmingUp });

@@ -1,4 +1,4 @@
-import type { MinibatchUpdate } from '../em/engine-state.js';
+import type { MinibatchUpdate, UpdateListener } from '../em/engine-state.js';
 import { AnomalyThreshold, type AnomalyRule, type AnomalySummary, type AnomalyThresholdState } from '../score/anomaly-threshold.js';
 import { argmaxComponents } from '../score/argmax-components.js';
 import type { FittingSession } from './fitting-session.js';
@@ -55,8 +55,8 @@ export class ItemScoring {
     return this.threshold.state();
   }
 
-  /** Ingest one item into `session` and score its points. */
-  ingest<P>(session: FittingSession<P>, input: PointInput<P>): { events: OnlineEmEvent<P>[]; scores: ItemScores } {
+  /** Ingest one item into `session` and score its points; `onUpdate` hears each update too. */
+  ingest<P>(session: FittingSession<P>, input: PointInput<P>, onUpdate?: UpdateListener): { events: OnlineEmEvent<P>[]; scores: ItemScores } {
     const engine = session.engine;
     const n = rowCount(input);
     const k = engine.options.components;
@@ -69,6 +69,7 @@ export class ItemScoring {
       const skip = Math.max(0, before - u.firstPoint);
       for (let i = skip; i < u.n; i++) logLik[u.firstPoint + i - before] = u.logLik[i];
       resp.set(u.resp.subarray(skip * k, u.n * k), (u.firstPoint + skip - before) * k);
+      onUpdate?.(u);
     };
     const events = session.ingest(input, fromUpdate);
     const accepted = engine.counters.pointsSeen - before;

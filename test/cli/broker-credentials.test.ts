@@ -32,7 +32,11 @@ describe('a broker list with credentials in it', () => {
     expect(run.stdout).toBe('');
     const lines = run.stderr.split('\n').filter((l) => l !== '');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(`online-em: ${source} must be HOST:PORT[,HOST:PORT...] without credentials (got '${shown}'): give `);
+    // With --log-format json the line is a JSON one, with the same words and its errorCode.
+    const json = typeof args !== 'function' && (args as readonly string[]).includes('json');
+    const line = json ? (JSON.parse(lines[0]) as { message: string; errorCode: string }) : null;
+    if (line) expect(line.errorCode).toBe('usage');
+    expect(line ? `online-em: ${line.message}` : lines[0]).toContain(`online-em: ${source} must be HOST:PORT[,HOST:PORT...] without credentials (got '${shown}'): give `);
     expect(lines[0]).toMatch(/--sasl-username|sasl\.username/);
     expect(run.stdout + run.stderr).not.toContain(PASSWORD);
     expect(run.stdout + run.stderr).not.toContain('hunter2');

@@ -3,19 +3,10 @@ import { randomMixture, sampleMixture } from '../../src/synthetic/mixture-genera
 import { createTopic, produce, uniqueNames } from './support/kafka-io.js';
 import { ProcessorProcess } from './support/processor-process.js';
 import { jsonMessages, readSnapshots } from './support/snapshots.js';
+import { parseExposition } from './metrics/exposition.js';
 
 /** The run command's line saying where it serves the metrics (not a processor event). */
 const METRICS_LINE = /^metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/;
-
-/** name{labels} -> value from a Prometheus exposition. */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const m = /^(online_em_[a-z_]+)(\{.*\})? (\S+)$/.exec(line);
-    if (m) out.set(`${m[1]}${m[2] ?? ''}`, Number(m[3]));
-  }
-  return out;
-}
 
 describe('metrics and health endpoints of `online-em run`', () => {
   it('report the committed counts, the lag and readiness, matching the published snapshot', async () => {
@@ -32,7 +23,8 @@ describe('metrics and health endpoints of `online-em run`', () => {
       await proc.waitForSnapshot(20_001, 120_000);
       // The committed event comes right after its commit: the status already holds it.
       const text = await (await fetch(`${url}/metrics`)).text();
-      const m = samples(text);
+      // Strict: every line of the exposition is a HELP, a TYPE or a sample.
+      const { samples: m, types } = parseExposition(text);
       const model = `{model="${names.model}"}`;
       const snapshots = await readSnapshots(names.snapshot);
       const last = snapshots.at(-1)!;
@@ -47,6 +39,24 @@ describe('metrics and health endpoints of `online-em run`', () => {
       expect(m.get(`online_em_consumer_lag_messages{model="${names.model}",topic="${names.input}",partition="0"}`)).toBe(0);
       expect(m.get(`online_em_consuming${model}`)).toBe(1);
       expect(m.get(`online_em_last_commit_timestamp_seconds${model}`)).toBeGreaterThan(Date.now() / 1000 - 60);
+      // prom-client's default process and Node.js metrics, labelled by model like the rest.
+      for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_gc_duration_seconds', 'nodejs_heap_size_used_bytes']) {
+        expect(types.has(name), name).toBe(true);
+      }
+      expect(m.get(`process_cpu_seconds_total${model}`)).toBeGreaterThan(0);
+      expect(m.get(`nodejs_heap_size_used_bytes${model}`)).toBeGreaterThan(0);
+      expect([...m].some(([k, v]) => k.startsWith('nodejs_gc_duration_seconds_count{') && v > 0)).toBe(true);
+      // The histograms have a sample per transaction and per stepwise update of the run.
+      expect(types.get('online_em_commit_seconds')).toBe('histogram');
+      expect(types.get('online_em_minibatch_update_seconds')).toBe('histogram');
+      const commits = proc.events.filter((e) => e.event === 'committed').length;
+      expect(commits).toBeGreaterThan(0);
+      expect(m.get(`online_em_commit_seconds_count${model}`)).toBe(commits);
+      expect(m.get(`online_em_commit_seconds_bucket{le="+Inf",model="${names.model}"}`)).toBe(commits);
+      expect(m.get(`online_em_commit_seconds_sum${model}`)).toBeGreaterThan(0);
+      expect(m.get(`online_em_minibatch_update_seconds_count${model}`)).toBe(m.get(`online_em_minibatches_total${model}`));
+      expect(m.get(`online_em_minibatches_total${model}`)).toBeGreaterThan(50);
+      expect(m.get(`online_em_minibatch_update_seconds_sum${model}`)).toBeGreaterThan(0);
       const ready = await fetch(`${url}/readyz`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toEqual({ status: 'ready', state: 'consuming', lastError: null });

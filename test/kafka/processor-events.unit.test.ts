@@ -69,6 +69,7 @@ describe('the processor log', () => {
       error: at('error'),
       event: (level, message, fields) => void lines.push({ level, message, ...(json ? { fields } : {}) }),
       status: (message, fields) => void lines.push({ level: 'info', message, ...(json ? { fields } : {}) }),
+      child: () => logger,
     };
     return { logger, lines };
   }

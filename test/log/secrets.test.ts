@@ -60,6 +60,7 @@ describe('the log', () => {
       events.emit({
         type: 'session-failed',
         error: 'Connection error: connect ECONNREFUSED user:hunter2x@host:9092',
+        errorCode: 'ECONNREFUSED',
         connection: true,
         retryInMs: 1000,
         brokers: ['user:hunter2x@host:9092', 'SASL_SSL://bob:s3cret-pw@other:9093'],

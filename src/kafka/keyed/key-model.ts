@@ -1,3 +1,4 @@
+import type { UpdateListener } from '../../em/online-em.js';
 import type { OnlineEmOptions } from '../../em/options.js';
 import type { MixtureSnapshot } from '../../em/snapshot.js';
 import { FittingSession } from '../../stream/fitting-session.js';
@@ -47,9 +48,9 @@ export class KeyModel {
     return this.session.engine.counters.pointsSeen;
   }
 
-  /** One decoded message into the model; its refused points, if any. */
-  ingest(input: PointInput<MessagePosition>, position: MessagePosition): RejectedEvent<MessagePosition> | null {
-    const events = this.session.ingest(input);
+  /** One decoded message into the model; its refused points, if any. `onUpdate` hears each stepwise update (metrics). */
+  ingest(input: PointInput<MessagePosition>, position: MessagePosition, onUpdate?: UpdateListener): RejectedEvent<MessagePosition> | null {
+    const events = this.session.ingest(input, onUpdate);
     this.next = BigInt(position.offset) + 1n;
     this.counters.messages++;
     this.dirty = true;

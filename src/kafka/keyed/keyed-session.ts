@@ -256,9 +256,10 @@ export class KeyedSession {
     if (this.units.get(batch.partition) !== unit || this.context.isStopping()) return;
     await this.readBack(unit, batch.messages, heartbeat);
     let handled = 0;
+    const onUpdate = events.updateListener();
     for (const message of batch.messages) {
       if (this.context.isStopping() || !isRunning() || isStale()) break;
-      const result = unit.ingest(message);
+      const result = unit.ingest(message, onUpdate);
       if (result.kind === 'fitted') this.memory.use(unit, result.model);
       payload.resolveOffset(message.offset);
       if (++handled % HEARTBEAT_EVERY_MESSAGES === 0 && !(await heartbeatUnlessRebalancing(heartbeat))) break;

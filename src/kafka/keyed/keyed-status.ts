@@ -1,16 +1,13 @@
 import type { ProcessorEvents } from '../processor-events.js';
 import type { KeyedCommittedEvent } from './keyed-events.js';
 
-/** Upper bounds (seconds) of the restore-latency histogram's buckets. */
-export const RESTORE_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
-
 /** Keyed mode's part of the processor status, for metrics. */
 export interface KeyedStatus {
   readonly keysInMemory: number;
   readonly keysKnown: number;
   readonly evictions: number;
-  /** Evicted keys read back: a cumulative histogram of the latency each waited. */
-  readonly restores: { readonly buckets: readonly number[]; readonly count: number; readonly sumSeconds: number };
+  /** Evicted keys read back (their latency is a histogram of the metrics, fed by the events). */
+  readonly restored: number;
   /** Over the partitions this process holds, as last committed. */
   readonly committed: { readonly messages: number; readonly deadLettered: number; readonly points: number; readonly snapshots: number; readonly checkpoints: number };
   /** Per key, the log-likelihood average at its last commit (only with --key-metrics). */
@@ -22,9 +19,7 @@ export class KeyedStatusTracker {
   private keysInMemory = 0;
   private keysKnown = 0;
   private evictions = 0;
-  private readonly bucketCounts = RESTORE_BUCKETS_SECONDS.map(() => 0);
   private restoreCount = 0;
-  private restoreSum = 0;
   private checkpoints = 0;
   private readonly partitions = new Map<number, KeyedCommittedEvent>();
   private readonly perKey: Map<number, Map<string, number>> | null;
@@ -38,16 +33,9 @@ export class KeyedStatusTracker {
           this.keysKnown = event.known;
           this.evictions = event.evictionsTotal;
           break;
-        case 'keys-restored': {
-          // Every key of one read waited as long as the read.
-          const seconds = event.durationMs / 1000;
-          RESTORE_BUCKETS_SECONDS.forEach((le, i) => {
-            if (seconds <= le) this.bucketCounts[i] += event.keys;
-          });
+        case 'keys-restored':
           this.restoreCount += event.keys;
-          this.restoreSum += seconds * event.keys;
           break;
-        }
         case 'keyed-committed':
           this.partitions.set(event.partition, event);
           this.checkpoints += event.keys;
@@ -84,7 +72,7 @@ export class KeyedStatusTracker {
       keysInMemory: this.keysInMemory,
       keysKnown: this.keysKnown,
       evictions: this.evictions,
-      restores: { buckets: [...this.bucketCounts], count: this.restoreCount, sumSeconds: this.restoreSum },
+      restored: this.restoreCount,
       committed,
       keyLogLikelihoods,
     };

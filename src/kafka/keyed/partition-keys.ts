@@ -1,4 +1,5 @@
 import type { KafkaMessage, Message, Producer } from 'kafkajs';
+import type { UpdateListener } from '../../em/online-em.js';
 import type { OnlineEmOptions } from '../../em/options.js';
 import { deadLetterFor } from '../dead-letter.js';
 import { decodeMessage, type MessagePosition } from '../message-format.js';
@@ -136,7 +137,7 @@ export class PartitionKeys {
   }
 
   /** One message: skipped when already in (below the restored offsets), refused for its key, or fitted into its key's model. */
-  ingest(message: KafkaMessage): Ingested {
+  ingest(message: KafkaMessage, onUpdate?: UpdateListener): Ingested {
     const offset = BigInt(message.offset);
     if (this.next !== null && offset < this.next) return { kind: 'skipped' };
     const position: MessagePosition = { topic: this.topics.input, partition: this.partition, offset: message.offset };
@@ -162,7 +163,7 @@ export class PartitionKeys {
     this.advance(offset);
     const input = decodeMessage(message.value, message.headers, position, this.maxMessageBytes);
     const before = model.pointsSeen;
-    const rejected = model.ingest(input, position);
+    const rejected = model.ingest(input, position, onUpdate);
     this.points += model.pointsSeen - before;
     if (rejected) this.holdDeadLetter(deadLetterFor(message, position, rejected.rejections, rowCount(input), `${this.model}/${key}`));
     this.changed.add(model);

@@ -11,7 +11,8 @@ import { KeyedStatusTracker } from '../../../src/kafka/keyed/keyed-status.js';
 import { PartitionKeys } from '../../../src/kafka/keyed/partition-keys.js';
 import { ProcessorEvents } from '../../../src/kafka/processor-events.js';
 import type { ProcessorStatus } from '../../../src/kafka/processor-status.js';
-import { prometheusMetrics } from '../../../src/kafka/prometheus-metrics.js';
+import { ProcessorMetrics } from '../../../src/kafka/metrics/processor-metrics.js';
+import { parseExposition } from '../metrics/exposition.js';
 import type { Producer } from 'kafkajs';
 import { encodeCheckpoint } from '../../../src/kafka/checkpoint.js';
 
@@ -176,23 +177,26 @@ describe('keyed mode, in memory', () => {
     }
   });
 
-  it('exports keys, evictions, the restore-latency histogram and opt-in per-key log-likelihoods', () => {
+  it('exports keys, evictions, the restore-latency histogram and opt-in per-key log-likelihoods', async () => {
     const events = new ProcessorEvents();
     const tracker = new KeyedStatusTracker(events, true);
+    let status: ProcessorStatus | null = null;
+    const metrics = new ProcessorMetrics(events, () => status!, { model: 'm', keyed: { keyMetrics: true }, memory: () => ({ rss: 1, heapUsed: 1 }) });
     events.emit({ type: 'keys', inMemory: 10, known: 25, evictionsTotal: 15 });
     events.emit({ type: 'keys-restored', partition: 0, keys: 4, fromStateTopic: 0, durationMs: 20 });
     events.emit({ type: 'keys-restored', partition: 0, keys: 1, fromStateTopic: 1, durationMs: 300 });
     const committed = { type: 'keyed-committed', partition: 0, keys: 3, snapshots: 2, deadLetters: 1, messages: 50, deadLettered: 2, points: 480, snapshotsTotal: 9, offset: '50', durationMs: 5 } as const;
     events.emit({ ...committed, keyLogLikelihoods: [['dev-"1"', -2.5]] });
     events.emit({ ...committed, partition: 1, messages: 10, points: 100, keyLogLikelihoods: [] });
-    const status = { model: 'm', state: 'consuming', lastError: null, sessions: 1, sessionFailures: 0, committed: null, live: null, lag: [], stateSince: 0, takeovers: 1, handovers: 0, keyed: tracker.status() } satisfies ProcessorStatus;
-    const text = prometheusMetrics(status, { rss: 1, heapUsed: 1 });
-    const value = (series: string): number => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1]);
+    status = { model: 'm', state: 'consuming', lastError: null, sessions: 1, sessionFailures: 0, committed: null, live: null, lag: [], stateSince: 0, takeovers: 1, handovers: 0, keyed: tracker.status() } satisfies ProcessorStatus;
+    const { samples } = parseExposition(await metrics.text());
+    metrics.close();
+    const value = (series: string): number | undefined => samples.get(series);
     expect(value('online_em_keys{model="m",where="memory"}')).toBe(10);
     expect(value('online_em_keys{model="m",where="known"}')).toBe(25);
     expect(value('online_em_key_evictions_total{model="m"}')).toBe(15);
-    expect(value('online_em_key_restore_seconds_bucket{model="m",le="0.025"}')).toBe(4);
-    expect(value('online_em_key_restore_seconds_bucket{model="m",le="0.5"}')).toBe(5);
+    expect(value('online_em_key_restore_seconds_bucket{le="0.025",model="m"}')).toBe(4);
+    expect(value('online_em_key_restore_seconds_bucket{le="0.5",model="m"}')).toBe(5);
     expect(value('online_em_key_restore_seconds_count{model="m"}')).toBe(5);
     expect(value('online_em_key_restore_seconds_sum{model="m"}')).toBeCloseTo(4 * 0.02 + 0.3, 12);
     expect(value('online_em_messages_total{model="m"}')).toBe(60);
