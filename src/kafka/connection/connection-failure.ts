@@ -85,7 +85,8 @@ export async function classifyConnectionFailure(error: unknown, settings: Connec
       line: `the broker's TLS certificate is not trusted (${code}; ${where}): give the CA that signed it with --ssl-ca (or ssl.ca.location), and connect by the name or address it was issued for`,
     };
   }
-  if (code && /^ERR_SSL_(SSLV3|TLSV1[0-3]?)_ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN|ACCESS_DENIED)$/.test(code)) {
+  // OpenSSL 3.0 (Node 20) names the alert 'sslv3 alert …', OpenSSL 3.5 (Node 24) 'ssl/tls alert …'.
+  if (code && /^ERR_SSL_(SSLV3|TLSV1[0-3]?|SSL\/TLS)_ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN|ACCESS_DENIED)$/.test(code)) {
     return {
       kind: 'certificate',
       line: `the broker refused this client's TLS certificate (${code}; ${where}): the listener wants a client certificate its CA signed: check --ssl-cert and --ssl-key`,

@@ -49,6 +49,9 @@ describe('classifyConnectionFailure', () => {
     expect((await classifyConnectionFailure(wrapped('Hostname/IP does not match', 'ERR_TLS_CERT_ALTNAME_INVALID'), saslSsl, true)).kind).toBe('certificate');
     const refused = await classifyConnectionFailure(wrapped('sslv3 alert bad certificate', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE'), saslSsl, false);
     expect([refused.kind, /check --ssl-cert and --ssl-key/.test(refused.line)]).toEqual(['certificate', true]);
+    // Node 24's OpenSSL 3.5 spells the same alert differently.
+    const refused24 = await classifyConnectionFailure(wrapped('ssl/tls alert bad certificate', 'ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE'), saslSsl, false);
+    expect([refused24.kind, /check --ssl-cert and --ssl-key/.test(refused24.line)]).toEqual(['certificate', true]);
   });
 
   it('a closed or reset connection is a protocol mismatch only when the listener speaks the other protocol', async () => {
