@@ -73,6 +73,9 @@ export async function runProcessor(backlog, label, { sampleEveryMs = RSS_SAMPLE_
   const probeFile = join(OUT_DIR, `.probe-${runId}-${label}.json`);
   rmSync(probeFile, { force: true });
   const args = [
+    // Node options for the processor alone, e.g. BENCH_PROCESSOR_NODE_ARGS='--cpu-prof --cpu-prof-dir=bench/out/prof'
+    // (NODE_OPTIONS refuses --cpu-prof, and would profile the bench too).
+    ...(process.env.BENCH_PROCESSOR_NODE_ARGS ?? '').split(' ').filter(Boolean),
     '--import', PROBE, MAIN, 'run',
     ...connection.args,
     '--input-topic', backlog.topic,
