@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomMixture, sampleMixture } from '../../../src/synthetic/mixture-generator.js';
-import { createTopic, produce, testBrokers, uniqueNames } from '../support/kafka-io.js';
+import { startDashboard } from '../support/dashboard-process.js';
+import { createTopic, produce, uniqueNames } from '../support/kafka-io.js';
 import { ProcessorProcess } from '../support/processor-process.js';
 import { jsonMessages } from '../support/snapshots.js';
 
@@ -17,7 +16,6 @@ import { jsonMessages } from '../support/snapshots.js';
  * screenshot (DASHBOARD_SCREENSHOT, as `npm run screenshot` sets it to docs/dashboard.png).
  */
 
-const MAIN = fileURLToPath(new URL('../../../dist/bin/online-em.js', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 const K = 3;
 const D = 3;
@@ -27,23 +25,6 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
   rmSync(profile, { recursive: true, force: true });
 });
-
-/** `online-em dashboard` as a child process, resolved with its URL once it listens. */
-function startDashboard(snapshotTopic: string): Promise<string> {
-  const child = spawn(process.execPath, [MAIN, 'dashboard', '--brokers', testBrokers().join(','), '--snapshot-topic', snapshotTopic, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  cleanups.push(() => void child.kill('SIGTERM'));
-  return new Promise((resolve, reject) => {
-    let log = '';
-    const onData = (chunk: Buffer): void => {
-      log += chunk.toString();
-      const url = /on (http:\/\/\S+?)\/?(\s|$)/.exec(log);
-      if (url) resolve(url[1]!);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`online-em dashboard exited (${code}): ${log}`)));
-  });
-}
 
 describe('online-em dashboard in Chromium', () => {
   it('shows the live model in the picker, one ellipse per component, and follows the next snapshot', async () => {
@@ -58,7 +39,7 @@ describe('online-em dashboard in Chromium', () => {
       await proc.exited;
     });
     await proc.waitForSnapshot(10_000, 120_000);
-    const url = await startDashboard(names.snapshot);
+    const url = await startDashboard(['--snapshot-topic', names.snapshot], cleanups);
 
     // A fresh profile (--user-data-dir, which playwright passes for a persistent context).
     const browser: BrowserContext = await chromium.launchPersistentContext(profile, {
