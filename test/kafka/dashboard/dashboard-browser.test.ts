@@ -12,7 +12,9 @@ import { jsonMessages } from '../support/snapshots.js';
 /**
  * The dashboard in a real browser (the Debian chromium, driven by playwright-core) against a
  * live processor on the test broker: the model is in the picker, one 1σ ellipse per
- * component is drawn, and the page changes when the next snapshot arrives. It saves a
+ * component is drawn, and the page changes when the next snapshot arrives; with
+ * --scores-topic, the histogram of the recent points' log-likelihood (its bars add up to the
+ * points in the summary) and the snapshot's anomaly threshold on it. It saves a
  * screenshot (DASHBOARD_SCREENSHOT, as `npm run screenshot` sets it to docs/dashboard.png).
  */
 
@@ -33,13 +35,14 @@ describe('online-em dashboard in Chromium', () => {
     const messages = jsonMessages(points, D, 100);
     await createTopic(names.input);
     await produce(names.input, messages.slice(0, 100));
-    const proc = ProcessorProcess.forNames(names, ['--snapshot-interval', '300', '--components', String(K)]);
+    const scoresTopic = `scores-${names.id}`;
+    const proc = ProcessorProcess.forNames(names, ['--snapshot-interval', '300', '--components', String(K), '--scores-topic', scoresTopic, '--anomaly-quantile', '0.01', '--anomaly-window', '2000']);
     cleanups.push(async () => {
       proc.kill('SIGTERM');
       await proc.exited;
     });
     await proc.waitForSnapshot(10_000, 120_000);
-    const url = await startDashboard(['--snapshot-topic', names.snapshot], cleanups);
+    const url = await startDashboard(['--snapshot-topic', names.snapshot, '--scores-topic', scoresTopic], cleanups);
 
     // A fresh profile (--user-data-dir, which playwright passes for a persistent context).
     const browser: BrowserContext = await chromium.launchPersistentContext(profile, {
@@ -62,6 +65,15 @@ describe('online-em dashboard in Chromium', () => {
     await produce(names.input, messages.slice(100));
     await page.waitForFunction(`document.getElementById('stats').dataset.points !== ${JSON.stringify(before)}`, undefined, { timeout: 60_000 });
     expect(Number(await page.locator('#stats').getAttribute('data-points'))).toBeGreaterThan(10_000);
+
+    // The scores of the points produced since the dashboard started: a histogram, the threshold on it.
+    await page.locator('#scores').waitFor({ state: 'visible', timeout: 60_000 });
+    await page.waitForFunction(`document.querySelectorAll('rect.score-bar').length > 0 && document.querySelectorAll('line.score-threshold').length === 1`, undefined, { timeout: 60_000 });
+    const bars = await page.$$eval('rect.score-bar', (rects) => rects.map((r) => Number(r.getAttribute('data-count'))));
+    const summary = (await (await fetch(`${url}/api/scores?id=${names.model}`)).json()) as { recent: { count: number; histogram: { counts: number[] } } };
+    expect(bars).toHaveLength(summary.recent.histogram.counts.length);
+    expect(bars.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(bars.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2_000);
     await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT ?? join(profile, 'dashboard.png') });
   });
 });
