@@ -86,17 +86,17 @@ export class KafkaScoresSource {
    * Connects and follows the topic from the end offsets of now: every record written after
    * it resolves is read (the group's own "latest" would be taken only once it has joined).
    * A topic that does not exist yet (the processor creates it) is looked for every few
-   * seconds and followed once it does.
+   * seconds and then read from its beginning: all of it was written after the start.
    */
   async start(): Promise<void> {
     await this.admin.connect();
-    if ((await this.admin.listTopics()).includes(this.topic)) return this.follow();
+    if ((await this.admin.listTopics()).includes(this.topic)) return this.follow(true);
     this.logger.info(`scores topic ${this.topic} does not exist yet: the dashboard follows it once run --scores-topic creates it`);
     const look = async (): Promise<void> => {
       this.waiting = null;
       if (this.stopped) return;
       try {
-        if ((await this.admin.listTopics()).includes(this.topic)) return await this.follow();
+        if ((await this.admin.listTopics()).includes(this.topic)) return await this.follow(false);
       } catch (error) {
         this.logger.warn(`cannot follow the scores topic ${this.topic} yet: ${(error as Error).message}; trying again`);
       }
@@ -105,10 +105,10 @@ export class KafkaScoresSource {
     this.waiting = setTimeout(() => void look(), TOPIC_POLL_MS);
   }
 
-  private async follow(): Promise<void> {
-    const ends = await this.admin.fetchTopicOffsets(this.topic);
+  private async follow(fromEnd: boolean): Promise<void> {
+    const ends = fromEnd ? await this.admin.fetchTopicOffsets(this.topic) : [];
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [this.topic], fromBeginning: false });
+    await this.consumer.subscribe({ topics: [this.topic], fromBeginning: !fromEnd });
     await this.consumer.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
@@ -122,7 +122,7 @@ export class KafkaScoresSource {
       },
     });
     for (const { partition, offset } of ends) this.consumer.seek({ topic: this.topic, partition, offset });
-    this.logger.debug(`dashboard following ${this.topic} from its end (group ${this.groupId})`);
+    this.logger.debug(`dashboard following ${this.topic} from its ${fromEnd ? 'end' : 'beginning'} (group ${this.groupId})`);
   }
 
   async stop(): Promise<void> {

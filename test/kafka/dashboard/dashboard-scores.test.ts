@@ -16,7 +16,8 @@ import { jsonMessages } from '../support/snapshots.js';
  * binary` on the test broker: the dashboard reads the topic from its end, so /api/scores
  * counts exactly the records written after it started (the processor's binary ones, JSON
  * ones of another model, a bad record skipped), equal to a summary computed directly from
- * the committed records past that offset.
+ * the committed records past that offset. A scores topic created after the dashboard
+ * started is found and read from its beginning.
  */
 const K = 3;
 const D = 2;
@@ -101,4 +102,25 @@ describe('online-em dashboard --scores-topic', () => {
     expect(await served(other)).toEqual(want(other));
     expect((await served(names.model))!.recent.count).toBe(2_000);
   }, 240_000);
+
+  it('follows a scores topic created after it started, from its beginning', async () => {
+    const names = uniqueNames('dash-scores-late');
+    const scoresTopic = `scores-${names.id}`;
+    await createTopic(names.snapshot); // the snapshot topic must exist (as before); the scores topic need not
+    const url = await startDashboard(['--snapshot-topic', names.snapshot, '--scores-topic', scoresTopic], cleanups);
+    await createTopic(scoresTopic);
+    await produce(scoresTopic, [jsonRecord(names.model, 4, 0), jsonRecord(names.model, 6, 1), { value: Buffer.from('OEMS'), headers: { [CONTENT_TYPE_HEADER]: 'application/x-online-em-scores', [SCORES_HEADERS.model]: names.model } }]);
+    const expected = new ModelScoreSummary(names.model);
+    for (const [n, at] of [[4, 0], [6, 1]] as const) {
+      const r = jsonRecord(names.model, n, at);
+      const decoded = decodeScoresRecord(Buffer.from(r.value), r.headers);
+      if ('error' in decoded) throw new Error(decoded.error);
+      expected.add(decoded.source, decoded.scores);
+    }
+    await vi.waitFor(async () => {
+      const reply = await fetch(`${url}/api/scores?id=${names.model}`);
+      expect(reply.status).toBe(200);
+      expect(await reply.json()).toEqual(JSON.parse(JSON.stringify(expected)));
+    }, { timeout: 30_000, interval: 200 });
+  }, 60_000);
 });
