@@ -13,8 +13,9 @@ import { jsonMessages } from '../support/snapshots.js';
  * The dashboard in a real browser (the Debian chromium, driven by playwright-core) against a
  * live processor on the test broker: the model is in the picker, one 1σ ellipse per
  * component is drawn, and the page changes when the next snapshot arrives; with
- * --scores-topic, the histogram of the recent points' log-likelihood (its bars add up to the
- * points in the summary) and the snapshot's anomaly threshold on it. It saves a
+ * --scores-topic, the histogram of the recent points' log-likelihood (a bar per bin of the
+ * served summary), the snapshot's anomaly threshold on it, and a hostile source in
+ * the flagged points shown as text. It saves a
  * screenshot (DASHBOARD_SCREENSHOT, as `npm run screenshot` sets it to docs/dashboard.png).
  */
 
@@ -75,5 +76,12 @@ describe('online-em dashboard in Chromium', () => {
     expect(bars.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(bars.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2_000);
     await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT ?? join(profile, 'dashboard.png') });
+
+    // What the scores topic says is text on the page, never markup: a flagged point of a hostile source.
+    await proc.waitForSnapshot(20_000, 60_000);
+    const hostile = '<img src=x onerror="document.title=1">';
+    await produce(scoresTopic, [{ value: JSON.stringify({ model: names.model, source: hostile, points: [{ logLikelihood: -50, component: 0, responsibilities: [1, 0, 0], anomaly: true }] }) }]);
+    await page.waitForFunction(`document.getElementById('flagged').textContent.includes(${JSON.stringify(hostile)})`, undefined, { timeout: 30_000 });
+    expect(await page.locator('#flagged img').count()).toBe(0);
   });
 });
