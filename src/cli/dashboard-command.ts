@@ -1,12 +1,13 @@
 import { DashboardServer } from '../dashboard/dashboard-server.js';
 import { loadSnapshotFile } from '../dashboard/file-snapshot-source.js';
+import { ScoreSummaries } from '../dashboard/score-summary.js';
 import { DEFAULT_STORE_LIMITS, SnapshotStore } from '../dashboard/snapshot-store.js';
 import type { Logger } from '../log/logger.js';
 import { CliError } from './cli-error.js';
 import { CONNECTION_SPECS, connectionFrom } from './connection-options.js';
 import { formatOptionsHelp, parseCommandLine, withSpec, type OptionSpec } from './option-spec.js';
 import { loggerFrom, RUN_SPECS } from './run-command.js';
-import { followSnapshotTopic } from './follow-snapshot-topic.js';
+import { followScoresTopic, followSnapshotTopic } from './follow-snapshot-topic.js';
 import { onShutdownSignals } from './signals.js';
 
 const RUN_SNAPSHOT_TOPIC = RUN_SPECS.find((s) => s.name === 'snapshot-topic')!;
@@ -14,7 +15,7 @@ const RUN_SNAPSHOT_TOPIC = RUN_SPECS.find((s) => s.name === 'snapshot-topic')!;
 export const DASHBOARD_SPECS = [
   ...withSpec(CONNECTION_SPECS, 'brokers', { description: 'Kafka bootstrap servers (here or as bootstrap.servers in --kafka-config); not with --snapshots' }),
   { name: 'snapshot-topic', kind: 'string', default: RUN_SNAPSHOT_TOPIC.default, env: RUN_SNAPSHOT_TOPIC.env, description: 'topic the snapshots are published to (as run)' },
-  { name: 'scores-topic', kind: 'string', valueName: 'S', description: 'run\'s --scores-topic, if any: the anomaly rate and threshold shown are those its snapshots carry' },
+  { name: 'scores-topic', kind: 'string', valueName: 'S', description: 'run\'s --scores-topic, if any: follow it from its end (new records only) for each model\'s recent log-likelihoods and flagged points; not with --snapshots' },
   { name: 'snapshots', kind: 'string', valueName: 'FILE', description: 'replay fit\'s NDJSON snapshots from FILE with a time slider, offline (no Kafka)' },
   { name: 'port', kind: 'int', min: 0, max: 65535, default: 8080, env: 'ONLINE_EM_DASHBOARD_PORT', description: 'HTTP port (0: any free one)' },
   { name: 'host', kind: 'string', default: '127.0.0.1', env: 'ONLINE_EM_DASHBOARD_HOST', valueName: 'H', description: 'address to listen on (0.0.0.0 for every interface, as in a container)' },
@@ -29,12 +30,18 @@ Serve a live dashboard of the mixtures on the snapshot topic: every partition is
 the beginning (read_committed), committing nothing, and the latest snapshot of every model
 and key kept with a bounded history. The page draws each component's 1σ and 2σ ellipses
 on a pair of dimensions (or every pair, for d ≤ 6), the prequential log-likelihood, points/s,
-dead letters, the converged flag, change alarms and the anomaly rate.
+dead letters, the converged flag, change alarms and the anomaly rate. With --scores-topic S
+it also follows run's scores records (JSON or binary) from the end of S, and shows per model
+a histogram of the last 2,000 scored points' log-likelihood (with the anomaly threshold), the
+points scored, refused, warming up and flagged, and the last 20 flagged points.
   GET /             the page (self-contained: no CDN)
   GET /events       Server-Sent Events: each data: one snapshot, id: its partition:offset;
-                    a client gets the latest snapshot of every model at once, then live ones
+                    a client gets the latest snapshot of every model at once, then live ones;
+                    with --scores-topic also 'event: scores' (data: one model's summary),
+                    each model's latest at once, then at most once a second per model
   GET /api/models   the models and keys with their latest snapshots
   GET /api/history?id=MODEL   the snapshots kept of one model
+  GET /api/scores?id=MODEL    the model's scores summary (404 until one of its records is read)
 With --snapshots FILE it replays fit's output instead, with a time slider. Ctrl-C stops it.
 Exit codes: 0 stopped, 3 or 5 cannot connect (as produce).
 
@@ -56,6 +63,8 @@ export async function dashboardCommand(argv: readonly string[], io: { stdout: No
   if (file !== null && connection !== null) throw new CliError('dashboard takes --snapshots FILE or --brokers, not both');
   if (file === null && connection === null) throw new CliError('dashboard needs --brokers HOST:PORT (or --kafka-config), or --snapshots FILE to replay fit\'s output');
 
+  if (file !== null && v['scores-topic'] !== null) throw new CliError('dashboard takes --scores-topic with --brokers, not with --snapshots (a file holds no scores)');
+
   if (file !== null) {
     const store = new SnapshotStore({ maxModels: v['max-models'], historyLength: Number.MAX_SAFE_INTEGER });
     let counts;
@@ -76,21 +85,36 @@ export async function dashboardCommand(argv: readonly string[], io: { stdout: No
   const store = new SnapshotStore({ maxModels: v['max-models'], historyLength: v.history });
   const followed = await followSnapshotTopic(connection!, v['snapshot-topic'], store, logger);
   if (!followed.ok) return followed.exitCode;
-  const server = await listen(store, v.host, v.port, false).catch(async (error: unknown) => {
-    await followed.source.stop();
+  const sources: { stop(): Promise<void> }[] = [followed.source];
+  const stopSources = async (): Promise<void> => {
+    for (const source of sources) await source.stop();
+  };
+  let scores: ScoreSummaries | undefined;
+  const scoresTopic = v['scores-topic'];
+  if (scoresTopic !== null) {
+    scores = new ScoreSummaries();
+    const scoresFollowed = await followScoresTopic(connection!, scoresTopic, scores, logger);
+    if (!scoresFollowed.ok) {
+      await stopSources();
+      return scoresFollowed.exitCode;
+    }
+    sources.push(scoresFollowed.source);
+  }
+  const server = await listen(store, v.host, v.port, false, scores).catch(async (error: unknown) => {
+    await stopSources();
     throw error;
   });
-  logger.info(`dashboard of ${v['snapshot-topic']} on ${server.url}/`);
+  logger.info(`dashboard of ${v['snapshot-topic']}${scoresTopic === null ? '' : ` and ${scoresTopic}`} on ${server.url}/`);
   await untilSignal(logger);
   await server.close();
-  await followed.source.stop();
+  await stopSources();
   return 0;
 }
 
 
-async function listen(store: SnapshotStore, host: string, port: number, replay: boolean): Promise<DashboardServer> {
+async function listen(store: SnapshotStore, host: string, port: number, replay: boolean, scores?: ScoreSummaries): Promise<DashboardServer> {
   try {
-    return await DashboardServer.start(store, { host, port, replay });
+    return await DashboardServer.start(store, { host, port, replay, ...(scores ? { scores } : {}) });
   } catch (error) {
     throw new CliError(`cannot listen on ${host}:${port}: ${(error as Error).message} (another --port?)`);
   }

@@ -1,19 +1,33 @@
+import { KafkaScoresSource } from '../dashboard/kafka-scores-source.js';
 import { KafkaSnapshotSource } from '../dashboard/kafka-snapshot-source.js';
+import type { ScoreSummaries } from '../dashboard/score-summary.js';
 import type { SnapshotStore } from '../dashboard/snapshot-store.js';
 import type { ConnectionSettings } from '../kafka/connection/connection-settings.js';
 import { createKafka } from '../kafka/kafka-client.js';
 import { connectWithin } from '../kafka/tools/tool-connection.js';
+import type { Kafka } from 'kafkajs';
 import type { Logger } from '../log/logger.js';
 
+interface TopicSource {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+type Followed<S> = { ok: true; source: S } | { ok: false; exitCode: number };
+
 /** Starts a source that follows the snapshot topic into the store (the exit code when it cannot connect). */
-export async function followSnapshotTopic(
-  connection: ConnectionSettings,
-  topic: string,
-  store: SnapshotStore,
-  logger: Logger,
-): Promise<{ ok: true; source: KafkaSnapshotSource } | { ok: false; exitCode: number }> {
+export function followSnapshotTopic(connection: ConnectionSettings, topic: string, store: SnapshotStore, logger: Logger): Promise<Followed<KafkaSnapshotSource>> {
+  return follow(connection, logger, (kafka) => new KafkaSnapshotSource(kafka, topic, store, logger));
+}
+
+/** Starts a source that follows the scores topic, from its end, into the summaries (the exit code when it cannot connect). */
+export function followScoresTopic(connection: ConnectionSettings, topic: string, summaries: ScoreSummaries, logger: Logger): Promise<Followed<KafkaScoresSource>> {
+  return follow(connection, logger, (kafka) => new KafkaScoresSource(kafka, topic, summaries, logger));
+}
+
+async function follow<S extends TopicSource>(connection: ConnectionSettings, logger: Logger, create: (kafka: Kafka) => S): Promise<Followed<S>> {
   const kafka = createKafka({ connection: { ...connection, clientId: `${connection.clientId}-dashboard` }, logger });
-  const source = new KafkaSnapshotSource(kafka, topic, store, logger);
+  const source = create(kafka);
   const connected = await connectWithin(connection, logger, () => source.start());
   if (!connected.ok) {
     await source.stop();

@@ -2,7 +2,9 @@
  * The dashboard page: one self-contained HTML document (styles and script inline, no CDN,
  * no framework), served at `GET /`. It follows `/events`, draws each component's 1σ and 2σ
  * ellipses as SVG (the marginal of a Gaussian on dimensions i, j is the 2×2 sub-block of
- * its covariance), and the prequential log-likelihood over time.
+ * its covariance), and the prequential log-likelihood over time; with a scores topic, a
+ * histogram of the model's recent points' log-likelihood (the `scores` events) with the
+ * anomaly threshold of its snapshot, and its last flagged points.
  */
 export const DASHBOARD_PAGE = String.raw`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>online-em dashboard</title>
@@ -21,6 +23,8 @@ svg{background:#fafafa;border:1px solid #e4e4e4}
 .legend span{display:inline-block;margin-right:12px}
 .sw{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px}
 #grid{display:flex;flex-wrap:wrap;gap:6px}
+#flagged{border-collapse:collapse;font-size:12px;margin-top:6px}
+#flagged td,#flagged th{padding:2px 10px 2px 0;text-align:left}
 </style></head>
 <body>
 <aside>
@@ -36,6 +40,12 @@ svg{background:#fafafa;border:1px solid #e4e4e4}
 <div id="grid"></div>
 <h3>prequential log-likelihood (nats per point)</h3>
 <svg id="loglik" width="720" height="180"></svg>
+<section id="scores" hidden>
+<h3>recent points' log-likelihood</h3>
+<div class="stats" id="scores-stats"></div>
+<svg id="scores-histogram" width="720" height="160"></svg>
+<table id="flagged"></table>
+</section>
 </main>
 <script>
 "use strict";
@@ -43,6 +53,7 @@ var NS = "http://www.w3.org/2000/svg";
 var COLORS = ["#1f77b4","#ff7f0e","#2ca02c","#d62728","#9467bd","#8c564b","#e377c2","#7f7f7f","#bcbd22","#17becf"];
 var MAX_LISTED = 500, MAX_HISTORY = 240;
 var latest = new Map();   // id -> snapshot
+var scores = new Map();   // model -> its scores summary (the "scores" events)
 var histories = new Map(); // id -> [snapshot] (the chosen one only, and those seen while open)
 var selected = null, replay = false, viewIndex = -1;
 var $ = function (id) { return document.getElementById(id); };
@@ -50,6 +61,9 @@ var $ = function (id) { return document.getElementById(id); };
 function idOf(s) { var m = typeof s.model === "string" ? s.model : "fit"; return typeof s.key === "string" ? m + "/" + s.key : m; }
 function el(name, attrs, parent) { var e = document.createElementNS(NS, name); for (var a in attrs) e.setAttribute(a, attrs[a]); if (parent) parent.appendChild(e); return e; }
 function fmt(x, digits) { return x === null || x === undefined || !isFinite(x) ? "–" : Number(x).toFixed(digits === undefined ? 3 : digits); }
+
+// The model a picker id's scores are under: a keyed model's keys share their model's.
+function modelOf(id) { var s = latest.get(id); return s && typeof s.model === "string" ? s.model : id; }
 
 function listModels() {
   var q = $("search").value.trim().toLowerCase();
@@ -136,7 +150,45 @@ function drawLoglik(list, at) {
 function stat(name, value, cls) { return "<span" + (cls ? " class=\"" + cls + "\"" : "") + ">" + name + " <b>" + esc(value) + "</b></span>"; }
 function esc(t) { return String(t).replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;" }[c]; }); }
 
+function drawScores(sc, threshold) {
+  var svg = $("scores-histogram"); svg.textContent = "";
+  var W = 720, H = 160, pad = 30, h = sc.recent.histogram;
+  if (!h) { el("text", { x: 10, y: 20, fill: "#888" }, svg).textContent = "no point scored yet"; return; }
+  var lo = h.min, hi = h.max;
+  if (threshold !== null) { lo = Math.min(lo, threshold); hi = Math.max(hi, threshold); }
+  if (hi === lo) { lo -= 0.5; hi += 0.5; }
+  var X = function (x) { return pad + (x - lo) / (hi - lo) * (W - 2 * pad); };
+  var top = Math.max.apply(null, h.counts) || 1, w = (h.max - h.min) / h.counts.length;
+  h.counts.forEach(function (c, i) {
+    var x0 = w > 0 ? X(h.min + i * w) : X(h.min) - 3, x1 = w > 0 ? X(h.min + (i + 1) * w) : X(h.min) + 3, bh = c / top * (H - 2 * pad);
+    el("rect", { x: x0, y: H - pad - bh, width: Math.max(x1 - x0 - 1, 1), height: bh, fill: "#1f77b4", "class": "score-bar", "data-count": c }, svg);
+  });
+  if (threshold !== null) {
+    el("line", { x1: X(threshold), x2: X(threshold), y1: 10, y2: H - pad, stroke: "#d62728", "stroke-dasharray": "4 3", "class": "score-threshold" }, svg);
+    el("text", { x: X(threshold) + 4, y: 20, "font-size": 10, fill: "#d62728" }, svg).textContent = "threshold " + fmt(threshold, 2);
+  }
+  el("text", { x: X(h.min), y: H - 12, "font-size": 10, fill: "#666" }, svg).textContent = fmt(h.min, 2);
+  el("text", { x: X(h.max) - 30, y: H - 12, "font-size": 10, fill: "#666" }, svg).textContent = fmt(h.max, 2);
+  el("text", { x: pad, y: H - 2, "font-size": 10, fill: "#666" }, svg).textContent = "log-likelihood (nats) of the last " + sc.recent.count + " scored points; tallest bar " + top;
+}
+
+function renderScores() {
+  var sc = selected === null ? undefined : scores.get(modelOf(selected));
+  $("scores").hidden = !sc;
+  if (!sc) return;
+  var snap = latest.get(selected), threshold = snap && snap.anomaly && typeof snap.anomaly.threshold === "number" ? snap.anomaly.threshold : null;
+  $("scores-stats").innerHTML = stat("records", sc.records) + stat("scored", sc.scored) + stat("refused", sc.refused) + stat("warming up", sc.warmingUp) +
+    stat("flagged", sc.flagged, sc.flagged ? "alarm" : "") + stat("recent mean", fmt(sc.recent.mean)) + stat("threshold", threshold === null ? "–" : fmt(threshold));
+  $("scores-stats").dataset.records = String(sc.records);
+  drawScores(sc, threshold);
+  var rows = sc.flaggedPoints.slice().reverse().map(function (p) {
+    return "<tr><td>" + esc(p.source) + "</td><td>" + esc(p.index) + "</td><td>" + esc(fmt(p.logLikelihood)) + "</td><td>" + esc(p.component) + "</td></tr>";
+  });
+  $("flagged").innerHTML = rows.length ? "<tr><th>last flagged: message</th><th>point</th><th>log-likelihood</th><th>component</th></tr>" + rows.join("") : "";
+}
+
 function render() {
+  renderScores();
   if (selected === null) return;
   var list = histories.get(selected) || (latest.has(selected) ? [latest.get(selected)] : []);
   if (list.length === 0) return;
@@ -194,6 +246,9 @@ fetch("api/models").then(function (r) { return r.json(); }).then(function (m) {
   if (!replay) {
     var source = new EventSource("events");
     source.onmessage = function (ev) { try { receive(JSON.parse(ev.data)); } catch (err) { /* not a snapshot: skipped */ } };
+    source.addEventListener("scores", function (ev) {
+      try { var sc = JSON.parse(ev.data); scores.set(String(sc.model), sc); if (selected !== null && modelOf(selected) === sc.model) renderScores(); } catch (err) { /* not a summary: skipped */ }
+    });
   }
 });
 </script>

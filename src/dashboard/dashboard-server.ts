@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { DASHBOARD_PAGE } from './dashboard-page.js';
 import { EventStream, DEFAULT_CLIENT_BUFFER_BYTES } from './event-stream.js';
+import type { ScoreSummaries } from './score-summary.js';
 import type { SnapshotStore } from './snapshot-store.js';
 
 export interface DashboardServerOptions {
@@ -10,12 +11,15 @@ export interface DashboardServerOptions {
   /** Offline replay of a file: the page shows the whole history with a time slider. */
   readonly replay?: boolean;
   readonly clientBufferBytes?: number;
+  /** The scores topic's summaries, when the dashboard follows one. */
+  readonly scores?: ScoreSummaries;
 }
 
 /**
  * The dashboard over HTTP (node:http): `GET /` the page (everything inline, no CDN),
  * `GET /events` Server-Sent Events, `GET /api/models` the models with their latest
- * snapshots, `GET /api/history?id=M` one model's kept snapshots.
+ * snapshots, `GET /api/history?id=M` one model's kept snapshots, `GET /api/scores?id=M`
+ * one model's scores summary (404 when it has none).
  */
 export class DashboardServer {
   private constructor(
@@ -24,8 +28,9 @@ export class DashboardServer {
   ) {}
 
   static async start(store: SnapshotStore, options: DashboardServerOptions): Promise<DashboardServer> {
-    const events = new EventStream(store, options.clientBufferBytes ?? DEFAULT_CLIENT_BUFFER_BYTES);
-    const server = createServer((req, res) => route(store, events, options.replay === true, req, res));
+    const scores = options.scores ?? null;
+    const events = new EventStream(store, options.clientBufferBytes ?? DEFAULT_CLIENT_BUFFER_BYTES, scores);
+    const server = createServer((req, res) => route(store, scores, events, options.replay === true, req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, options.host, () => {
@@ -49,7 +54,7 @@ export class DashboardServer {
   }
 }
 
-function route(store: SnapshotStore, events: EventStream, replay: boolean, req: IncomingMessage, res: ServerResponse): void {
+function route(store: SnapshotStore, scores: ScoreSummaries | null, events: EventStream, replay: boolean, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'text/plain', 'only GET\n');
   switch (url.pathname) {
@@ -67,8 +72,14 @@ function route(store: SnapshotStore, events: EventStream, replay: boolean, req: 
       const id = url.searchParams.get('id') ?? '';
       return reply(res, 200, 'application/json', JSON.stringify({ id, history: store.history(id).map((s) => ({ position: s.position, snapshot: s.snapshot })) }));
     }
+    case '/api/scores': {
+      const id = url.searchParams.get('id') ?? '';
+      const summary = scores?.get(id);
+      if (summary === undefined) return reply(res, 404, 'application/json', JSON.stringify({ model: id, error: scores === null ? 'the dashboard follows no scores topic (--scores-topic S)' : 'no scores record of this model read yet' }));
+      return reply(res, 200, 'application/json', JSON.stringify(summary));
+    }
     default:
-      return reply(res, 404, 'text/plain', 'not found: the dashboard serves /, /events, /api/models and /api/history?id=MODEL\n');
+      return reply(res, 404, 'text/plain', 'not found: the dashboard serves /, /events, /api/models, /api/history?id=MODEL and /api/scores?id=MODEL\n');
   }
 }
 

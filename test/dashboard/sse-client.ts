@@ -3,6 +3,8 @@ import { request, type IncomingMessage } from 'node:http';
 /** One parsed SSE event. */
 export interface SseEvent {
   readonly id: string | undefined;
+  /** A named event's name (`event:`); undefined for a plain message. */
+  readonly event?: string;
   readonly data: unknown;
 }
 
@@ -42,11 +44,13 @@ export class SseClient {
       this.buffer = this.buffer.slice(end + 2);
       let id: string | undefined;
       let data: string | undefined;
+      let event: string | undefined;
       for (const line of block.split('\n')) {
         if (line.startsWith('id: ')) id = line.slice(4);
+        else if (line.startsWith('event: ')) event = line.slice(7);
         else if (line.startsWith('data: ')) data = line.slice(6);
       }
-      if (data !== undefined) this.events.push({ id, data: JSON.parse(data) });
+      if (data !== undefined) this.events.push({ id, ...(event === undefined ? {} : { event }), data: JSON.parse(data) });
     }
     this.notify();
   }

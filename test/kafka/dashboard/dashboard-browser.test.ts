@@ -1,23 +1,24 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomMixture, sampleMixture } from '../../../src/synthetic/mixture-generator.js';
-import { createTopic, produce, testBrokers, uniqueNames } from '../support/kafka-io.js';
+import { startDashboard } from '../support/dashboard-process.js';
+import { createTopic, produce, uniqueNames } from '../support/kafka-io.js';
 import { ProcessorProcess } from '../support/processor-process.js';
 import { jsonMessages } from '../support/snapshots.js';
 
 /**
  * The dashboard in a real browser (the Debian chromium, driven by playwright-core) against a
  * live processor on the test broker: the model is in the picker, one 1σ ellipse per
- * component is drawn, and the page changes when the next snapshot arrives. It saves a
+ * component is drawn, and the page changes when the next snapshot arrives; with
+ * --scores-topic, the histogram of the recent points' log-likelihood (a bar per bin of the
+ * served summary), the snapshot's anomaly threshold on it, and a hostile source in
+ * the flagged points shown as text. It saves a
  * screenshot (DASHBOARD_SCREENSHOT, as `npm run screenshot` sets it to docs/dashboard.png).
  */
 
-const MAIN = fileURLToPath(new URL('../../../dist/bin/online-em.js', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 const K = 3;
 const D = 3;
@@ -28,23 +29,6 @@ afterAll(async () => {
   rmSync(profile, { recursive: true, force: true });
 });
 
-/** `online-em dashboard` as a child process, resolved with its URL once it listens. */
-function startDashboard(snapshotTopic: string): Promise<string> {
-  const child = spawn(process.execPath, [MAIN, 'dashboard', '--brokers', testBrokers().join(','), '--snapshot-topic', snapshotTopic, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  cleanups.push(() => void child.kill('SIGTERM'));
-  return new Promise((resolve, reject) => {
-    let log = '';
-    const onData = (chunk: Buffer): void => {
-      log += chunk.toString();
-      const url = /on (http:\/\/\S+?)\/?(\s|$)/.exec(log);
-      if (url) resolve(url[1]!);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`online-em dashboard exited (${code}): ${log}`)));
-  });
-}
-
 describe('online-em dashboard in Chromium', () => {
   it('shows the live model in the picker, one ellipse per component, and follows the next snapshot', async () => {
     const names = uniqueNames('dashboard');
@@ -52,13 +36,14 @@ describe('online-em dashboard in Chromium', () => {
     const messages = jsonMessages(points, D, 100);
     await createTopic(names.input);
     await produce(names.input, messages.slice(0, 100));
-    const proc = ProcessorProcess.forNames(names, ['--snapshot-interval', '300', '--components', String(K)]);
+    const scoresTopic = `scores-${names.id}`;
+    const proc = ProcessorProcess.forNames(names, ['--snapshot-interval', '300', '--components', String(K), '--scores-topic', scoresTopic, '--anomaly-quantile', '0.01', '--anomaly-window', '2000']);
     cleanups.push(async () => {
       proc.kill('SIGTERM');
       await proc.exited;
     });
     await proc.waitForSnapshot(10_000, 120_000);
-    const url = await startDashboard(names.snapshot);
+    const url = await startDashboard(['--snapshot-topic', names.snapshot, '--scores-topic', scoresTopic], cleanups);
 
     // A fresh profile (--user-data-dir, which playwright passes for a persistent context).
     const browser: BrowserContext = await chromium.launchPersistentContext(profile, {
@@ -81,6 +66,22 @@ describe('online-em dashboard in Chromium', () => {
     await produce(names.input, messages.slice(100));
     await page.waitForFunction(`document.getElementById('stats').dataset.points !== ${JSON.stringify(before)}`, undefined, { timeout: 60_000 });
     expect(Number(await page.locator('#stats').getAttribute('data-points'))).toBeGreaterThan(10_000);
+
+    // The scores of the points produced since the dashboard started: a histogram, the threshold on it.
+    await page.locator('#scores').waitFor({ state: 'visible', timeout: 60_000 });
+    await page.waitForFunction(`document.querySelectorAll('rect.score-bar').length > 0 && document.querySelectorAll('line.score-threshold').length === 1`, undefined, { timeout: 60_000 });
+    const bars = await page.$$eval('rect.score-bar', (rects) => rects.map((r) => Number(r.getAttribute('data-count'))));
+    const summary = (await (await fetch(`${url}/api/scores?id=${names.model}`)).json()) as { recent: { count: number; histogram: { counts: number[] } } };
+    expect(bars).toHaveLength(summary.recent.histogram.counts.length);
+    expect(bars.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(bars.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2_000);
     await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT ?? join(profile, 'dashboard.png') });
+
+    // What the scores topic says is text on the page, never markup: a flagged point of a hostile source.
+    await proc.waitForSnapshot(20_000, 60_000);
+    const hostile = '<img src=x onerror="document.title=1">';
+    await produce(scoresTopic, [{ value: JSON.stringify({ model: names.model, source: hostile, points: [{ logLikelihood: -50, component: 0, responsibilities: [1, 0, 0], anomaly: true }] }) }]);
+    await page.waitForFunction(`document.getElementById('flagged').textContent.includes(${JSON.stringify(hostile)})`, undefined, { timeout: 30_000 });
+    expect(await page.locator('#flagged img').count()).toBe(0);
   });
 });
