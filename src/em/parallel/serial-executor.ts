@@ -2,7 +2,7 @@ import type { ComponentFactors } from '../component-factors.js';
 import type { PointBatch } from '../types.js';
 import { chunkStatistics, slotStatistics } from './chunk-statistics.js';
 import { reduceChunks } from './chunk-reduction.js';
-import { chunkPoints, partialLength } from './chunk-size.js';
+import { chunkLayout, chunkPoints, partialLength } from './chunk-size.js';
 import { GrowableBuffer } from './growable-buffer.js';
 import type { ChunkedStatistics, StatisticsExecutor } from './statistics-executor.js';
 
@@ -17,8 +17,7 @@ export class SerialExecutor implements StatisticsExecutor {
   run(f: ComponentFactors, batch: PointBatch, reference: Float64Array): ChunkedStatistics {
     const { n, data } = batch;
     const { k: K, dim: d, covarianceType } = f;
-    const size = chunkPoints(K, d, covarianceType);
-    const count = Math.ceil(n / size);
+    const { count, size } = chunkLayout(n, chunkPoints(K, d, covarianceType));
     const length = partialLength(K, d, covarianceType);
     const resp = this.resp.view(n * K);
     const logLik = this.logLik.view(n);

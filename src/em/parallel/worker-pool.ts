@@ -5,7 +5,7 @@ import type { ComponentFactors } from '../component-factors.js';
 import type { PointBatch } from '../types.js';
 import { chunkStatistics, slotStatistics } from './chunk-statistics.js';
 import { reduceChunks } from './chunk-reduction.js';
-import { chunkPoints, partialLength } from './chunk-size.js';
+import { chunkLayout, chunkPoints, partialLength } from './chunk-size.js';
 import { claimChunk, claimWord, controlBlock, covarianceTypeCode, createControlBlock, errorMessage, SLOT, type ControlBlock } from './control-block.js';
 import { emptyBuffers, grownBuffers, type BuffersMessage, type SharedBuffers } from './shared-buffers.js';
 import { factorsLength, writeFactors } from './shared-factors.js';
@@ -64,8 +64,7 @@ export class WorkerPool implements StatisticsExecutor {
     if (this.failure) throw new WorkerPoolError(`${this.failure}; rerun with --threads 1`);
     const { n, data } = batch;
     const { k: K, dim: d, covarianceType } = f;
-    const size = chunkPoints(K, d, covarianceType);
-    const count = Math.ceil(n / size);
+    const { count, size } = chunkLayout(n, chunkPoints(K, d, covarianceType));
     const length = partialLength(K, d, covarianceType);
     this.ensureBuffers({ data: n * d, factors: factorsLength(K, d), resp: n * K, logLik: n, partials: count * length });
     const resp = new Float64Array(this.buffers.resp, 0, n * K);
