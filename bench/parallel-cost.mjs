@@ -9,8 +9,9 @@
  *   pool     WorkerPool.run at --threads (this thread takes chunks too);
  *   copy     copying the rows and the model into shared memory (part of pool);
  *   reduce   adding the chunks' partial statistics in chunk order (part of both);
- *   handoff  pool - copy - reduce - (serial - reduce) / threads: waking the workers and
- *            waiting for the last chunk, beyond a perfect split of the chunk work.
+ *   handoff  pool - copy - reduce - (serial - reduce) / min(threads, chunks): waking the workers
+ *            and waiting for the last chunk, beyond a perfect split of the chunk work
+ *            (one chunk: pool - serial, as this thread computes it alone).
  * Each figure is the median over blocks of 100 minibatches. Prints one JSON object.
  */
 import { parseArgs } from 'node:util';
@@ -65,7 +66,8 @@ for (const [d, k] of [[10, 8], [16, 8], [32, 8], [32, 16]]) {
     writeFactors(shared, f, reference, false);
   });
   const reduceUs = time(() => reduceChunks(partials, chunks, length, BATCH, sum));
-  const handoffUs = poolUs - copyUs - reduceUs - (serialUs - reduceUs) / threads;
+  // One chunk is not split (this thread computes it): all beyond the serial time is overhead.
+  const handoffUs = chunks > 1 ? poolUs - copyUs - reduceUs - (serialUs - reduceUs) / Math.min(threads, chunks) : poolUs - serialUs;
   cells.push({ dim: d, k, batch: BATCH, chunkPoints: size, chunks, partialLength: length, serialUs, poolUs, copyUs, reduceUs, handoffUs, speedup: serialUs / poolUs });
 }
 pool.close();

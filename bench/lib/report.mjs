@@ -100,7 +100,8 @@ ${cost ? `
 per minibatch, the median over blocks of 100. *copy*: the rows and the model into shared memory;
 *reduce*: adding the chunks' partial statistics (K·(1 + d + d²) numbers each) in chunk order;
 *hand-off*: the rest of the pool's time beyond a perfect split of the chunk work (waking the
-worker, waiting for the last chunk), i.e. pool − copy − reduce − (serial − reduce) / ${cost.threads}.
+worker, waiting for the last chunk), i.e. pool − copy − reduce − (serial − reduce) / min(${cost.threads}, chunks);
+a minibatch of one chunk is not split, and its hand-off is pool − serial (noise around 0).
 
 ${table(['d', 'K', 'chunks × points', 'partial length', 'serial µs', `pool (${cost.threads} threads) µs`, '×', 'copy µs', 'reduce µs', 'hand-off µs'], costRows)}
 

@@ -23,7 +23,7 @@ export interface EStepResult {
 }
 
 /** What scoring a batch gives per point, wherever it was computed (e-step, or the chunked statistics of parallel/). */
-export type PointScores = Pick<EStepResult, 'n' | 'k' | 'resp' | 'logLik'>;
+export type BatchScores = Pick<EStepResult, 'n' | 'k' | 'resp' | 'logLik'>;
 
 /** E-step through precision Cholesky factors and log-sum-exp. */
 export function eStep(f: ComponentFactors, batch: PointBatch): EStepResult {

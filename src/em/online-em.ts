@@ -2,7 +2,7 @@ import { mean } from './batch-em.js';
 import { ChangeRecovery } from './change/change-recovery.js';
 import { componentFactors } from './component-factors.js';
 import { reseedDeadComponents, splitInto } from './dead-components.js';
-import { eStep, type EStepResult, type PointScores } from './e-step.js';
+import { eStep, type EStepResult, type BatchScores } from './e-step.js';
 import { checkEngineState } from './engine-state-check.js';
 import { IncompatibleStateError } from './errors.js';
 import { expectedStatistics } from './expected-statistics.js';
@@ -389,8 +389,8 @@ export class OnlineEm {
     const o = this.options;
     const firstPoint = f.pointsBeforePending;
     f.pointsBeforePending += minibatch.n;
-    let e: PointScores | null = null;
-    let scored: PointScores | null = null;
+    let e: BatchScores | null = null;
+    let scored: BatchScores | null = null;
     let skipped = false;
     try {
       // The E-step and the minibatch's statistics ŝ, chunk by chunk (on the executor's threads).
