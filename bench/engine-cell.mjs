@@ -2,11 +2,11 @@
 /**
  * One engine-throughput cell, in its own process (clean JIT and heap):
  *
- *   node bench/engine-cell.mjs --dim D --components K --covariance full|diag [--window-ms 500] [--windows 3]
+ *   node bench/engine-cell.mjs --dim D --components K --covariance full|diag [--threads 1] [--window-ms 500] [--windows 3]
  *
  * Pre-generates points of a random mixture as one Float64Array, then feeds the engine
  * (OnlineEm.ingestFloat64, default options apart from K and the covariance type) in
- * chunks of 1,000 rows on one thread:
+ * chunks of 1,000 rows, on `--threads` threads (the E-step and statistics; 1: this thread alone):
  *   1. warm-up and initialisation: chunks until the model exists (timed: initSeconds);
  *   2. JIT warm: untimed chunks for a quarter of a window;
  *   3. steady state: `windows` timed windows of at least `window-ms` each; the pool is
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     'window-ms': { type: 'string', default: '500' },
     windows: { type: 'string', default: '3' },
     seed: { type: 'string', default: '1' },
+    threads: { type: 'string', default: '1' },
   },
 });
 const d = Number(values.dim);
@@ -33,6 +34,7 @@ const covarianceType = values.covariance;
 const windowMs = Number(values['window-ms']);
 const windows = Number(values.windows);
 const seed = Number(values.seed);
+const threads = Number(values.threads);
 const CHUNK = 1000;
 
 const warmup = defaultWarmup(k, d, covarianceType);
@@ -43,7 +45,7 @@ const mixture = randomMixture({ k, dim: d, seed });
 const pool = sampleMixture(mixture, poolPoints, seed + 1).data;
 const generateSeconds = (performance.now() - genStarted) / 1000;
 
-const engine = new OnlineEm({ components: k, covarianceType });
+const engine = new OnlineEm({ components: k, covarianceType, threads });
 let cursor = 0;
 function nextChunk() {
   if (cursor + CHUNK > poolPoints) cursor = warmup; // replay the steady-state part of the pool
@@ -82,6 +84,7 @@ process.stdout.write(
     dim: d,
     k,
     covarianceType,
+    threads,
     chunk: CHUNK,
     batchSize: engine.options.batchSize,
     warmupPoints: warmup,

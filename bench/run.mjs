@@ -9,7 +9,8 @@
  *                                             # and its own <!-- peer-tied --> block of BENCHMARKS.md
  *
  * Sections (each writes bench/out/<section>.json, git-ignored):
- *   engine   engine throughput in-process, one cell per child process;
+ *   engine   engine throughput in-process, one cell per child process, at 1 and 2 threads;
+ *            then the parallel E-step's hand-off and reduction cost per minibatch (bench/parallel-cost.mjs);
  *   peer     one pass of `online-em fit` (whole process) against scikit-learn's
  *            GaussianMixture(n_init=5) (bench/peer), scored on the same held-out points;
  *   quality  the recovery tests' figures: drift, missing data, penguins.
@@ -81,18 +82,19 @@ function save(name, value) {
 
 async function engineSection(info) {
   const loadAverageAtStart = loadavg();
-  const dims = QUICK ? [2, 10] : [2, 10, 32];
+  const dims = QUICK ? [2, 10] : [2, 10, 16, 32];
+  const threadCounts = [1, 2];
   const ks = QUICK ? [4, 16] : [4, 8, 16];
   const covs = QUICK ? ['full'] : ['full', 'diag'];
   const windowMs = QUICK ? 200 : 500;
   const cells = [];
-  const total = dims.length * ks.length * covs.length + 1;
-  const runCell = async (dim, k, cov, windows, ms) => {
-    const r = await run(process.execPath, [join(BENCH_DIR, 'engine-cell.mjs'), '--dim', String(dim), '--components', String(k), '--covariance', cov, '--window-ms', String(ms), '--windows', String(windows)]);
+  const total = dims.length * ks.length * covs.length * threadCounts.length + 1;
+  const runCell = async (dim, k, cov, windows, ms, threads = 1) => {
+    const r = await run(process.execPath, [join(BENCH_DIR, 'engine-cell.mjs'), '--dim', String(dim), '--components', String(k), '--covariance', cov, '--threads', String(threads), '--window-ms', String(ms), '--windows', String(windows)]);
     if (r.code !== 0) throw new Error(`engine cell d=${dim} K=${k} ${cov} failed:\n${r.stderr}`);
     const cell = JSON.parse(r.stdout);
     progress(
-      `engine ${cells.length + 1}/${total}: d=${dim} K=${k} ${cov}: ${Math.round(cell.pointsPerSecond).toLocaleString('en-US')} points/s, ` +
+      `engine ${cells.length + 1}/${total}: d=${dim} K=${k} ${cov} ${threads} thread(s): ${Math.round(cell.pointsPerSecond).toLocaleString('en-US')} points/s, ` +
         `${cell.nsPerPointPerComponent.toFixed(1)} ns/point/component, init ${cell.initSeconds.toFixed(2)} s`,
     );
     return cell;
@@ -100,8 +102,11 @@ async function engineSection(info) {
   progress('engine: headline cell d=5 K=4 full');
   const headline = await runCell(5, 4, 'full', QUICK ? 3 : 5, QUICK ? 300 : 1000);
   cells.push(headline);
-  for (const cov of covs) for (const dim of dims) for (const k of ks) cells.push(await runCell(dim, k, cov, 3, windowMs));
-  const result = { machine: info, loadAverageAtStart, headline, cells: cells.slice(1), loadAverageAtEnd: loadavg() };
+  for (const cov of covs) for (const dim of dims) for (const k of ks) for (const threads of threadCounts) cells.push(await runCell(dim, k, cov, 3, windowMs, threads));
+  progress('engine: parallel E-step cost per minibatch (bench/parallel-cost.mjs)');
+  const cost = await run(process.execPath, [join(BENCH_DIR, 'parallel-cost.mjs'), '--threads', '2', '--reps', QUICK ? '500' : '3000']);
+  if (cost.code !== 0) throw new Error(`bench/parallel-cost.mjs failed:\n${cost.stderr}`);
+  const result = { machine: info, loadAverageAtStart, headline, cells: cells.slice(1), parallelCost: JSON.parse(cost.stdout), loadAverageAtEnd: loadavg() };
   save('engine', result);
   return result;
 }

@@ -22,7 +22,11 @@ const outdir = join(root, 'dist', 'bin');
 // Files are overwritten, never deleted first: a CLI started meanwhile (tests run in parallel)
 // must not find its entry missing. Chunks of an older build are removed afterwards.
 const result = await build({
-  entryPoints: [{ in: join(root, 'dist', 'cli', 'main.js'), out: 'online-em' }],
+  // The parallel E-step's worker beside the chunks (worker-pool.ts looks for it there).
+  entryPoints: [
+    { in: join(root, 'dist', 'cli', 'main.js'), out: 'online-em' },
+    { in: join(root, 'dist', 'em', 'parallel', 'statistics-worker.js'), out: 'statistics-worker' },
+  ],
   outdir,
   bundle: true,
   splitting: true,

@@ -18,6 +18,8 @@ export type { AnomalySummary } from './score/anomaly-threshold.js';
 export type { IndexedRejection, PointRejection, RejectionCode } from './em/point-validation.js';
 export type { CovarianceType, MixtureParams, PointBatch, SufficientStats } from './em/types.js';
 export { fitBatchEm, type BatchEmOptions, type BatchEmResult } from './em/batch-em.js';
+// The parallel E-step's threads are unref'd (a process exits without this); closing them is for embedders and tests.
+export { closeStatisticsExecutors, defaultThreads } from './em/parallel/executors.js';
 export { meanLogLikelihood } from './em/score.js';
 export { mergeStats } from './em/sufficient-stats.js';
 export { randomMixture, sampleMixture } from './synthetic/mixture-generator.js';

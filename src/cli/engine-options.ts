@@ -1,5 +1,6 @@
 import { ENGINE_OPTION_SCHEMA, type EngineOptionName } from '../em/option-schema.js';
 import { resolveOptions, type OnlineEmOptions } from '../em/options.js';
+import { defaultThreads } from '../em/parallel/executors.js';
 import { CliError } from './cli-error.js';
 import { requiredMessage, type OptionValues } from './option-spec.js';
 
@@ -49,6 +50,14 @@ export const ENGINE_OPTION_SPECS = [
     valueName: 'D',
     description: 'dimension of the points, fixed from the start (default: that of the first valid point, which a stray first line could get wrong)',
   }),
+  engineFlag('threads', {
+    name: 'threads',
+    env: 'ONLINE_EM_THREADS',
+    valueName: 'N',
+    // The CLI's default (the library's is 1): the cores but one, at most 8.
+    default: defaultThreads(),
+    description: 'threads computing each minibatch (the E-step and statistics, in fixed chunks): the same results for every N',
+  }),
   engineFlag('maxAbsValue', { name: 'max-abs', env: 'ONLINE_EM_MAX_ABS', description: 'points with a coordinate beyond +-this are rejected' }),
   // The schema's `averaging` is on by default for the decaying schedule: the CLI can only turn it off.
   { name: 'no-averaging', kind: 'flag', env: 'ONLINE_EM_NO_AVERAGING', description: 'publish the last iterate instead of the averaged statistics', option: 'averaging' },
@@ -79,6 +88,7 @@ export function engineOptionsFrom(values: EngineOptionValues, overrides: Partial
     minWeight: values['min-weight'],
     maxAbsValue: values['max-abs'],
     dim: values.dim,
+    threads: values.threads,
     ...(values['no-averaging'] ? { averaging: false } : {}),
     ...overrides,
     components,

@@ -1,11 +1,13 @@
-import { componentFactors } from './component-factors.js';
+import { componentFactors, type ComponentFactors } from './component-factors.js';
 import { reseedDeadComponents } from './dead-components.js';
 import { eStep } from './e-step.js';
 import { expectedStatistics } from './expected-statistics.js';
 import { kmeansPlusPlus, lloyd } from './kmeans-plus-plus.js';
 import { mStep } from './m-step.js';
+import type { StatisticsExecutor } from './parallel/statistics-executor.js';
 import { imputeMissing, observedColumnMeans, pointBatch } from './point-batch.js';
 import { SeededRandom } from './random.js';
+import { cloneStats } from './sufficient-stats.js';
 import type { CovarianceType, MixtureParams, PointBatch, SufficientStats } from './types.js';
 
 export interface BatchEmOptions {
@@ -29,6 +31,8 @@ export interface BatchEmOptions {
    * find the global basin far more often than a few expensive ones.
    */
   readonly screening?: { readonly sampleSize: number; readonly iterations: number; readonly keep: number };
+  /** Computes the E-step and statistics in fixed chunks (parallel/); by default, in one piece. */
+  readonly executor?: StatisticsExecutor;
 }
 
 export interface BatchEmResult {
@@ -84,8 +88,7 @@ function screenedRestarts(
   screened.sort((a, b) => b.logLik - a.logLik || a.bestRestart - b.bestRestart);
   let best: BatchEmResult | null = null;
   for (const candidate of screened.slice(0, screening.keep)) {
-    const f = componentFactors(candidate.params);
-    const stats = expectedStatistics(batch, eStep(f, batch), candidate.params.means, reference, options.covarianceType);
+    const { stats } = statisticsUnder(batch, componentFactors(candidate.params), reference, options);
     const reseeds = candidate.reseeds + reseedDeadComponents(stats, options.minWeight);
     const result = runEm(batch, options, stats, candidate.bestRestart, reseeds);
     if (!best || result.logLik > best.logLik) best = result;
@@ -151,9 +154,9 @@ function runEm(
     jitterEvents += m.jitterEvents;
     const params = m.params;
     const f = componentFactors(params, m.choleskyFactors);
-    const e = eStep(f, batch);
-    const logLik = mean(e.logLik);
-    stats = expectedStatistics(batch, e, params.means, stats.reference, options.covarianceType);
+    const next = statisticsUnder(batch, f, stats.reference, options);
+    const logLik = next.logLik;
+    stats = next.stats;
     if (Math.abs(logLik - previous) < options.tol) converged = true;
     if (converged || iterations >= options.maxIter) {
       return { params, stats, logLik, iterations, converged, bestRestart: restart, reseeds, jitterEvents };
@@ -162,6 +165,17 @@ function runEm(
     iterations++;
     reseeds += reseedDeadComponents(stats, options.minWeight);
   }
+}
+
+/** The E-step's statistics of `batch` under `f` and its mean log-likelihood, by the executor when there is one. */
+function statisticsUnder(batch: PointBatch, f: ComponentFactors, reference: Float64Array, options: BatchEmOptions): { stats: SufficientStats; logLik: number } {
+  if (options.executor) {
+    const chunked = options.executor.run(f, batch, reference);
+    // A copy: the executor's arrays are reused by its next run.
+    return { stats: cloneStats(chunked.stats), logLik: mean(chunked.logLik) };
+  }
+  const e = eStep(f, batch);
+  return { stats: expectedStatistics(batch, e, f.means, reference, options.covarianceType), logLik: mean(e.logLik) };
 }
 
 export function mean(values: Float64Array): number {

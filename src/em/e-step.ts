@@ -22,11 +22,17 @@ export interface EStepResult {
   readonly conditionals: readonly ConditionalFactors[];
 }
 
+/** What scoring a batch gives per point, wherever it was computed (e-step, or the chunked statistics of parallel/). */
+export type BatchScores = Pick<EStepResult, 'n' | 'k' | 'resp' | 'logLik'>;
+
 /** E-step through precision Cholesky factors and log-sum-exp. */
 export function eStep(f: ComponentFactors, batch: PointBatch): EStepResult {
+  return eStepInto(f, batch, new Float64Array(batch.n * f.k), new Float64Array(batch.n));
+}
+
+/** eStep writing into the caller's n×K `resp` and n `logLik` (the parallel chunks write into shared memory). */
+export function eStepInto(f: ComponentFactors, batch: PointBatch, resp: Float64Array, logLik: Float64Array): EStepResult {
   const { n } = batch;
-  const resp = new Float64Array(n * f.k);
-  const logLik = new Float64Array(n);
   const partition = partitionByMissingPattern(batch);
   const rows = partition.completeRows;
   const nComplete = rows ? rows.length : n;

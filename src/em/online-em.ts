@@ -2,7 +2,7 @@ import { mean } from './batch-em.js';
 import { ChangeRecovery } from './change/change-recovery.js';
 import { componentFactors } from './component-factors.js';
 import { reseedDeadComponents, splitInto } from './dead-components.js';
-import { eStep, type EStepResult } from './e-step.js';
+import { eStep, type EStepResult, type BatchScores } from './e-step.js';
 import { checkEngineState } from './engine-state-check.js';
 import { IncompatibleStateError } from './errors.js';
 import { expectedStatistics } from './expected-statistics.js';
@@ -20,6 +20,9 @@ import {
   type IndexedRejection,
   type PointRejection,
 } from './point-validation.js';
+import { statisticsExecutor } from './parallel/executors.js';
+import type { StatisticsExecutor } from './parallel/statistics-executor.js';
+import { WorkerPoolError } from './parallel/worker-pool-error.js';
 import { PrequentialMonitor } from './prequential-monitor.js';
 import { paramsToJson, SNAPSHOT_SCHEMA, type MixtureSnapshot } from './snapshot.js';
 import { stepSize } from './step-size.js';
@@ -65,9 +68,12 @@ export class OnlineEm {
   private listener: UpdateListener | null = null;
   /** Change detection and recovery, when on (see ChangeRecovery). */
   private change: ChangeRecovery | null;
+  /** Computes each minibatch's E-step and statistics in fixed chunks, on `threads` threads. */
+  private readonly executor: StatisticsExecutor;
 
   constructor(options: OnlineEmOptions, changeState: EngineState['change'] = undefined) {
     this.resolved = resolveOptions(options);
+    this.executor = statisticsExecutor(this.resolved.threads);
     this.monitor = new PrequentialMonitor(this.options.convergenceWindow, this.options.convergenceTol);
     this.change = this.changeRecovery(changeState ?? null);
     if (this.options.dim !== null) this.setDimension(this.options.dim);
@@ -355,7 +361,7 @@ export class OnlineEm {
       o = this.options;
       fit = chosen.fit;
     } else {
-      fit = warmStartFit(buffer, o, o.seed);
+      fit = warmStartFit(buffer, o, o.seed, this.executor);
     }
     this.counters.reseeds += fit.reseeds + reseedDeadComponents(fit.stats, o.minWeight);
     this.counters.jitterEvents += fit.jitterEvents;
@@ -385,11 +391,13 @@ export class OnlineEm {
     const started = this.listener ? performance.now() : 0;
     const firstPoint = f.pointsBeforePending;
     f.pointsBeforePending += minibatch.n;
-    let e: EStepResult | null = null;
-    let scored: EStepResult | null = null;
+    let e: BatchScores | null = null;
+    let scored: BatchScores | null = null;
     let skipped = false;
     try {
-      e = eStep(f.factors, minibatch);
+      // The E-step and the minibatch's statistics ŝ, chunk by chunk (on the executor's threads).
+      const chunked = this.executor.run(f.factors, minibatch, f.stats.reference);
+      e = chunked;
       // The minibatch's score is the incumbent's (test-then-train), even when a challenger takes over on it.
       scored = e;
       // A challenger fitted after a change may take over here, before this minibatch's update.
@@ -404,7 +412,7 @@ export class OnlineEm {
         this.counters.jitterEvents += adoption.jitterEvents;
         this.counters.reseeds += adoption.reseeds;
       }
-      const batchStats = expectedStatistics(minibatch, e, f.factors.means, f.stats.reference, o.covarianceType);
+      const batchStats = adoption ? expectedStatistics(minibatch, adoption.e, f.factors.means, f.stats.reference, o.covarianceType) : chunked.stats;
       const pointsIncluded = this.pointsInStats + minibatch.n;
       const scheduled = stepSize(o.schedule, minibatch.n, o.batchSize, pointsIncluded);
       const eta = this.change ? this.change.stepSize(scheduled, minibatch.n) : scheduled;
@@ -426,6 +434,8 @@ export class OnlineEm {
       this.monitor.record(logLik, minibatch.n);
       this.average(f, next, reseeds > 0 || adoption !== null);
     } catch (error) {
+      // The pool failing is not this minibatch's fault: it ends the ingest call.
+      if (error instanceof WorkerPoolError) throw error;
       skipped = true;
       this.counters.skippedBatches++;
       this.lastFailure = error instanceof Error ? error.message : String(error);

@@ -50,6 +50,8 @@ export const ENGINE_OPTION_SCHEMA = {
   changeDetection: { kind: 'choice', choices: ['auto', 'on', 'off'], default: 'auto' as 'auto' | 'on' | 'off' },
   // As many coordinates as a binary message may carry (message-format.ts).
   dim: { kind: 'int', min: 1, max: 65536 },
+  // The library computes on the calling thread unless told otherwise; the CLI defaults to the cores but one.
+  threads: { kind: 'int', min: 1, max: 256, default: 1 },
 } as const satisfies { readonly [N in keyof Required<OnlineEmOptions>]: OptionSchema };
 
 type Schema = typeof ENGINE_OPTION_SCHEMA;

@@ -52,6 +52,11 @@ export interface OnlineEmOptions {
    * then cannot set a wrong dimension for the rest; a checkpoint of another d is refused.
    */
   readonly dim?: number | null;
+  /**
+   * Threads that compute each minibatch's E-step and statistics (this one and threads - 1
+   * workers, parallel/). The results have the same bits for every count.
+   */
+  readonly threads?: number;
 }
 
 /** `--components auto` or `auto:MAX`. */
@@ -83,6 +88,7 @@ export interface ResolvedOptions {
   readonly changeDetection: boolean;
   /** The configured dimension, or null to take the first valid point's. */
   readonly dim: number | null;
+  readonly threads: number;
 }
 
 /** The fixed defaults, from the options schema. */
@@ -124,6 +130,7 @@ export function resolveOptions(o: OnlineEmOptions): ResolvedOptions {
     convergenceTol: numberOption('convergenceTol', o.convergenceTol, k),
     changeDetection: changeDetectionOn(o.changeDetection, schedule),
     dim: o.dim === undefined || o.dim === null ? null : numberOption('dim', o.dim, k),
+    threads: numberOption('threads', o.threads, k),
   };
 }
 

@@ -1,6 +1,7 @@
 import { fitBatchEm, type BatchEmResult } from './batch-em.js';
 import { COVARIANCE_MODELS } from './covariance/covariance-models.js';
 import type { ResolvedOptions } from './options.js';
+import type { StatisticsExecutor } from './parallel/statistics-executor.js';
 import type { PointBatch } from './types.js';
 
 /** Restarts are screened on a subsample this large, by this many EM iterations; the best few run on. */
@@ -26,8 +27,9 @@ function initIterations(o: ResolvedOptions, n: number, d: number): number {
 /**
  * The fit a model starts from: batch EM on a buffer of points, from k-means++ restarts
  * screened on a subsample. The warm-up uses it, and so does a challenger after a change.
+ * With an `executor`, every E-step on the whole buffer runs in its chunks (on its threads).
  */
-export function warmStartFit(buffer: PointBatch, o: ResolvedOptions, seed: number): BatchEmResult {
+export function warmStartFit(buffer: PointBatch, o: ResolvedOptions, seed: number, executor?: StatisticsExecutor): BatchEmResult {
   return fitBatchEm(buffer, {
     k: o.components,
     covarianceType: o.covarianceType,
@@ -38,5 +40,6 @@ export function warmStartFit(buffer: PointBatch, o: ResolvedOptions, seed: numbe
     seed,
     minWeight: o.minWeight,
     screening: { sampleSize: INIT_SCREEN_SAMPLE, iterations: INIT_SCREEN_ITERATIONS, keep: INIT_SCREEN_KEEP },
+    ...(executor ? { executor } : {}),
   });
 }

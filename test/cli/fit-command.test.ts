@@ -262,7 +262,7 @@ describe('online-em fit: options', () => {
   /** Every option of `fit`, as its help must list it. */
   const OPTIONS = [
     'components', 'covariance', 'batch-size', 'alpha', 't0', 'eta-min', 'half-life', 'change-detection', 'reg-covar', 'warmup',
-    'restarts', 'seed', 'min-weight', 'dim', 'max-abs', 'no-averaging', 'format', 'columns', 'max-line-bytes', 'snapshot-every', 'epochs', 'rejects',
+    'restarts', 'seed', 'min-weight', 'dim', 'threads', 'max-abs', 'no-averaging', 'format', 'columns', 'max-line-bytes', 'snapshot-every', 'epochs', 'rejects',
     'progress', 'help',
   ];
 

@@ -28,6 +28,7 @@ describe('resolveOptions', () => {
       initMaxIter: DEFAULTS.initMaxIter,
       initTol: DEFAULTS.initTol,
       seed: 0,
+      threads: 1,
       minWeight: DEFAULTS.minWeight,
       maxAbsValue: DEFAULTS.maxAbsValue,
       convergenceWindow: DEFAULTS.convergenceWindow,

@@ -1,7 +1,7 @@
 import { mean } from '../batch-em.js';
 import { componentFactors, type ComponentFactors } from '../component-factors.js';
 import { reseedDeadComponents } from '../dead-components.js';
-import { eStep, type EStepResult } from '../e-step.js';
+import { eStep, type EStepResult, type BatchScores } from '../e-step.js';
 import { mStep } from '../m-step.js';
 import type { ResolvedOptions } from '../options.js';
 import { pointBatch } from '../point-batch.js';
@@ -111,7 +111,7 @@ export class ChangeRecovery {
    * ready (a warm-up's worth of points since the alarm), fit it and let this minibatch
    * decide; then test for change, and collect this minibatch's points if collecting.
    */
-  beforeUpdate(minibatch: PointBatch, e: EStepResult, warmupSize: number, pointsAfter: number): Adoption | null {
+  beforeUpdate(minibatch: PointBatch, e: BatchScores, warmupSize: number, pointsAfter: number): Adoption | null {
     const d = minibatch.dim;
     let adoption: Adoption | null = null;
     if (this.collecting && this.collected >= warmupSize * d) {
@@ -150,7 +150,7 @@ export class ChangeRecovery {
    * After a minibatch's update: follow each component's share of the responsibility, and
    * re-seed those stranded for a whole half-life (in `next`, by `split`). Returns how many.
    */
-  reseedStranded(e: EStepResult, next: SufficientStats, split: (stats: SufficientStats, dead: number, from: number) => void): number {
+  reseedStranded(e: BatchScores, next: SufficientStats, split: (stats: SufficientStats, dead: number, from: number) => void): number {
     const K = this.o.components;
     const n = e.n;
     const rho = 1 - Math.pow(2, -n / (ACTIVITY_MEMORY * this.halfLife));

@@ -1,0 +1,33 @@
+import type { ComponentFactors } from '../component-factors.js';
+import type { PointBatch } from '../types.js';
+import { chunkStatistics, slotStatistics } from './chunk-statistics.js';
+import { reduceChunks } from './chunk-reduction.js';
+import { chunkLayout, chunkPoints, partialLength } from './chunk-size.js';
+import { GrowableBuffer } from './growable-buffer.js';
+import type { ChunkedStatistics, StatisticsExecutor } from './statistics-executor.js';
+
+/** Every chunk on the calling thread: what `--threads 1` runs, chunk for chunk as the pool does. */
+export class SerialExecutor implements StatisticsExecutor {
+  readonly threads = 1;
+  private readonly resp = new GrowableBuffer();
+  private readonly logLik = new GrowableBuffer();
+  private readonly partials = new GrowableBuffer();
+  private readonly sum = new GrowableBuffer();
+
+  run(f: ComponentFactors, batch: PointBatch, reference: Float64Array): ChunkedStatistics {
+    const { n, data } = batch;
+    const { k: K, dim: d, covarianceType } = f;
+    const { count, size } = chunkLayout(n, chunkPoints(K, d, covarianceType));
+    const length = partialLength(K, d, covarianceType);
+    const resp = this.resp.view(n * K);
+    const logLik = this.logLik.view(n);
+    const partials = this.partials.view(count * length);
+    const anyMissing = batch.rowsWithMissing > 0;
+    for (let c = 0; c < count; c++) {
+      chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length));
+    }
+    const sum = this.sum.view(length);
+    reduceChunks(partials, count, length, n, sum);
+    return { n, k: K, resp, logLik, stats: slotStatistics(sum, f, reference) };
+  }
+}

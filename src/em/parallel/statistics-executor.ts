@@ -1,0 +1,25 @@
+import type { ComponentFactors } from '../component-factors.js';
+import type { PointBatch, SufficientStats } from '../types.js';
+
+/** What the E-step and the statistics of one minibatch give, chunk by chunk. */
+export interface ChunkedStatistics {
+  readonly n: number;
+  readonly k: number;
+  /** n×K responsibilities. */
+  readonly resp: Float64Array;
+  /** n: log p(x_i) over the observed coordinates. */
+  readonly logLik: Float64Array;
+  /** ŝ, the statistics per point about the reference: the chunks' sums in chunk order, over n. */
+  readonly stats: SufficientStats;
+}
+
+/**
+ * Computes a minibatch's E-step and statistics in fixed chunks (chunk-size.ts) and reduces
+ * them in chunk order, on one thread or several: the result has the same bits either way.
+ * The arrays of a result are the executor's own, valid until its next `run` (copy to keep).
+ */
+export interface StatisticsExecutor {
+  /** Threads that compute chunks, the calling thread included. */
+  readonly threads: number;
+  run(f: ComponentFactors, batch: PointBatch, reference: Float64Array): ChunkedStatistics;
+}

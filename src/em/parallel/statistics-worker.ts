@@ -1,0 +1,78 @@
+/**
+ * A worker thread of the parallel E-step (worker-pool.ts): sleeps on the job generation,
+ * takes chunks of the current job until none is left, and writes their responsibilities,
+ * log-likelihoods and partial statistics into shared memory. It holds no model state.
+ */
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { chunkStatistics } from './chunk-statistics.js';
+import { partialLength } from './chunk-size.js';
+import { claimChunk, controlBlock, covarianceTypeOf, reportError, SLOT } from './control-block.js';
+import type { CovarianceType } from '../types.js';
+import type { BuffersMessage, SharedBuffers } from './shared-buffers.js';
+import { readFactors } from './shared-factors.js';
+
+interface WorkerData {
+  readonly control: SharedArrayBuffer;
+  readonly version: number;
+  readonly buffers: SharedBuffers;
+}
+
+const init = workerData as WorkerData;
+const block = controlBlock(init.control);
+const { control } = block;
+let version = init.version;
+let buffers = init.buffers;
+
+/** The buffers of the current version: the newest message on the port (the main thread posts before it bumps the version). */
+function refreshBuffers(): void {
+  const wanted = Atomics.load(control, SLOT.buffersVersion);
+  while (version !== wanted) {
+    const received = receiveMessageOnPort(parentPort!);
+    if (!received) throw new Error(`shared buffers of version ${wanted} were not posted`);
+    ({ version, buffers } = received.message as BuffersMessage);
+  }
+}
+
+/** Views of the current job's shared memory. */
+function jobViews(k: number, d: number, type: CovarianceType) {
+  refreshBuffers();
+  return {
+    ...readFactors(new Float64Array(buffers.factors), k, d, type),
+    data: new Float64Array(buffers.data),
+    resp: new Float64Array(buffers.resp),
+    logLik: new Float64Array(buffers.logLik),
+    partials: new Float64Array(buffers.partials),
+    length: partialLength(k, d, type),
+  };
+}
+
+function runJob(generation: number): void {
+  // Read before the first claim: valid if that claim succeeds (the job cannot end, nor the next be written, before its chunk is done).
+  const chunks = Atomics.load(control, SLOT.chunks);
+  const n = control[SLOT.points];
+  const size = control[SLOT.chunkPoints];
+  const k = control[SLOT.components];
+  const d = control[SLOT.dim];
+  const type = covarianceTypeOf(control[SLOT.covarianceType]);
+  const anyMissing = control[SLOT.anyMissing] === 1;
+  let views: ReturnType<typeof jobViews> | null = null;
+  for (let chunk = claimChunk(block, generation, chunks); chunk >= 0; chunk = claimChunk(block, generation, chunks)) {
+    try {
+      views ??= jobViews(k, d, type);
+      const { factors, reference, data, resp, logLik, partials, length } = views;
+      chunkStatistics(factors, reference, data, chunk * size, Math.min(n, (chunk + 1) * size), anyMissing, resp, logLik, partials.subarray(chunk * length, (chunk + 1) * length));
+    } catch (error) {
+      reportError(block, error instanceof Error ? error.message : String(error));
+    }
+    // Counted even when it failed, so the main thread never waits for it.
+    if (Atomics.add(control, SLOT.done, 1) + 1 === chunks) Atomics.notify(control, SLOT.done);
+  }
+}
+
+let seen = Atomics.load(control, SLOT.generation);
+for (;;) {
+  Atomics.wait(control, SLOT.generation, seen);
+  if (Atomics.load(control, SLOT.stop) === 1) break;
+  seen = Atomics.load(control, SLOT.generation);
+  runJob(seen);
+}

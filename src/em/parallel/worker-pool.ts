@@ -1,0 +1,157 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ComponentFactors } from '../component-factors.js';
+import type { PointBatch } from '../types.js';
+import { chunkStatistics, slotStatistics } from './chunk-statistics.js';
+import { reduceChunks } from './chunk-reduction.js';
+import { chunkLayout, chunkPoints, partialLength } from './chunk-size.js';
+import { claimChunk, claimWord, controlBlock, covarianceTypeCode, createControlBlock, errorMessage, SLOT, type ControlBlock } from './control-block.js';
+import { emptyBuffers, grownBuffers, type BuffersMessage, type SharedBuffers } from './shared-buffers.js';
+import { factorsLength, writeFactors } from './shared-factors.js';
+import type { ChunkedStatistics, StatisticsExecutor } from './statistics-executor.js';
+import { WorkerPoolError } from './worker-pool-error.js';
+
+/** No chunk finished for this long: a worker died without a word (a finished chunk takes milliseconds). */
+const STALL_MS = 30_000;
+
+/** The compiled worker beside this module; from the TypeScript sources (vitest), the one under dist/. */
+export function statisticsWorkerUrl(): URL {
+  const fromSources = import.meta.url.endsWith('.ts');
+  return new URL(fromSources ? '../../../dist/em/parallel/statistics-worker.js' : './statistics-worker.js', import.meta.url);
+}
+
+/**
+ * The chunks of each minibatch over `threads` threads: this one and threads - 1 workers.
+ * `run` is synchronous: it copies the rows and the model into shared memory, wakes the
+ * workers, takes chunks itself, and waits (Atomics.wait) until every chunk is done; then it
+ * reduces the chunks in order, so the bits are those of SerialExecutor. The workers are
+ * unref'd: they never keep the process alive, and `close` stops them.
+ */
+export class WorkerPool implements StatisticsExecutor {
+  private readonly block: ControlBlock;
+  private readonly controlBuffer: SharedArrayBuffer;
+  private readonly workers: Worker[] = [];
+  private buffers: SharedBuffers = emptyBuffers();
+  private version = 0;
+  private generation = 0;
+  private sum = new Float64Array(0);
+  /** Why the pool cannot run (a worker failed or exited): raised by the next run. */
+  private failure: string | null = null;
+  private closed = false;
+
+  constructor(
+    readonly threads: number,
+    workerUrl: URL = statisticsWorkerUrl(),
+  ) {
+    const path = fileURLToPath(workerUrl);
+    if (!existsSync(path)) throw new WorkerPoolError(`the worker thread of --threads ${threads} is missing (${path}): run npm run build, or use --threads 1`);
+    this.controlBuffer = createControlBlock();
+    this.block = controlBlock(this.controlBuffer);
+    for (let w = 1; w < threads; w++) {
+      const worker = new Worker(workerUrl, { workerData: { control: this.controlBuffer, version: this.version, buffers: this.buffers } });
+      worker.unref();
+      worker.on('error', (error) => (this.failure ??= `a worker thread of the parallel E-step failed: ${error.message}`));
+      worker.on('exit', (code) => {
+        if (!this.closed) this.failure ??= `a worker thread of the parallel E-step exited (code ${code})`;
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  run(f: ComponentFactors, batch: PointBatch, reference: Float64Array): ChunkedStatistics {
+    if (this.closed) throw new WorkerPoolError('the parallel E-step was closed');
+    if (this.failure) throw new WorkerPoolError(`${this.failure}; rerun with --threads 1`);
+    const { n, data } = batch;
+    const { k: K, dim: d, covarianceType } = f;
+    const { count, size } = chunkLayout(n, chunkPoints(K, d, covarianceType));
+    const length = partialLength(K, d, covarianceType);
+    this.ensureBuffers({ data: n * d, factors: factorsLength(K, d), resp: n * K, logLik: n, partials: count * length });
+    const resp = new Float64Array(this.buffers.resp, 0, n * K);
+    const logLik = new Float64Array(this.buffers.logLik, 0, n);
+    const partials = new Float64Array(this.buffers.partials, 0, count * length);
+    const anyMissing = batch.rowsWithMissing > 0;
+    // This thread reads the caller's rows and factors; the workers, the same values copied.
+    const compute = (c: number): void =>
+      chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length));
+    if (count <= 1 || this.workers.length === 0) {
+      for (let c = 0; c < count; c++) compute(c);
+    } else {
+      new Float64Array(this.buffers.data, 0, n * d).set(data.subarray(0, n * d));
+      writeFactors(new Float64Array(this.buffers.factors), f, reference, anyMissing);
+      this.dispatch(count, n, size, K, d, covarianceTypeCode(covarianceType), anyMissing, compute);
+    }
+    if (this.sum.length < length) this.sum = new Float64Array(length);
+    const sum = this.sum.subarray(0, length);
+    reduceChunks(partials, count, length, n, sum);
+    return { n, k: K, resp, logLik, stats: slotStatistics(sum, f, reference) };
+  }
+
+  /** Stop the workers (they are unref'd, so a process may also just exit). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    Atomics.store(this.block.control, SLOT.stop, 1);
+    Atomics.add(this.block.control, SLOT.generation, 1);
+    Atomics.notify(this.block.control, SLOT.generation);
+    for (const worker of this.workers) void worker.terminate();
+  }
+
+  private ensureBuffers(sizes: Parameters<typeof grownBuffers>[1]): void {
+    const grown = grownBuffers(this.buffers, sizes);
+    if (!grown) return;
+    this.buffers = grown;
+    this.version++;
+    const message: BuffersMessage = { version: this.version, buffers: grown };
+    // Posted before the version is bumped: a worker that sees the new version finds them on its port.
+    for (const worker of this.workers) worker.postMessage(message);
+    Atomics.store(this.block.control, SLOT.buffersVersion, this.version);
+  }
+
+  private dispatch(count: number, n: number, size: number, k: number, d: number, type: number, anyMissing: boolean, compute: (chunk: number) => void): void {
+    const { control } = this.block;
+    control[SLOT.chunks] = count;
+    control[SLOT.points] = n;
+    control[SLOT.chunkPoints] = size;
+    control[SLOT.components] = k;
+    control[SLOT.dim] = d;
+    control[SLOT.covarianceType] = type;
+    control[SLOT.anyMissing] = anyMissing ? 1 : 0;
+    Atomics.store(control, SLOT.done, 0);
+    Atomics.store(control, SLOT.error, 0);
+    this.generation = (this.generation + 1) & 0x7fffffff;
+    const generation = this.generation;
+    Atomics.store(this.block.claim, 0, claimWord(generation, 0));
+    Atomics.store(control, SLOT.generation, generation);
+    Atomics.notify(control, SLOT.generation);
+    let failed: unknown = null;
+    for (let c = claimChunk(this.block, generation, count); c >= 0; c = claimChunk(this.block, generation, count)) {
+      try {
+        compute(c);
+      } catch (error) {
+        failed ??= error;
+      }
+      Atomics.add(control, SLOT.done, 1);
+    }
+    this.awaitChunks(count);
+    if (failed) throw failed;
+    // A chunk's math failed on a worker: the error this thread would have raised for it (the minibatch is skipped).
+    if (Atomics.load(control, SLOT.error) !== 0) throw new Error(errorMessage(this.block));
+  }
+
+  private awaitChunks(count: number): void {
+    const { control } = this.block;
+    let done = Atomics.load(control, SLOT.done);
+    let progressAt = performance.now();
+    while (done < count) {
+      Atomics.wait(control, SLOT.done, done, 1000);
+      const now = Atomics.load(control, SLOT.done);
+      if (now !== done) progressAt = performance.now();
+      else if (performance.now() - progressAt > STALL_MS) {
+        this.failure = `a worker thread of the parallel E-step stopped responding (no chunk finished in ${STALL_MS / 1000} s)`;
+        throw new WorkerPoolError(`${this.failure}; rerun with --threads 1`);
+      }
+      done = now;
+    }
+  }
+}
