@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the bin folder of the Node.js LTS the project is tested on (.nvmrc), installing it
 # from the npm registry (the node-<platform>-<arch> package: the official binary, no install
-# script) into .node/ when this machine's node is another major. .ci/run puts the folder
+# script) into .node/ when this machine's node is another version. .ci/run puts the folder
 # first on PATH, so that npm, vitest and every process the tests spawn run on that Node.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
