@@ -83,6 +83,18 @@ export class ProcessorStatusTracker {
     return this.live;
   }
 
+  /**
+   * Points in the model by the newest news: the engine reports progress only as input
+   * arrives, so once the input stops, the last commit (of the minibatches after that report)
+   * knows more than the last progress.
+   */
+  get pointsSeen(): number | null {
+    const live = this.live?.pointsSeen ?? null;
+    const committed = this.committed?.event.engine?.pointsSeen ?? null;
+    if (live === null || committed === null) return live ?? committed;
+    return Math.max(live, committed);
+  }
+
   /** Between a session's start of consumption and its end, stopping or not. */
   get isConsuming(): boolean {
     return this.consuming;

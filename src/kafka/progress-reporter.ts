@@ -30,15 +30,18 @@ export class ProgressReporter {
     const c = this.counters() ?? { snapshotsPublished: 0, deadLettered: 0 };
     const keys = this.keys();
     const common = { lag: this.status.totalLag, snapshots: c.snapshotsPublished, deadLettered: c.deadLettered, topic: this.topic, ...(keys ? { keys } : {}) };
+    // Idle: no engine progress since the last report. The points are the newest count (a
+    // commit after the last progress knows of the minibatches since), not the last progress's.
+    const pointsSeen = this.status.pointsSeen;
     if (!p || p.pointsSeen === this.lastReportedPoints) {
       if (Date.now() - this.lastIdleReport < IDLE_REPORT_MS) return;
       this.lastIdleReport = Date.now();
-      this.events.emit({ type: 'progress', idle: true, pointsSeen: p?.pointsSeen ?? null, pointsPerSecond: 0, warmingUp: p?.warmingUp ?? true, logLikelihood: p?.logLikelihood ?? null, ...common });
+      this.events.emit({ type: 'progress', idle: true, pointsSeen, pointsPerSecond: 0, warmingUp: p?.warmingUp ?? true, logLikelihood: p?.logLikelihood ?? null, ...common });
       return;
     }
     this.lastIdleReport = 0;
     this.lastReportedPoints = p.pointsSeen;
-    this.events.emit({ type: 'progress', idle: false, pointsSeen: p.pointsSeen, pointsPerSecond: p.pointsPerSecond, warmingUp: p.warmingUp, logLikelihood: p.logLikelihood, ...common });
+    this.events.emit({ type: 'progress', idle: false, pointsSeen: pointsSeen ?? p.pointsSeen, pointsPerSecond: p.pointsPerSecond, warmingUp: p.warmingUp, logLikelihood: p.logLikelihood, ...common });
   }
 
   /** While the group keeps this member waiting in its join: once it lasts, then once a minute. */
