@@ -4,10 +4,8 @@ import { headerText } from '../kafka/message-format.js';
 import { decodeBinaryScores, isBinaryScores, SCORES_HEADERS } from '../kafka/scores/scores-record.js';
 import { REFUSED_COMPONENT, WARMING_UP_COMPONENT } from '../stream/item-scoring.js';
 import type { Logger } from '../log/logger.js';
+import { followWhenCreated } from './follow-when-created.js';
 import type { RecordScores, ScoreSummaries } from './score-summary.js';
-
-/** How often a scores topic that does not exist yet is looked for. */
-const TOPIC_POLL_MS = 3_000;
 
 /** A scores record decoded for the dashboard, or why it is not one. */
 export type DecodedScoresRecord = { readonly model: string; readonly source: string; readonly scores: RecordScores } | { readonly error: string };
@@ -69,8 +67,7 @@ export class KafkaScoresSource {
   private readonly admin: Admin;
   /** Records skipped as not scores records, since the start. */
   skipped = 0;
-  private waiting: NodeJS.Timeout | null = null;
-  private stopped = false;
+  private stopLooking: (() => void) | null = null;
 
   constructor(
     kafka: Kafka,
@@ -90,19 +87,8 @@ export class KafkaScoresSource {
    */
   async start(): Promise<void> {
     await this.admin.connect();
-    if ((await this.admin.listTopics()).includes(this.topic)) return this.follow(true);
-    this.logger.info(`scores topic ${this.topic} does not exist yet: the dashboard follows it once run --scores-topic creates it`);
-    const look = async (): Promise<void> => {
-      this.waiting = null;
-      if (this.stopped) return;
-      try {
-        if ((await this.admin.listTopics()).includes(this.topic)) return await this.follow(false);
-      } catch (error) {
-        this.logger.warn(`cannot follow the scores topic ${this.topic} yet: ${(error as Error).message}; trying again`);
-      }
-      if (!this.stopped) this.waiting = setTimeout(() => void look(), TOPIC_POLL_MS);
-    };
-    this.waiting = setTimeout(() => void look(), TOPIC_POLL_MS);
+    const waiting = `scores topic ${this.topic} does not exist yet: the dashboard follows it once run --scores-topic creates it`;
+    this.stopLooking = await followWhenCreated(this.admin, this.topic, this.logger, waiting, (existed) => this.follow(existed));
   }
 
   private async follow(fromEnd: boolean): Promise<void> {
@@ -126,8 +112,7 @@ export class KafkaScoresSource {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.waiting !== null) clearTimeout(this.waiting);
+    this.stopLooking?.();
     await this.consumer.disconnect().catch(() => undefined);
     await this.admin.deleteGroups([this.groupId]).catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);

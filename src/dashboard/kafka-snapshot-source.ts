@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../log/logger.js';
+import { followWhenCreated } from './follow-when-created.js';
 import type { SnapshotStore } from './snapshot-store.js';
 
 /**
@@ -14,6 +15,7 @@ export class KafkaSnapshotSource {
   private readonly admin: Admin;
   /** Records skipped as not JSON objects, since the start. */
   skipped = 0;
+  private stopLooking: (() => void) | null = null;
 
   constructor(
     kafka: Kafka,
@@ -25,9 +27,18 @@ export class KafkaSnapshotSource {
     this.admin = kafka.admin();
   }
 
-  /** Connects and subscribes; resolves once records flow (or throws, the connection failed). */
+  /**
+   * Connects and subscribes; resolves once records flow, or once it waits for a topic that
+   * does not exist yet (then followed from its beginning when run creates it); throws when
+   * the connection failed.
+   */
   async start(): Promise<void> {
     await this.admin.connect();
+    const waiting = `snapshot topic ${this.topic} does not exist yet: the dashboard follows it once run creates it`;
+    this.stopLooking = await followWhenCreated(this.admin, this.topic, this.logger, waiting, () => this.follow());
+  }
+
+  private async follow(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.topic], fromBeginning: true });
     await this.consumer.run({
@@ -49,6 +60,7 @@ export class KafkaSnapshotSource {
   }
 
   async stop(): Promise<void> {
+    this.stopLooking?.();
     await this.consumer.disconnect().catch(() => undefined);
     await this.admin.deleteGroups([this.groupId]).catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);

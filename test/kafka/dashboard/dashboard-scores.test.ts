@@ -106,7 +106,7 @@ describe('online-em dashboard --scores-topic', () => {
   it('follows a scores topic created after it started, from its beginning', async () => {
     const names = uniqueNames('dash-scores-late');
     const scoresTopic = `scores-${names.id}`;
-    await createTopic(names.snapshot); // the snapshot topic must exist (as before); the scores topic need not
+    await createTopic(names.snapshot); // a late snapshot topic: dashboard-late-topic.test.ts
     const url = await startDashboard(['--snapshot-topic', names.snapshot, '--scores-topic', scoresTopic], cleanups);
     await createTopic(scoresTopic);
     await produce(scoresTopic, [jsonRecord(names.model, 4, 0), jsonRecord(names.model, 6, 1), { value: Buffer.from('OEMS'), headers: { [CONTENT_TYPE_HEADER]: 'application/x-online-em-scores', [SCORES_HEADERS.model]: names.model } }]);
