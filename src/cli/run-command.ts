@@ -24,6 +24,8 @@ import { onShutdownSignals } from './signals.js';
 
 /** The embedded default's demo stream, with 1% malformed messages to show the dead-letter topic. */
 const DEMO = { ...DEMO_STREAM, badFraction: 0.01 };
+/** The embedded default's scores topic: the demo shows the anomaly scores on its dashboard too. */
+export const DEMO_SCORES_TOPIC = 'online-em-scores';
 
 /**
  * The variable of --embedded-port: a name of the project's own, as Kubernetes sets
@@ -87,7 +89,8 @@ SIGTERM stops it gracefully (final snapshot, offsets committed, group left).
 
 Without --brokers (or KAFKA_BROKERS) it runs the embedded default: it starts a local
 broker, creates the topics, streams a drifting demo mixture into them and fits it
-(--components ${DEMO.components}) until Ctrl-C, which stops all of it.
+(--components ${DEMO.components}), scoring its points to ${DEMO_SCORES_TOPIC} (unless --scores-topic
+says otherwise), until Ctrl-C, which stops all of it.
 
 Options:
 ${formatOptionsHelp(RUN_SPECS)}
@@ -142,7 +145,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       );
       demo.start();
       void demo.done.then(() => producer.disconnect());
-      dashboard = await startDemoDashboard(connection, config.topics.snapshot, values['dashboard-port'], logger);
+      dashboard = await startDemoDashboard(connection, config.topics, values['dashboard-port'], logger);
     }
     await processor.run();
     return 0;
@@ -166,6 +169,15 @@ const DEMO_ETA_MIN = 0.01;
 
 type RunCommandLine = Extract<ParsedCommandLine<typeof RUN_SPECS>, { help: false }>;
 
+/**
+ * The embedded default scores the demo stream (to DEMO_SCORES_TOPIC) unless told otherwise
+ * or unless K is chosen by --components auto, which a scores topic does not take.
+ */
+function embeddedScoresDefault<V extends { readonly 'scores-topic': string | null; readonly components: unknown }>(values: V): V {
+  const auto = typeof values.components === 'string' && values.components.startsWith('auto');
+  return values['scores-topic'] !== null || auto ? values : { ...values, 'scores-topic': DEMO_SCORES_TOPIC };
+}
+
 /** The embedded default fits the demo stream: its K, and a step-size floor to follow its drift, unless given. */
 function embeddedEngineDefaults(explicit: RunCommandLine['explicit']): Partial<OnlineEmOptions> {
   return {
@@ -182,7 +194,7 @@ export function processorConfig({ values, explicit }: RunCommandLine, connection
   if (values.keyed && values['reset-model']) throw new CliError('--reset-model does not apply to --keyed (the keys\' checkpoints stay in the state topic): use another --model to start afresh');
   if (values.keyed && embedded) throw new CliError('--keyed needs a cluster (--brokers): the embedded demo stream has no keys');
   const engine = engineOptionsFrom(values, embedded ? embeddedEngineDefaults(explicit) : {});
-  const scores = scoresConfigFrom(values, explicit, values.keyed);
+  const scores = scoresConfigFrom(embedded ? embeddedScoresDefault(values) : values, explicit, values.keyed);
   // Scores lay out K responsibilities per point, and auto changes K inside the warm-up's last item.
   if (scores.topic !== null && values.components !== null && typeof values.components === 'string' && values.components.startsWith('auto')) {
     throw new CliError('--scores-topic needs a fixed --components K: choose K with `online-em fit --components auto` on a sample, then run with that K');

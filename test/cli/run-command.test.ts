@@ -1,18 +1,35 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../src/cli/option-spec.js';
-import { parseRunCommandLine, processorConfig, RUN_SPECS } from '../../src/cli/run-command.js';
+import { DEMO_SCORES_TOPIC, parseRunCommandLine, processorConfig, RUN_SPECS } from '../../src/cli/run-command.js';
 import { DEFAULTS } from '../../src/em/options.js';
 import { ProcessorProcess } from '../kafka/support/processor-process.js';
 import { ensureDistBuilt } from './build-dist.js';
 import { runCli } from './run-cli.js';
 
-/** The engine options `run` hands the processor, embedded default or not. */
-function engineOf(args: readonly string[], env: Record<string, string> = {}) {
+/** The configuration `run` hands the processor, embedded default or not. */
+function configOf(args: readonly string[], env: Record<string, string> = {}) {
   const embedded = !args.includes('--brokers');
   const parsed = parseCommandLine(RUN_SPECS, args, env);
   if (parsed.help) throw new Error('unexpected --help');
-  return processorConfig(parsed, { brokers: ['127.0.0.1:9092'], clientId: 'c', securityProtocol: 'PLAINTEXT', sasl: null, tls: null }, embedded).engine;
+  return processorConfig(parsed, { brokers: ['127.0.0.1:9092'], clientId: 'c', securityProtocol: 'PLAINTEXT', sasl: null, tls: null }, embedded);
 }
+
+function engineOf(args: readonly string[], env: Record<string, string> = {}) {
+  return configOf(args, env).engine;
+}
+
+describe('run: the embedded default\'s scores topic', () => {
+  it('scores the demo stream to online-em-scores, which its dashboard follows', () => {
+    expect(configOf([]).topics.scores).toBe(DEMO_SCORES_TOPIC);
+    expect(configOf([]).scores).toMatchObject({ format: 'json', anomaly: { kind: 'quantile', quantile: 0.001 } });
+  });
+
+  it('takes an explicit --scores-topic, and has none with --components auto (which a scores topic does not take) or against --brokers', () => {
+    expect(configOf(['--scores-topic', 'mine']).topics.scores).toBe('mine');
+    expect(configOf(['--components', 'auto']).topics.scores).toBeUndefined();
+    expect(configOf(['--brokers', '127.0.0.1:9092', '-k', '2']).topics.scores).toBeUndefined();
+  });
+});
 
 describe('run: the embedded default\'s engine options', () => {
   it('fits the demo stream with a step-size floor of 0.01 when --eta-min is not given', () => {
