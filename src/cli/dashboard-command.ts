@@ -7,7 +7,7 @@ import { CliError } from './cli-error.js';
 import { CONNECTION_SPECS, connectionFrom } from './connection-options.js';
 import { formatOptionsHelp, parseCommandLine, withSpec, type OptionSpec } from './option-spec.js';
 import { loggerFrom, RUN_SPECS } from './run-command.js';
-import { followScoresTopic, followSnapshotTopic } from './follow-snapshot-topic.js';
+import { followDashboardTopics } from './follow-snapshot-topic.js';
 import { onShutdownSignals } from './signals.js';
 
 const RUN_SNAPSHOT_TOPIC = RUN_SPECS.find((s) => s.name === 'snapshot-topic')!;
@@ -83,31 +83,18 @@ export async function dashboardCommand(argv: readonly string[], io: { stdout: No
   }
 
   const store = new SnapshotStore({ maxModels: v['max-models'], historyLength: v.history });
-  const followed = await followSnapshotTopic(connection!, v['snapshot-topic'], store, logger);
-  if (!followed.ok) return followed.exitCode;
-  const sources: { stop(): Promise<void> }[] = [followed.source];
-  const stopSources = async (): Promise<void> => {
-    for (const source of sources) await source.stop();
-  };
-  let scores: ScoreSummaries | undefined;
   const scoresTopic = v['scores-topic'];
-  if (scoresTopic !== null) {
-    scores = new ScoreSummaries();
-    const scoresFollowed = await followScoresTopic(connection!, scoresTopic, scores, logger);
-    if (!scoresFollowed.ok) {
-      await stopSources();
-      return scoresFollowed.exitCode;
-    }
-    sources.push(scoresFollowed.source);
-  }
+  const scores = scoresTopic === null ? undefined : new ScoreSummaries();
+  const followed = await followDashboardTopics(connection!, { snapshot: v['snapshot-topic'], scores: scoresTopic }, store, scores, logger);
+  if (!followed.ok) return followed.exitCode;
   const server = await listen(store, v.host, v.port, false, scores).catch(async (error: unknown) => {
-    await stopSources();
+    await followed.source.stop();
     throw error;
   });
   logger.info(`dashboard of ${v['snapshot-topic']}${scoresTopic === null ? '' : ` and ${scoresTopic}`} on ${server.url}/`);
   await untilSignal(logger);
   await server.close();
-  await stopSources();
+  await followed.source.stop();
   return 0;
 }
 

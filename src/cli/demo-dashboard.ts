@@ -5,7 +5,7 @@ import type { ConnectionSettings } from '../kafka/connection/connection-settings
 import { describeKafkaError } from '../kafka/kafka-client.js';
 import type { TopicNames } from '../kafka/topics.js';
 import type { Logger } from '../log/logger.js';
-import { followScoresTopic, followSnapshotTopic } from './follow-snapshot-topic.js';
+import { followDashboardTopics } from './follow-snapshot-topic.js';
 
 export interface DemoDashboard {
   close(): Promise<void>;
@@ -28,26 +28,18 @@ export async function startDemoDashboard(connection: ConnectionSettings, topics:
     logger.warn(`no dashboard: cannot listen on 127.0.0.1 (${(error as Error).message}); the run goes on without it`);
     return null;
   }
-  const sources: { stop(): Promise<void> }[] = [];
+  const followed = await followDashboardTopics(connection, { snapshot: topics.snapshot, scores: topics.scores ?? null }, store, scores, logger).catch((error: unknown) => {
+    logger.warn(`no dashboard: cannot follow its topics (${describeKafkaError(error)}); the run goes on without it`);
+    return null;
+  });
+  if (followed === null || !followed.ok) {
+    await server.close();
+    return null;
+  }
   const close = async (): Promise<void> => {
     await server.close();
-    for (const source of sources) await source.stop();
+    await followed.source.stop();
   };
-  const follows = [
-    () => followSnapshotTopic(connection, topics.snapshot, store, logger),
-    ...(scores && topics.scores !== undefined ? [() => followScoresTopic(connection, topics.scores!, scores, logger)] : []),
-  ];
-  for (const follow of follows) {
-    const followed = await follow().catch((error: unknown) => {
-      logger.warn(`no dashboard: cannot follow its topics (${describeKafkaError(error)}); the run goes on without it`);
-      return null;
-    });
-    if (followed === null || !followed.ok) {
-      await close();
-      return null;
-    }
-    sources.push(followed.source);
-  }
   logger.info(`dashboard of the demo stream on ${server.url}/`);
   return { close };
 }

@@ -25,6 +25,34 @@ export function followScoresTopic(connection: ConnectionSettings, topic: string,
   return follow(connection, logger, (kafka) => new KafkaScoresSource(kafka, topic, summaries, logger));
 }
 
+/**
+ * The dashboard's topics: the snapshot topic, and the scores topic into `summaries` when
+ * both are given. One source stops them all; a failure stops those already started.
+ */
+export async function followDashboardTopics(
+  connection: ConnectionSettings,
+  topics: { readonly snapshot: string; readonly scores: string | null },
+  store: SnapshotStore,
+  summaries: ScoreSummaries | undefined,
+  logger: Logger,
+): Promise<Followed<{ stop(): Promise<void> }>> {
+  const snapshots = await followSnapshotTopic(connection, topics.snapshot, store, logger);
+  if (!snapshots.ok || topics.scores === null || summaries === undefined) return snapshots;
+  const scores = await followScoresTopic(connection, topics.scores, summaries, logger).catch(async (error: unknown) => {
+    await snapshots.source.stop();
+    throw error;
+  });
+  if (!scores.ok) {
+    await snapshots.source.stop();
+    return scores;
+  }
+  const stop = async (): Promise<void> => {
+    await snapshots.source.stop();
+    await scores.source.stop();
+  };
+  return { ok: true, source: { stop } };
+}
+
 async function follow<S extends TopicSource>(connection: ConnectionSettings, logger: Logger, create: (kafka: Kafka) => S): Promise<Followed<S>> {
   const kafka = createKafka({ connection: { ...connection, clientId: `${connection.clientId}-dashboard` }, logger });
   const source = create(kafka);

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, IHeaders, Kafka } from 'kafkajs';
+import type { IHeaders, Kafka } from 'kafkajs';
 import { headerText } from '../kafka/message-format.js';
 import { decodeBinaryScores, isBinaryScores, SCORES_HEADERS } from '../kafka/scores/scores-record.js';
 import { REFUSED_COMPONENT, WARMING_UP_COMPONENT } from '../stream/item-scoring.js';
 import type { Logger } from '../log/logger.js';
-import { followWhenCreated } from './follow-when-created.js';
 import type { RecordScores, ScoreSummaries } from './score-summary.js';
+import { TopicFollower } from './topic-follower.js';
 
 /** A scores record decoded for the dashboard, or why it is not one. */
 export type DecodedScoresRecord = { readonly model: string; readonly source: string; readonly scores: RecordScores } | { readonly error: string };
@@ -62,12 +61,9 @@ export function decodeScoresRecord(value: Buffer, headers: IHeaders | undefined)
  * nothing, in a group of its own, new each time, deleted at stop.
  */
 export class KafkaScoresSource {
-  private readonly groupId = `online-em-dashboard-scores-${randomUUID()}`;
-  private readonly consumer: Consumer;
-  private readonly admin: Admin;
+  private readonly follower: TopicFollower;
   /** Records skipped as not scores records, since the start. */
   skipped = 0;
-  private stopLooking: (() => void) | null = null;
 
   constructor(
     kafka: Kafka,
@@ -75,8 +71,7 @@ export class KafkaScoresSource {
     private readonly summaries: ScoreSummaries,
     private readonly logger: Logger,
   ) {
-    this.consumer = kafka.consumer({ groupId: this.groupId, readUncommitted: false, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
-    this.admin = kafka.admin();
+    this.follower = new TopicFollower(kafka, topic, 'online-em-dashboard-scores');
   }
 
   /**
@@ -86,16 +81,16 @@ export class KafkaScoresSource {
    * seconds and then read from its beginning: all of it was written after the start.
    */
   async start(): Promise<void> {
-    await this.admin.connect();
     const waiting = `scores topic ${this.topic} does not exist yet: the dashboard follows it once run --scores-topic creates it`;
-    this.stopLooking = await followWhenCreated(this.admin, this.topic, this.logger, waiting, (existed) => this.follow(existed));
+    await this.follower.start(this.logger, waiting, (existed) => this.follow(existed));
   }
 
   private async follow(fromEnd: boolean): Promise<void> {
-    const ends = fromEnd ? await this.admin.fetchTopicOffsets(this.topic) : [];
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [this.topic], fromBeginning: !fromEnd });
-    await this.consumer.run({
+    const { consumer, admin } = this.follower;
+    const ends = fromEnd ? await admin.fetchTopicOffsets(this.topic) : [];
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.topic], fromBeginning: !fromEnd });
+    await consumer.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
         if (message.value === null) return;
@@ -107,14 +102,11 @@ export class KafkaScoresSource {
         this.summaries.add(decoded.model, decoded.source, decoded.scores);
       },
     });
-    for (const { partition, offset } of ends) this.consumer.seek({ topic: this.topic, partition, offset });
-    this.logger.debug(`dashboard following ${this.topic} from its ${fromEnd ? 'end' : 'beginning'} (group ${this.groupId})`);
+    for (const { partition, offset } of ends) consumer.seek({ topic: this.topic, partition, offset });
+    this.logger.debug(`dashboard following ${this.topic} from its ${fromEnd ? 'end' : 'beginning'} (group ${this.follower.groupId})`);
   }
 
-  async stop(): Promise<void> {
-    this.stopLooking?.();
-    await this.consumer.disconnect().catch(() => undefined);
-    await this.admin.deleteGroups([this.groupId]).catch(() => undefined);
-    await this.admin.disconnect().catch(() => undefined);
+  stop(): Promise<void> {
+    return this.follower.stop();
   }
 }

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Logger } from '../log/logger.js';
-import { followWhenCreated } from './follow-when-created.js';
 import type { SnapshotStore } from './snapshot-store.js';
+import { TopicFollower } from './topic-follower.js';
 
 /**
  * Follows the snapshot topic into a SnapshotStore: every partition from the beginning,
@@ -10,12 +9,9 @@ import type { SnapshotStore } from './snapshot-store.js';
  * partitions only to a group: one of its own, new each time, deleted at stop.
  */
 export class KafkaSnapshotSource {
-  private readonly groupId = `online-em-dashboard-${randomUUID()}`;
-  private readonly consumer: Consumer;
-  private readonly admin: Admin;
+  private readonly follower: TopicFollower;
   /** Records skipped as not JSON objects, since the start. */
   skipped = 0;
-  private stopLooking: (() => void) | null = null;
 
   constructor(
     kafka: Kafka,
@@ -23,8 +19,7 @@ export class KafkaSnapshotSource {
     private readonly store: SnapshotStore,
     private readonly logger: Logger,
   ) {
-    this.consumer = kafka.consumer({ groupId: this.groupId, readUncommitted: false, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
-    this.admin = kafka.admin();
+    this.follower = new TopicFollower(kafka, topic, 'online-em-dashboard');
   }
 
   /**
@@ -33,15 +28,15 @@ export class KafkaSnapshotSource {
    * the connection failed.
    */
   async start(): Promise<void> {
-    await this.admin.connect();
     const waiting = `snapshot topic ${this.topic} does not exist yet: the dashboard follows it once run creates it`;
-    this.stopLooking = await followWhenCreated(this.admin, this.topic, this.logger, waiting, () => this.follow());
+    await this.follower.start(this.logger, waiting, () => this.follow());
   }
 
   private async follow(): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [this.topic], fromBeginning: true });
-    await this.consumer.run({
+    const { consumer } = this.follower;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
+    await consumer.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
         if (message.value === null) return; // a tombstone: nothing to draw
@@ -56,13 +51,10 @@ export class KafkaSnapshotSource {
         }
       },
     });
-    this.logger.debug(`dashboard following ${this.topic} from the beginning (group ${this.groupId})`);
+    this.logger.debug(`dashboard following ${this.topic} from the beginning (group ${this.follower.groupId})`);
   }
 
-  async stop(): Promise<void> {
-    this.stopLooking?.();
-    await this.consumer.disconnect().catch(() => undefined);
-    await this.admin.deleteGroups([this.groupId]).catch(() => undefined);
-    await this.admin.disconnect().catch(() => undefined);
+  stop(): Promise<void> {
+    return this.follower.stop();
   }
 }
