@@ -1,5 +1,3 @@
-import { CholeskyDecomposition, Matrix } from 'ml-matrix';
-
 /** A pivot L_ii² below this fraction of A_ii counts as numerically singular (κ ≳ 1e13). */
 const MIN_RELATIVE_PIVOT = 1e-13;
 /** Jitter attempts before giving up: each multiplies the jitter by 10. */
@@ -8,26 +6,32 @@ const MAX_JITTER_ATTEMPTS = 40;
 /**
  * Lower Cholesky factor L (d×d row-major, zeros above the diagonal) of the
  * symmetric part of `a`, or null when it is not numerically positive definite.
- * ml-matrix demands exact symmetry, so the matrix is symmetrised first.
+ * On the typed array itself, in ml-matrix's (JAMA's) order of operations, so the bits are
+ * those of its CholeskyDecomposition (tested), without its per-call matrices: the M-step
+ * factors K of these per minibatch, on the thread that the parallel E-step waits for.
  */
 export function choleskyLower(a: Float64Array, d: number, offset = 0): Float64Array | null {
-  const m = new Matrix(d, d);
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j <= i; j++) {
-      const v = 0.5 * (a[offset + i * d + j] + a[offset + j * d + i]);
-      if (!Number.isFinite(v)) return null;
-      m.set(i, j, v);
-      m.set(j, i, v);
-    }
-  }
-  const chol = new CholeskyDecomposition(m);
-  if (!chol.isPositiveDefinite()) return null;
-  const lower = chol.lowerTriangularMatrix;
   const out = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) {
-    const lii = lower.get(i, i);
-    if (!(lii * lii > MIN_RELATIVE_PIVOT * m.get(i, i))) return null;
-    for (let j = 0; j <= i; j++) out[i * d + j] = lower.get(i, j);
+  for (let j = 0; j < d; j++) {
+    const jo = j * d;
+    let squares = 0;
+    for (let k = 0; k < j; k++) {
+      const ko = k * d;
+      const ajk = 0.5 * (a[offset + jo + k] + a[offset + ko + j]);
+      if (!Number.isFinite(ajk)) return null;
+      let s = 0;
+      for (let i = 0; i < k; i++) s += out[ko + i] * out[jo + i];
+      s = (ajk - s) / out[ko + k];
+      out[jo + k] = s;
+      squares = squares + s * s;
+    }
+    const ajj = 0.5 * (a[offset + jo + j] + a[offset + jo + j]);
+    if (!Number.isFinite(ajj)) return null;
+    const pivot = ajj - squares;
+    if (!(pivot > 0)) return null;
+    const ljj = Math.sqrt(pivot);
+    if (!(ljj * ljj > MIN_RELATIVE_PIVOT * ajj)) return null;
+    out[jo + j] = ljj;
   }
   return out;
 }

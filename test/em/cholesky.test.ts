@@ -1,4 +1,4 @@
-import { Matrix } from 'ml-matrix';
+import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { choleskyLower, factorWithJitter, invertLowerTriangular, logDetFromCholesky, symmetriseInPlace } from '../../src/em/cholesky.js';
 import { SeededRandom } from '../../src/em/random.js';
@@ -25,6 +25,14 @@ describe('choleskyLower', () => {
       expectArrayClose(Float64Array.from(product.to1DArray()), a, { atol: 1e-13, rtol: 1e-13 }, 'L Lᵀ');
     });
   }
+
+  it('has the bits of ml-matrix\'s CholeskyDecomposition (same order of operations), d = 1…32', () => {
+    for (let d = 1; d <= 32; d++) {
+      const a = spd(d, 100 + d);
+      const expected = new CholeskyDecomposition(new Matrix(fromFlat(a, d))).lowerTriangularMatrix;
+      expect(Array.from(choleskyLower(a, d)!)).toEqual(expected.to1DArray());
+    }
+  });
 
   it('accepts an ill-conditioned but numerically positive definite matrix (κ ≈ 1e8)', () => {
     expect(choleskyLower(Float64Array.from([1, 1 - 1e-8, 1 - 1e-8, 1]), 2)).not.toBeNull();

@@ -69,8 +69,24 @@ function runJob(generation: number): void {
   }
 }
 
+/**
+ * How long a worker spins on the generation before it sleeps: the next minibatch usually
+ * comes within the M-step's time (tens of µs to a ms), and waking a sleeping thread costs
+ * ~100 µs or more, as much as a chunk. An idle pool sleeps after this; it costs no CPU then.
+ */
+const SPIN_MS = 1;
+
+/** Spin until the generation moves past `seen` or SPIN_MS pass (then Atomics.wait sleeps, or returns at once if it moved). */
+function spinOnGeneration(seen: number): void {
+  const until = performance.now() + SPIN_MS;
+  for (let i = 0; Atomics.load(control, SLOT.generation) === seen; i++) {
+    if ((i & 63) === 0 && performance.now() > until) return;
+  }
+}
+
 let seen = Atomics.load(control, SLOT.generation);
 for (;;) {
+  spinOnGeneration(seen);
   Atomics.wait(control, SLOT.generation, seen);
   if (Atomics.load(control, SLOT.stop) === 1) break;
   seen = Atomics.load(control, SLOT.generation);
