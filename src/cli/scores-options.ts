@@ -14,6 +14,14 @@ export const SCORES_SPECS = [
   },
   { name: 'scores-format', kind: 'choice', choices: ['json', 'binary'], default: 'json', env: 'ONLINE_EM_SCORES_FORMAT', description: 'scores records as JSON, or the compact binary form (content-type application/x-online-em-scores)' },
   {
+    name: 'scores-compression',
+    kind: 'choice',
+    choices: ['zstd', 'none'],
+    default: 'zstd',
+    env: 'ONLINE_EM_SCORES_COMPRESSION',
+    description: "the scores topic's record batches: zstd (3–5× smaller, and faster to publish; consumers need zstd, as every maintained Kafka client has) or none",
+  },
+  {
     name: 'anomaly-quantile',
     kind: 'number',
     min: 1e-6,
@@ -30,6 +38,7 @@ export const SCORES_SPECS = [
 interface ScoresValues {
   readonly 'scores-topic': string | null;
   readonly 'scores-format': 'json' | 'binary';
+  readonly 'scores-compression': 'zstd' | 'none';
   readonly 'anomaly-quantile': number;
   readonly 'anomaly-window': number | null;
   readonly 'anomaly-threshold': number | null;
@@ -38,7 +47,7 @@ interface ScoresValues {
 /** The scores topic's name and configuration (both null without --scores-topic). */
 export function scoresConfigFrom(values: ScoresValues, explicit: ReadonlySet<string>, keyed: boolean): { topic: string | null; scores: ProcessorConfig['scores'] } {
   const topic = values['scores-topic'];
-  const anomalyFlags = ['scores-format', 'anomaly-quantile', 'anomaly-window', 'anomaly-threshold'].filter((name) => explicit.has(name));
+  const anomalyFlags = ['scores-format', 'scores-compression', 'anomaly-quantile', 'anomaly-window', 'anomaly-threshold'].filter((name) => explicit.has(name));
   if (topic === null) {
     if (anomalyFlags.length > 0) throw new CliError(`--${anomalyFlags[0]} applies to the scores topic only: add --scores-topic TOPIC`);
     return { topic: null, scores: null };
@@ -53,6 +62,7 @@ export function scoresConfigFrom(values: ScoresValues, explicit: ReadonlySet<str
     topic,
     scores: {
       format: values['scores-format'],
+      compression: values['scores-compression'],
       anomaly: threshold !== null ? { kind: 'fixed', threshold } : { kind: 'quantile', quantile, window: values['anomaly-window'] ?? defaultAnomalyWindow(quantile) },
     },
   };

@@ -10,7 +10,7 @@ import { encodeCheckpoint, type Checkpoint, type PartitionOffset, type Processor
 import { deadLetterFor } from './dead-letter.js';
 import type { MessagePosition } from './message-format.js';
 import type { PublishedSnapshot, ScoresConfig } from './processor-types.js';
-import { SCORES_BATCH_BYTES, scoresMessage } from './scores/scores-record.js';
+import { SCORES_BATCH_BYTES, scoresCompressionType, scoresMessage } from './scores/scores-record.js';
 import type { TopicNames } from './topics.js';
 import { recordBytes, type CommitOutput } from './transactional-publisher.js';
 
@@ -118,12 +118,18 @@ export class ModelSlot {
    * with them).
    */
   takeScoresAhead(topics: TopicNames): CommitOutput {
-    const output: CommitOutput = { role: 'scores', topic: scoresTopic(topics), messages: this.scores, chunked: true, chunkBytes: SCORES_BATCH_BYTES };
+    const output = this.scoresOutput(topics);
     this.scoresBytesAhead += this.scoresBytesHeld;
     this.aheadSince ??= Date.now();
     this.scores = [];
     this.scoresBytesHeld = 0;
     return output;
+  }
+
+  /** The scores records held, as a chunked output of the commit (or sent ahead). */
+  private scoresOutput(topics: TopicNames): CommitOutput {
+    const compression = scoresCompressionType(this.scoresConfig!.compression);
+    return { role: 'scores', topic: scoresTopic(topics), messages: this.scores, chunked: true, chunkBytes: SCORES_BATCH_BYTES, compression };
   }
 
   /** Messages taken in since the last commit. */
@@ -210,7 +216,7 @@ export class ModelSlot {
       : null;
     const outputs: CommitOutput[] = [
       { role: 'dead-letter', topic: topics.deadLetter, messages: this.deadLetters, chunked: true },
-      ...(this.scoresConfig ? [{ role: 'scores' as const, topic: scoresTopic(topics), messages: this.scores, chunked: true, chunkBytes: SCORES_BATCH_BYTES }] : []),
+      ...(this.scoresConfig ? [this.scoresOutput(topics)] : []),
       { role: 'checkpoint', topic: topics.state, messages: [{ key: this.id, value: encodeCheckpoint(checkpoint) }] },
     ];
     if (published) outputs.push({ role: 'snapshot', topic: topics.snapshot, messages: [{ key: this.id, value: Buffer.from(JSON.stringify(published)) }] });

@@ -1,6 +1,6 @@
 import type { OnlineEmOptions } from '../em/options.js';
 import type { AnomalyRule } from '../score/anomaly-threshold.js';
-import type { ScoresFormat } from './scores/scores-record.js';
+import type { ScoresCompression, ScoresFormat } from './scores/scores-record.js';
 import type { ConnectionSettings } from './connection/connection-settings.js';
 import type { TopicNames, TopicSettings } from './topics.js';
 
@@ -35,6 +35,8 @@ export interface ProcessorConfig {
 /** With --scores-topic (whose name is topics.scores). */
 export interface ScoresConfig {
   readonly format: ScoresFormat;
+  /** The scores topic's record batches: zstd (the default) or uncompressed. */
+  readonly compression: ScoresCompression;
   /** How points are flagged as anomalies. */
   readonly anomaly: AnomalyRule;
 }

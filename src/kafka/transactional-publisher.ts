@@ -1,4 +1,4 @@
-import type { Message, Producer, TopicMessages, Transaction } from 'kafkajs';
+import type { CompressionTypes, Message, Producer, TopicMessages, Transaction } from 'kafkajs';
 import { encodePointer, type CheckpointPointer, type PartitionOffset } from './checkpoint.js';
 import { RecordTooLargeError, tooLargeType } from './record-too-large.js';
 
@@ -39,6 +39,8 @@ export interface CommitOutput {
   readonly chunked?: boolean;
   /** Bytes per record batch of a chunked output (default DEAD_LETTER_BATCH_BYTES). */
   readonly chunkBytes?: number;
+  /** Compression of a chunked output's record batches (default none). */
+  readonly compression?: CompressionTypes;
 }
 
 /** What one commit makes visible at once, or not at all. */
@@ -76,7 +78,7 @@ export class TransactionalPublisher {
     const sending = open.sent.then(async () => {
       const transaction = await open.transaction;
       for (const chunk of chunksByBytes(output.messages, output.chunkBytes ?? DEAD_LETTER_BATCH_BYTES)) {
-        await transaction.send({ topic: output.topic, messages: chunk }).catch((error: unknown) => {
+        await transaction.send({ topic: output.topic, messages: chunk, compression: output.compression }).catch((error: unknown) => {
           throw sizeRefusal(error, [{ topic: output.topic, messages: chunk }]);
         });
       }
@@ -99,7 +101,7 @@ export class TransactionalPublisher {
       for (const output of records.outputs) {
         if (!output.chunked) continue;
         for (const chunk of chunksByBytes(output.messages, output.chunkBytes ?? DEAD_LETTER_BATCH_BYTES)) {
-          await transaction.send({ topic: output.topic, messages: chunk }).catch((error: unknown) => {
+          await transaction.send({ topic: output.topic, messages: chunk, compression: output.compression }).catch((error: unknown) => {
             throw sizeRefusal(error, [{ topic: output.topic, messages: chunk }]);
           });
         }

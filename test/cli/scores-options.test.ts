@@ -19,13 +19,15 @@ describe('run: the scores topic options', () => {
   });
 
   it('default to JSON and the 0.001 quantile over max(20000, 100/q) points', () => {
-    expect(config(['--scores-topic', 's'])).toMatchObject({ topics: { scores: 's' }, scores: { format: 'json', anomaly: { kind: 'quantile', quantile: 0.001, window: 100_000 } } });
+    expect(config(['--scores-topic', 's'])).toMatchObject({ topics: { scores: 's' }, scores: { format: 'json', compression: 'zstd', anomaly: { kind: 'quantile', quantile: 0.001, window: 100_000 } } });
     expect(config(['--scores-topic', 's', '--anomaly-quantile', '0.05']).scores?.anomaly).toEqual({ kind: 'quantile', quantile: 0.05, window: 20_000 });
   });
 
   it('take the binary form, a window, a fixed threshold, and their variables', () => {
-    expect(config(['--scores-topic', 's', '--scores-format', 'binary', '--anomaly-window', '5000']).scores).toEqual({ format: 'binary', anomaly: { kind: 'quantile', quantile: 0.001, window: 5000 } });
-    expect(config([], { ONLINE_EM_SCORES_TOPIC: 's', ONLINE_EM_ANOMALY_THRESHOLD: '-12.5' }).scores).toEqual({ format: 'json', anomaly: { kind: 'fixed', threshold: -12.5 } });
+    expect(config(['--scores-topic', 's', '--scores-format', 'binary', '--anomaly-window', '5000']).scores).toEqual({ format: 'binary', compression: 'zstd', anomaly: { kind: 'quantile', quantile: 0.001, window: 5000 } });
+    expect(config([], { ONLINE_EM_SCORES_TOPIC: 's', ONLINE_EM_ANOMALY_THRESHOLD: '-12.5' }).scores).toEqual({ format: 'json', compression: 'zstd', anomaly: { kind: 'fixed', threshold: -12.5 } });
+    expect(config(['--scores-topic', 's', '--scores-compression', 'none']).scores?.compression).toBe('none');
+    expect(config([], { ONLINE_EM_SCORES_TOPIC: 's', ONLINE_EM_SCORES_COMPRESSION: 'none' }).scores?.compression).toBe('none');
   });
 
   it('refuse, in one line each, what cannot apply', () => {
@@ -36,5 +38,7 @@ describe('run: the scores topic options', () => {
     expect(config(['-k', 'auto:6']).scores).toBeNull();
     expect(() => config(['--scores-topic', 's', '--anomaly-quantile', '0.9'])).toThrow(/--anomaly-quantile must be/);
     expect(() => config(['--scores-topic', 's', '--scores-format', 'xml'])).toThrow(/--scores-format must be one of json, binary/);
+    expect(() => config(['--scores-topic', 's', '--scores-compression', 'gzip'])).toThrow(/--scores-compression must be one of zstd, none/);
+    expect(() => config(['--scores-compression', 'none'])).toThrow(/^--scores-compression applies to the scores topic only/);
   });
 });

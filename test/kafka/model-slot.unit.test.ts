@@ -1,4 +1,4 @@
-import type { KafkaMessage } from 'kafkajs';
+import kafkajs, { type KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../src/kafka/checkpoint.js';
 import { decodeMessage } from '../../src/kafka/message-format.js';
@@ -72,5 +72,18 @@ describe('ModelSlot', () => {
     const slot = new ModelSlot('m', options, null, () => 0);
     slot.finish();
     expect(slot.takeCommit(topics)).toBeNull();
+  });
+
+  it('sends its scores records (ahead and with the commit) in the configured compression', () => {
+    const anomaly = { kind: 'quantile', quantile: 0.01, window: 400 } as const;
+    for (const [compression, type] of [['zstd', kafkajs.CompressionTypes.ZSTD], ['none', kafkajs.CompressionTypes.None]] as const) {
+      const slot = new ModelSlot('m', options, null, () => 0, { format: 'binary', compression, anomaly });
+      feed(slot, 0, 10);
+      const ahead = slot.takeScoresAhead({ ...topics, scores: 'sc' });
+      feed(slot, 10, 20);
+      slot.requestCheckpoint();
+      const scores = slot.takeCommit({ ...topics, scores: 'sc' })!.outputs.find((o) => o.role === 'scores')!;
+      expect([ahead.compression, ahead.messages.length, scores.compression, scores.messages.length]).toEqual([type, 9, type, 10]);
+    }
   });
 });

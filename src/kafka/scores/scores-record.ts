@@ -1,10 +1,21 @@
-import type { IHeaders, Message } from 'kafkajs';
+import kafkajs, { type IHeaders, type Message } from 'kafkajs';
 import { REFUSED_COMPONENT, WARMING_UP_COMPONENT, type ItemScores } from '../../stream/item-scoring.js';
 import { CONTENT_TYPE_HEADER, headerText, JSON_CONTENT_TYPE, LITTLE_ENDIAN_HOST, sourceOf, type MessagePosition } from '../message-format.js';
 
 /** content-type of the binary scores record (see encodeBinaryScores for the layout). */
 export const SCORES_CONTENT_TYPE = 'application/x-online-em-scores';
 export type ScoresFormat = 'json' | 'binary';
+/**
+ * How the scores topic's record batches are compressed. Scores are the processor's largest
+ * output (as large as the input), and kafkajs checksums and copies every batch in JavaScript
+ * on the main thread: zstd (src/kafka/compression/zstd-codec.ts) makes them 3–5× smaller.
+ */
+export type ScoresCompression = 'zstd' | 'none';
+
+/** kafkajs's compression type of a scores compression. */
+export function scoresCompressionType(compression: ScoresCompression): kafkajs.CompressionTypes {
+  return compression === 'zstd' ? kafkajs.CompressionTypes.ZSTD : kafkajs.CompressionTypes.None;
+}
 
 export const SCORES_HEADERS = { model: 'online-em-model', source: 'online-em-source' } as const;
 

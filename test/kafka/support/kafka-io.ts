@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { registerZstdCodec } from '../../../src/kafka/compression/zstd-codec.js';
 import { Kafka, logLevel, type IHeaders, type KafkaMessage, type Message } from 'kafkajs';
 
 /** The broker the global setup started; tests that need it fail without it. */
@@ -9,6 +10,8 @@ export function testBrokers(): string[] {
 }
 
 export function testKafka(): Kafka {
+  // The processor compresses the scores topic with zstd (kafkajs has no codec of its own).
+  registerZstdCodec();
   return new Kafka({ clientId: 'online-em-test', brokers: testBrokers(), logLevel: logLevel.NOTHING, retry: { retries: 8 } });
 }
 
