@@ -19,7 +19,7 @@ export const SCORES_SPECS = [
     choices: ['zstd', 'none'],
     default: 'zstd',
     env: 'ONLINE_EM_SCORES_COMPRESSION',
-    description: "the scores topic's record batches: zstd (3–5× smaller, and faster to publish; consumers need zstd, as every maintained Kafka client has) or none",
+    description: "the scores topic's record batches: zstd (3–5× smaller; consumers need zstd, which every maintained Kafka client has) or none",
   },
   {
     name: 'anomaly-quantile',
