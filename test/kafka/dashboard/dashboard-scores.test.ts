@@ -6,7 +6,7 @@ import { CONTENT_TYPE_HEADER, JSON_CONTENT_TYPE } from '../../../src/kafka/messa
 import type { ItemScores } from '../../../src/stream/item-scoring.js';
 import { randomMixture, sampleMixture } from '../../../src/synthetic/mixture-generator.js';
 import { startDashboard } from '../support/dashboard-process.js';
-import { createTopic, produce, testKafka, uniqueNames } from '../support/kafka-io.js';
+import { createTopic, produce, uniqueNames } from '../support/kafka-io.js';
 import { ProcessorProcess } from '../support/processor-process.js';
 import { readAllRecords } from '../support/reliability.js';
 import { jsonMessages } from '../support/snapshots.js';
@@ -26,13 +26,18 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function endOffset(topic: string): Promise<bigint> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    return BigInt((await admin.fetchTopicOffsets(topic))[0]!.high);
-  } finally {
-    await admin.disconnect();
+/**
+ * The offset past the last of `count` committed records, once that many are readable. Not the
+ * topic's end offset read right after the commit: on a freshly started broker that was seen
+ * to lag the commit (the test then counted the processor's first records too).
+ */
+async function offsetAfterCommitted(topic: string, count: number): Promise<bigint> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const records = await readAllRecords(topic);
+    if (records.length >= count) return BigInt(records[count - 1]!.offset) + 1n;
+    if (Date.now() > deadline) throw new Error(`${records.length} committed records on ${topic} after 60 s, expected ${count}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
@@ -62,7 +67,7 @@ describe('online-em dashboard --scores-topic', () => {
     });
     // Every scores record of the first 6,000 points is committed with that snapshot: the topic's end stands still.
     await proc.waitForSnapshot(6_000, 120_000);
-    const start = await endOffset(scoresTopic);
+    const start = await offsetAfterCommitted(scoresTopic, 60);
     const url = await startDashboard(['--snapshot-topic', names.snapshot, '--scores-topic', scoresTopic], cleanups);
     expect((await fetch(`${url}/api/scores?id=${names.model}`)).status).toBe(404);
 
