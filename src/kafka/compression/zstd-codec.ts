@@ -15,6 +15,8 @@ function missing(): never {
   throw new Error(`zstd needs Node.js 22.15 or newer (this is ${process.version}): run on Node 24 (.nvmrc), or pass --scores-compression none`);
 }
 
+let registered = false;
+
 /**
  * Kafka's zstd (compression type 4, supported by brokers since 2.1 and by the Java client,
  * librdkafka, franz-go and Sarama) for kafkajs, which ships no zstd codec, from Node's own
@@ -22,8 +24,6 @@ function missing(): never {
  * which then checksums and copies a batch a few times smaller (kafkajs does both in JS).
  * Registered once for the whole process, so every client of ours writes and reads it.
  */
-let registered = false;
-
 export function registerZstdCodec(): void {
   if (registered) return;
   registered = true;
