@@ -1,4 +1,5 @@
 import type { ProcessorConfig } from '../kafka/processor-types.js';
+import { zstdAvailable } from '../kafka/compression/zstd-codec.js';
 import { defaultAnomalyWindow } from '../score/anomaly-threshold.js';
 import { CliError } from './cli-error.js';
 import type { OptionSpec } from './option-spec.js';
@@ -62,8 +63,18 @@ export function scoresConfigFrom(values: ScoresValues, explicit: ReadonlySet<str
     topic,
     scores: {
       format: values['scores-format'],
-      compression: values['scores-compression'],
+      compression: scoresCompression(values['scores-compression'], explicit.has('scores-compression'), zstdAvailable()),
       anomaly: threshold !== null ? { kind: 'fixed', threshold } : { kind: 'quantile', quantile, window: values['anomaly-window'] ?? defaultAnomalyWindow(quantile) },
     },
   };
+}
+
+/**
+ * The compression asked for; the default zstd falls back to none on a Node without zstd (before
+ * 22.15), so that an older Node still runs, and an explicit zstd there is refused in one line.
+ */
+export function scoresCompression(asked: 'zstd' | 'none', explicit: boolean, haveZstd: boolean): 'zstd' | 'none' {
+  if (asked === 'none' || haveZstd) return asked;
+  if (explicit) throw new CliError(`--scores-compression zstd needs Node.js 22.15 or newer (this is ${process.version}): run on Node 24, or pass --scores-compression none`);
+  return 'none';
 }

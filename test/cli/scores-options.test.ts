@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../src/cli/option-spec.js';
 import { processorConfig, RUN_SPECS } from '../../src/cli/run-command.js';
+import { scoresCompression } from '../../src/cli/scores-options.js';
 import type { ProcessorConfig } from '../../src/kafka/processor-types.js';
 
 const CONNECTION = { brokers: ['127.0.0.1:9092'], clientId: 'c', securityProtocol: 'PLAINTEXT', sasl: null, tls: null } as const;
@@ -40,5 +41,14 @@ describe('run: the scores topic options', () => {
     expect(() => config(['--scores-topic', 's', '--scores-format', 'xml'])).toThrow(/--scores-format must be one of json, binary/);
     expect(() => config(['--scores-topic', 's', '--scores-compression', 'gzip'])).toThrow(/--scores-compression must be one of zstd, none/);
     expect(() => config(['--scores-compression', 'none'])).toThrow(/^--scores-compression applies to the scores topic only/);
+  });
+});
+
+describe('run: the scores compression on a Node without zstd', () => {
+  it('falls back to none by default, and refuses an explicit zstd in one line', () => {
+    expect(scoresCompression('zstd', false, true)).toBe('zstd');
+    expect(scoresCompression('zstd', false, false)).toBe('none');
+    expect(scoresCompression('none', true, false)).toBe('none');
+    expect(() => scoresCompression('zstd', true, false)).toThrow(/^--scores-compression zstd needs Node\.js 22\.15 or newer \(this is v[\d.]+\): run on Node 24, or pass --scores-compression none$/);
   });
 });

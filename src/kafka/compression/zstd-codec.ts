@@ -11,6 +11,11 @@ const zstd =
     ? { compress: promisify(zlib.zstdCompress), decompress: promisify(zlib.zstdDecompress) }
     : null;
 
+/** Whether this Node has zstd (the scores topic's default compression falls back to none without it). */
+export function zstdAvailable(): boolean {
+  return zstd !== null;
+}
+
 function missing(): never {
   throw new Error(`zstd needs Node.js 22.15 or newer (this is ${process.version}): run on Node 24 (.nvmrc), or pass --scores-compression none`);
 }
