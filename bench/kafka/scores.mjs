@@ -18,12 +18,13 @@ import { fmtInt } from '../lib/format.mjs';
 import { machine } from '../lib/machine.mjs';
 import { writeBlock } from '../lib/marked-block.mjs';
 import { median } from '../lib/stats.mjs';
-import { ensureBroker, stopBrokerIfStartedHere } from './broker.mjs';
+import { runKafkaBench } from './bench-main.mjs';
+import { ensureBroker } from './broker.mjs';
 import { silentLogger } from './common.mjs';
 import { BENCHMARKS, BROKERS, OUT_DIR } from './config.mjs';
 import { runProcessor } from './processor-child.mjs';
 import { produce } from './produce.mjs';
-import { children, createdGroups, createdTopics, log, prefix } from './session.mjs';
+import { createdGroups, createdTopics, log, prefix } from './session.mjs';
 
 const POINTS = Number(process.env.BENCH_SCORES_POINTS ?? 2_000_000);
 const REPEATS = Math.max(1, Number(process.env.BENCH_SCORES_REPEATS ?? 3));
@@ -137,17 +138,4 @@ async function main() {
   log(`BENCHMARKS.md: scores-bench block updated (${summary.map((s) => `${s.variant} ${Math.round(s.ofWithout * 100)}%`).join(', ')})`);
 }
 
-try {
-  await main();
-} catch (error) {
-  log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  process.exitCode = 1;
-} finally {
-  for (const child of children) child.kill('SIGKILL');
-  const existing = new Set(await admin.listTopics().catch(() => []));
-  const topics = [...createdTopics].filter((t) => existing.has(t));
-  if (topics.length) await admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => undefined);
-  await admin.deleteGroups([...createdGroups]).catch(() => undefined);
-  await admin.disconnect().catch(() => undefined);
-  await stopBrokerIfStartedHere();
-}
+await runKafkaBench(main, admin);
