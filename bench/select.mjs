@@ -9,7 +9,10 @@
  * batch EM with the true K on the training points (best of 5, tol 1e-6). Also flights and
  * penguins: the K chosen and the held-out log-likelihood of every fixed K.
  * Results to bench/out/select.json and the <!-- select-bench --> block of BENCHMARKS.md.
+ * `--append` keeps the cases of the other dimensions (and the real sets, under --no-real) from
+ * the last select.json, so two runs on disjoint --dims (two processes on two cores) make one table.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +33,7 @@ const { values: flags } = parseArgs({
     seeds: { type: 'string', default: '1,2,3' },
     n: { type: 'string', default: '20000' },
     'no-real': { type: 'boolean', default: false },
+    append: { type: 'boolean', default: false },
   },
 });
 const progress = progressLog('select');
@@ -116,9 +120,17 @@ function realPenguins(train, held) {
   return { name: 'penguins (complete rows, one pass)', trainPoints: train.length / 4, testPoints: heldOut.n, chosen: auto.engine.model.k, heldOut: meanLogLikelihood(auto.engine.model, heldOut), startup: auto.startup, scores: auto.engine.snapshot().selection.scores, fixed };
 }
 
+const OUT = join(BENCH_DIR, 'out', 'select.json');
 const result = { machine: info, flags, loadAverageAtStart, cases, real, loadAverageAtEnd: loadavg() };
+if (flags.append && existsSync(OUT)) {
+  const last = JSON.parse(readFileSync(OUT, 'utf8'));
+  const dims = new Set(cases.map((c) => c.dim));
+  result.cases = [...last.cases.filter((c) => !dims.has(c.dim)), ...cases].sort((a, b) => a.dim - b.dim);
+  if (real.length === 0) result.real = last.real;
+  result.flags = { ...flags, dims: [...new Set(result.cases.map((c) => c.dim))].join(',') };
+}
 mkdirSync(join(BENCH_DIR, 'out'), { recursive: true });
-writeFileSync(join(BENCH_DIR, 'out', 'select.json'), `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
 writeBlock(join(REPO_ROOT, 'BENCHMARKS.md'), BLOCK, block(result));
 progress('BENCHMARKS.md: select-bench block updated');
 

@@ -33,6 +33,12 @@ export interface BatchEmOptions {
   readonly screening?: { readonly sampleSize: number; readonly iterations: number; readonly keep: number };
   /** Computes the E-step and statistics in fixed chunks (parallel/); by default, in one piece. */
   readonly executor?: StatisticsExecutor;
+  /**
+   * Further starts, as per-point statistics about the batch's reference (for example a
+   * smaller fit grown by one component): each competes with the k-means++ restarts, in the
+   * screening when there is one. Counted as restarts `restarts`, `restarts + 1`, …
+   */
+  readonly starts?: readonly SufficientStats[];
 }
 
 export interface BatchEmResult {
@@ -59,12 +65,13 @@ export function fitBatchEm(batch: PointBatch, options: BatchEmOptions): BatchEmR
   const reference = options.reference ?? observedColumnMeans(batch);
   const restarts = Math.max(1, options.restarts);
   const screening = options.screening;
-  if (screening && restarts > screening.keep) {
+  const starts = options.starts ?? [];
+  if (screening && restarts + starts.length > screening.keep) {
     return screenedRestarts(batch, options, screening, reference, rng);
   }
   let best: BatchEmResult | null = null;
-  for (let r = 0; r < restarts; r++) {
-    const initial = kmeansStart(batch, options, reference, rng);
+  for (let r = 0; r < restarts + starts.length; r++) {
+    const initial = r < restarts ? kmeansStart(batch, options, reference, rng) : { stats: cloneStats(starts[r - restarts]), reseeds: 0 };
     const result = runEm(batch, options, initial.stats, r, initial.reseeds);
     if (!best || result.logLik > best.logLik) best = result;
   }
@@ -85,6 +92,7 @@ function screenedRestarts(
     const initial = kmeansStart(sample, options, reference, rng);
     screened.push(runEm(sample, short, initial.stats, r, initial.reseeds));
   }
+  for (const [i, start] of (options.starts ?? []).entries()) screened.push(runEm(sample, short, cloneStats(start), options.restarts + i, 0));
   screened.sort((a, b) => b.logLik - a.logLik || a.bestRestart - b.bestRestart);
   let best: BatchEmResult | null = null;
   for (const candidate of screened.slice(0, screening.keep)) {

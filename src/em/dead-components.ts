@@ -40,7 +40,7 @@ export function splitInto(stats: SufficientStats, from: number, to: number): voi
 }
 
 /** Statistics of a component with mass w, mean m (about c) and covariance Σ: (w, w·m, w·(Σ + m mᵀ)). */
-function writeComponent(stats: SufficientStats, c: number, w: number, mean: Float64Array, cov: Float64Array): void {
+export function writeComponent(stats: SufficientStats, c: number, w: number, mean: Float64Array, cov: Float64Array): void {
   const { dim: d, covarianceType, s0, s1, s2 } = stats;
   s0[c] = w;
   for (let j = 0; j < d; j++) s1[c * d + j] = w * mean[j];

@@ -2,7 +2,7 @@ import { fitBatchEm, type BatchEmResult } from './batch-em.js';
 import { COVARIANCE_MODELS } from './covariance/covariance-models.js';
 import type { ResolvedOptions } from './options.js';
 import type { StatisticsExecutor } from './parallel/statistics-executor.js';
-import type { PointBatch } from './types.js';
+import type { PointBatch, SufficientStats } from './types.js';
 
 /** Restarts are screened on a subsample this large, by this many EM iterations; the best few run on. */
 const INIT_SCREEN_SAMPLE = 3000;
@@ -27,9 +27,10 @@ function initIterations(o: ResolvedOptions, n: number, d: number): number {
 /**
  * The fit a model starts from: batch EM on a buffer of points, from k-means++ restarts
  * screened on a subsample. The warm-up uses it, and so does a challenger after a change.
- * With an `executor`, every E-step on the whole buffer runs in its chunks (on its threads).
+ * With an `executor`, every E-step on the whole buffer runs in its chunks (on its threads);
+ * `starts` join the restarts (see BatchEmOptions).
  */
-export function warmStartFit(buffer: PointBatch, o: ResolvedOptions, seed: number, executor?: StatisticsExecutor): BatchEmResult {
+export function warmStartFit(buffer: PointBatch, o: ResolvedOptions, seed: number, executor?: StatisticsExecutor, starts?: readonly SufficientStats[]): BatchEmResult {
   return fitBatchEm(buffer, {
     k: o.components,
     covarianceType: o.covarianceType,
@@ -41,5 +42,6 @@ export function warmStartFit(buffer: PointBatch, o: ResolvedOptions, seed: numbe
     minWeight: o.minWeight,
     screening: { sampleSize: INIT_SCREEN_SAMPLE, iterations: INIT_SCREEN_ITERATIONS, keep: INIT_SCREEN_KEEP },
     ...(executor ? { executor } : {}),
+    ...(starts ? { starts } : {}),
   });
 }

@@ -150,9 +150,13 @@ describe('OnlineEm published model', () => {
     expectBitIdentical(engine.model, expected);
   });
 
-  it('with averaging, the model is θ̄(s̄) with s̄_u = Σ_i 2i/(u(u+1)) s_i over the u updates since initialisation', () => {
+  it('with averaging, the model is θ̄(s̄): the warm-up fit counts as u₀ = ⌊W/B⌋ updates, then s̄_u = (u₀(u₀+1) s_W + Σ_i 2i s_i)/(u(u+1))', () => {
     const engine = new OnlineEm(baseOptions('full', { components: 2 }));
     engine.ingestFloat64(data.slice(0, 150 * 2), 2); // exactly the warm-up: initialised, no update yet
+    const warmup = engine.exportState();
+    const u0 = Math.floor(150 / 40);
+    expect(warmup.averagedUpdates).toBe(u0);
+    expect(warmup.averaged!.s0).toEqual(warmup.stats!.s0);
     const reseedsAtStart = engine.counters.reseeds;
     const history: NonNullable<EngineState['stats']>[] = [];
     for (let t = 0; t < 12; t++) {
@@ -161,10 +165,10 @@ describe('OnlineEm published model', () => {
     }
     expect(engine.counters.reseeds).toBe(reseedsAtStart); // a re-seed would restart the average
     const state = engine.exportState();
-    expect(state.averagedUpdates).toBe(12);
-    const u = history.length;
+    const u = u0 + history.length;
+    expect(state.averagedUpdates).toBe(u);
     for (const key of ['s0', 's1', 's2'] as const) {
-      const expected = history[0][key].map((_, j) => history.reduce((s, h, i) => s + ((2 * (i + 1)) / (u * (u + 1))) * h[key][j], 0));
+      const expected = history[0][key].map((_, j) => (u0 * (u0 + 1) * warmup.stats![key][j] + history.reduce((s, h, i) => s + 2 * (u0 + i + 1) * h[key][j], 0)) / (u * (u + 1)));
       for (let j = 0; j < expected.length; j++) expectClose(state.averaged![key][j], expected[j], { rtol: 1e-12, atol: 1e-15 }, `s̄.${key}[${j}]`);
     }
     const expectedModel = mStep({ k: 2, dim: 2, covarianceType: 'full', reference: state.stats!.reference, ...state.averaged! }, 1e-6).params;

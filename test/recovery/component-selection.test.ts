@@ -9,9 +9,11 @@ import { batchReference } from './support.js';
  * `--components auto` on seeded synthetic mixtures: a representative subset of the grid of
  * `npm run bench:select` (d = 2 and 5; K = 2…6; well separated to overlapping), small enough
  * for the test budget. Bar: never more than 0.02 nats/point below batch EM with the true K on
- * held-out points. The issue's other bar, the true K in ≥ 90% of the cases, is NOT met yet:
- * BIC on the warm-up merges overlapping components (d = 2, K = 4 and 6 here choose 3 and 5-7),
- * so the test holds the measured floor (4 of 8) and names the cases when it fails.
+ * held-out points. The train sets (6,000 points) are smaller than auto's warm-up (16,000), so
+ * each selection runs at the flush on 6,000 points: BIC there still merges the small component
+ * of d = 2, K = 4 (both separations choose 3), so the test holds the measured floor (6 of 8;
+ * 4 before grown starts) and names the cases when it fails. The 90% bar is bench:select's, on
+ * 20,000-point streams (BENCHMARKS.md §4).
  */
 const CASES = [
   ...[2, 4, 6].flatMap((k) => [4, 2.5].map((separation) => ({ dim: 2, k, separation }))),
@@ -20,7 +22,7 @@ const CASES = [
 ];
 
 describe('--components auto recovers K (BIC on the warm-up)', () => {
-  it(`never lands 0.02 nats/point below batch EM with the true K on ${CASES.length} seeded mixtures; finds the true K in at least 4`, () => {
+  it(`never lands 0.02 nats/point below batch EM with the true K on ${CASES.length} seeded mixtures; finds the true K in at least 6`, () => {
     const outcomes = CASES.map(({ dim, k, separation }) => {
       const truth = randomMixture({ k, dim, seed: 500 + 10 * k + dim, separation });
       const train = sampleMixture(truth, 6000, 501 + k).data;
@@ -34,7 +36,7 @@ describe('--components auto recovers K (BIC on the warm-up)', () => {
     });
     const found = outcomes.filter((o) => o.chosen === o.k).length;
     const report = JSON.stringify(outcomes.map((o) => ({ ...o, gap: Number(o.gap.toFixed(4)) })));
-    expect(found, report).toBeGreaterThanOrEqual(4);
+    expect(found, report).toBeGreaterThanOrEqual(6);
     for (const o of outcomes) expect(o.gap, report).toBeLessThanOrEqual(0.02);
   });
 });
