@@ -108,7 +108,8 @@ describe('resolveOptions', () => {
 });
 
 describe('defaultWarmup', () => {
-  it('is about 10 points per free parameter, clamped to [1000, 20000]', () => {
+  it('is about 10 points per free parameter, clamped to [1000, 20000] (tied: [4000, 20000])', () => {
+    expect(defaultWarmup(4, 5, 'tied')).toBe(4000);
     expect(defaultWarmup(2, 2, 'full')).toBe(1000);
     // 10·K·(d + d(d+1)/2 + 1) = 10·10·(10 + 55 + 1)
     expect(defaultWarmup(10, 10, 'full')).toBe(6600);
