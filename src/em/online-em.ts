@@ -38,8 +38,8 @@ export type { EngineCounters, EngineState, MinibatchUpdate, UpdateListener } fro
  * The least default warm-up of `--components auto`. BIC needs the points to tell a small or
  * overlapping component from noise: on the seeded d = 2 grid of `npm run bench:select`
  * (K = 4…8, 45 cases) BIC on 4,000 points found the true K in 22, on 16,000 in 31, with fits
- * good enough that the true K's BIC nearly always beat the true parameters'. 1,000 points also left
- * auto up to 0.038 nats/point below batch EM with the true K (4,000: 0.007).
+ * good enough that the true K's BIC nearly always beat the true parameters'. 1,000 points
+ * also left auto up to 0.038 nats/point below batch EM with the true K (4,000: 0.007).
  */
 const AUTO_MIN_WARMUP = 16_000;
 

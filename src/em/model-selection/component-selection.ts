@@ -18,7 +18,8 @@ export interface ComponentSelection {
  * Choose K on the warm-up buffer: the usual warm-start fit (screened k-means++ restarts,
  * batch EM) for K = 1…maxComponents (at most one component per point), each K also started
  * from the K-1 fit grown by one component (grown-starts.ts); the one of least BIC wins (the
- * smaller K on a tie). With an `executor`, the fits' E-steps run on its threads. Returns the winner's fit, to start the stream from.
+ * smaller K on a tie). With an `executor`, the fits' E-steps run on its threads. Returns the
+ * winner's fit, to start the stream from.
  */
 export function selectComponents(buffer: PointBatch, o: ResolvedOptions, maxComponents: number, seed: number, executor?: StatisticsExecutor): { fit: BatchEmResult; selection: ComponentSelection } {
   const top = Math.max(1, Math.min(maxComponents, buffer.n));
