@@ -35,8 +35,9 @@ export interface BatchEmOptions {
   readonly executor?: StatisticsExecutor;
   /**
    * Further starts, as per-point statistics about the batch's reference (for example a
-   * smaller fit grown by one component): each competes with the k-means++ restarts, in the
-   * screening when there is one. Counted as restarts `restarts`, `restarts + 1`, …
+   * smaller fit grown by one component), counted as restarts `restarts`, `restarts + 1`, …
+   * Without screening each runs like a restart; with it, the best after one EM iteration on
+   * the whole batch runs on beside the screening's `keep`.
    */
   readonly starts?: readonly SufficientStats[];
 }
@@ -66,7 +67,7 @@ export function fitBatchEm(batch: PointBatch, options: BatchEmOptions): BatchEmR
   const restarts = Math.max(1, options.restarts);
   const screening = options.screening;
   const starts = options.starts ?? [];
-  if (screening && restarts + starts.length > screening.keep) {
+  if (screening && restarts > screening.keep) {
     return screenedRestarts(batch, options, screening, reference, rng);
   }
   let best: BatchEmResult | null = null;
@@ -92,7 +93,6 @@ function screenedRestarts(
     const initial = kmeansStart(sample, options, reference, rng);
     screened.push(runEm(sample, short, initial.stats, r, initial.reseeds));
   }
-  for (const [i, start] of (options.starts ?? []).entries()) screened.push(runEm(sample, short, cloneStats(start), options.restarts + i, 0));
   screened.sort((a, b) => b.logLik - a.logLik || a.bestRestart - b.bestRestart);
   let best: BatchEmResult | null = null;
   for (const candidate of screened.slice(0, screening.keep)) {
@@ -101,7 +101,26 @@ function screenedRestarts(
     const result = runEm(batch, options, stats, candidate.bestRestart, reseeds);
     if (!best || result.logLik > best.logLik) best = result;
   }
+  const start = bestStart(batch, options);
+  if (start) {
+    const result = runEm(batch, options, start.stats, start.bestRestart, start.reseeds);
+    if (!best || result.logLik > best.logLik) best = result;
+  }
   return best!;
+}
+
+/**
+ * The given starts are fits of this very batch (grown by a component, say), so they are
+ * screened on all of it, by one EM iteration: on a subsample a small component they carry
+ * (at d = 16, 112 of 16,000 points; 21 of a 3,000-point sample) is lost, and the start with it.
+ */
+function bestStart(batch: PointBatch, options: BatchEmOptions): BatchEmResult | null {
+  let best: BatchEmResult | null = null;
+  for (const [i, start] of (options.starts ?? []).entries()) {
+    const result = runEm(batch, { ...options, maxIter: 1 }, cloneStats(start), options.restarts + i, 0);
+    if (!best || result.logLik > best.logLik) best = result;
+  }
+  return best;
 }
 
 /** m rows drawn without replacement, in their original order. */
