@@ -230,6 +230,9 @@ share.coordinator.state.topic.num.partitions=1
 auto.create.topics.enable=false
 num.partitions=1
 group.initial.rebalance.delay.ms=0
+# Sessions down to 1 s (Kafka's floor is 6 s), so that a test can outlast one in seconds
+# (test/kafka/warmup-heartbeats.test.ts); the processor's default stays 10 s.
+group.min.session.timeout.ms=1000
 
 # Small footprint (2-core machine shared with the tests; heap: ${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m}).
 num.network.threads=2

@@ -7,7 +7,7 @@ import { checkEngineState } from './engine-state-check.js';
 import { IncompatibleStateError } from './errors.js';
 import { expectedStatistics } from './expected-statistics.js';
 import { mStep } from './m-step.js';
-import { selectComponents, type ComponentSelection } from './model-selection/component-selection.js';
+import type { ComponentSelection } from './model-selection/component-selection.js';
 import { MinibatchAssembler } from './minibatch-assembler.js';
 import { defaultWarmup, resolveOptions, scheduleHalfLife, type OnlineEmOptions, type ResolvedOptions } from './options.js';
 import { concatBatches, pointBatch } from './point-batch.js';
@@ -30,7 +30,7 @@ import { blendStats, cloneStats, statsAreFinite } from './sufficient-stats.js';
 import type { Averaged, Fitting, Phase, WarmingUp } from './engine-phase.js';
 import type { EngineCounters, EngineState, UpdateListener } from './engine-state.js';
 import type { MixtureParams, PointBatch, SufficientStats } from './types.js';
-import { warmStartFit } from './warm-start-fit.js';
+import { fitWarmup, type WarmupFit } from './warmup/warmup-fit.js';
 
 export type { EngineCounters, EngineState, MinibatchUpdate, UpdateListener } from './engine-state.js';
 
@@ -72,6 +72,8 @@ export class OnlineEm {
   private change: ChangeRecovery | null;
   /** Computes each minibatch's E-step and statistics in fixed chunks, on `threads` threads. */
   private readonly executor: StatisticsExecutor;
+  /** A warm-up fit computed elsewhere (provideWarmupFit), with the buffer it is the fit of. */
+  private providedWarmup: { readonly buffer: PointBatch; readonly fit: WarmupFit } | null = null;
 
   constructor(options: OnlineEmOptions, changeState: EngineState['change'] = undefined) {
     this.resolved = resolveOptions(options);
@@ -114,12 +116,21 @@ export class OnlineEm {
 
   get warmupSize(): number | null {
     const dim = this.dimension;
-    if (dim === null) return null;
+    return dim === null ? null : this.warmupSizeFor(dim);
+  }
+
+  private warmupSizeFor(dim: number): number {
     const o = this.options;
     if (o.warmup !== null) return o.warmup;
     // auto: sized for MAX, and at least AUTO_MIN_WARMUP, so that BIC sees the smaller components at all.
     if (o.maxComponents !== null) return Math.max(AUTO_MIN_WARMUP, defaultWarmup(o.maxComponents, dim, o.covarianceType));
     return defaultWarmup(o.components, dim, o.covarianceType);
+  }
+
+  /** Points still to buffer before the warm-up fit: 0 once fitting, null before the dimension is known. */
+  get warmupRemaining(): number | null {
+    const p = this.phase;
+    return p.kind === 'fitting' ? 0 : p.kind === 'warming-up' ? this.warmupSizeFor(p.dim) - p.count : null;
   }
 
   get pointsPending(): number {
@@ -138,6 +149,42 @@ export class OnlineEm {
     if (p.kind === 'fitting') return ahead * this.options.batchSize - p.assembler.pendingCount;
     if (p.kind === 'warming-up') return this.warmupSize! - p.count + ahead * this.options.batchSize;
     return null;
+  }
+
+  /**
+   * The warm-up buffer as the warm-up fit will see it, if ingesting these rows (as
+   * `ingestRows` would) fills it; else null. Changes nothing: a caller that must not block
+   * (a Kafka consumer, which has to heartbeat) computes `fitWarmup` of it on another thread
+   * (fitWarmupOffThread) and hands the result over with `provideWarmupFit` before the ingest.
+   */
+  warmupBufferFilledBy(rows: readonly unknown[]): PointBatch | null {
+    if (this.phase.kind === 'fitting') return null;
+    const dim = this.dimension ?? inferDimension(rows, this.options.maxAbsValue);
+    return dim === null ? null : this.warmupBufferWith(validateRows(rows, dim, this.options.maxAbsValue).batch);
+  }
+
+  /** As `warmupBufferFilledBy`, for the rows `ingestFloat64` would take (`data` is not modified). */
+  warmupBufferFilledByFloat64(data: Float64Array, dim: number): PointBatch | null {
+    if (this.phase.kind === 'fitting' || (this.dimension ?? dim) !== dim) return null;
+    return this.warmupBufferWith(validateFloat64Rows(data.slice(), dim, this.options.maxAbsValue).batch);
+  }
+
+  private warmupBufferWith(accepted: PointBatch): PointBatch | null {
+    const p = this.phase;
+    const { dim } = accepted;
+    const held = p.kind === 'warming-up' ? p.buffer : [];
+    const count = p.kind === 'warming-up' ? p.count : 0;
+    const size = this.warmupSizeFor(dim);
+    if (count + accepted.n < size) return null;
+    return concatBatches([...held, pointBatch(accepted.data.subarray(0, (size - count) * dim), dim)], dim);
+  }
+
+  /**
+   * The warm-up fit of `buffer`, computed elsewhere (see warmupBufferFilledBy): used when the
+   * warm-up completes on exactly these points, else ignored (the engine fits them itself).
+   */
+  provideWarmupFit(buffer: PointBatch, fit: WarmupFit): void {
+    this.providedWarmup = { buffer, fit };
   }
 
   /** Fix the dimension before any point arrives (the binary format carries it in a header). */
@@ -355,16 +402,11 @@ export class OnlineEm {
   private initialise(warmingUp: WarmingUp, notYetBuffered = 0): void {
     const d = warmingUp.dim;
     const buffer = concatBatches(warmingUp.buffer, d);
-    let o = this.options;
-    let fit;
-    if (o.maxComponents !== null) {
-      const chosen = selectComponents(buffer, o, o.maxComponents, o.seed, this.executor);
-      this.adoptComponents(chosen.selection.chosen, chosen.selection, null);
-      o = this.options;
-      fit = chosen.fit;
-    } else {
-      fit = warmStartFit(buffer, o, o.seed, this.executor);
-    }
+    const provided = this.providedWarmup;
+    this.providedWarmup = null;
+    const { fit, selection } = provided && sameRows(provided.buffer, buffer) ? provided.fit : fitWarmup(buffer, this.options, this.executor);
+    if (selection) this.adoptComponents(selection.chosen, selection, null);
+    const o = this.options;
     this.counters.reseeds += fit.reseeds + reseedDeadComponents(fit.stats, o.minWeight);
     this.counters.jitterEvents += fit.jitterEvents;
     this.pointsInStats = buffer.n;
@@ -473,4 +515,12 @@ export class OnlineEm {
     f.averaged.updates++;
     blendStats(f.averaged.stats, stats, Math.min(1, (gamma + 1) / (f.averaged.updates + gamma)));
   }
+}
+
+function sameRows(a: PointBatch, b: PointBatch): boolean {
+  if (a.n !== b.n || a.dim !== b.dim) return false;
+  const n = a.n * a.dim;
+  // Object.is: NaN (a missing coordinate) equals NaN, and 0 is not -0.
+  for (let i = 0; i < n; i++) if (!Object.is(a.data[i], b.data[i])) return false;
+  return true;
 }

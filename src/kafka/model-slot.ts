@@ -1,5 +1,5 @@
 import type { KafkaMessage, Message } from 'kafkajs';
-import type { EngineState, UpdateListener } from '../em/online-em.js';
+import type { EngineState, OnlineEm, UpdateListener } from '../em/online-em.js';
 import type { MixtureSnapshot } from '../em/snapshot.js';
 import type { AnomalySummary, AnomalyThresholdState } from '../score/anomaly-threshold.js';
 import { FittingSession, type FittingSessionOptions } from '../stream/fitting-session.js';
@@ -87,6 +87,11 @@ export class ModelSlot {
 
   get pointsSeen(): number {
     return this.session.engine.counters.pointsSeen;
+  }
+
+  /** The engine, for the warm-up fit off the event loop (warmup-off-loop.ts); ingest goes through `ingest`. */
+  get engine(): OnlineEm {
+    return this.session.engine;
   }
 
   get deadLettersHeld(): number {

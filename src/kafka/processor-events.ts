@@ -29,6 +29,7 @@ export type ProcessorEvent =
   | FetchedEvent
   | LagEvent
   | EngineProgressEvent
+  | WarmupFittedEvent
   | CommittedEvent
   | ProgressReportEvent
   | RebalancedEvent
@@ -187,6 +188,14 @@ export interface EngineProgressEvent {
   readonly pointsPerSecond: number;
   readonly logLikelihood: number | null;
   readonly warmingUp: boolean;
+}
+
+/** The warm-up fit ran on a worker thread while the consumer heartbeated (`error`: it failed, and the engine fitted on the event loop). */
+export interface WarmupFittedEvent {
+  readonly type: 'warmup-fitted';
+  readonly points: number;
+  readonly durationMs: number;
+  readonly error?: string;
 }
 
 /** A transaction committed: dead letters, the snapshot (if any), the checkpoint and the offsets. */

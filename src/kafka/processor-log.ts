@@ -12,6 +12,7 @@ const LOGGED: readonly ProcessorEventType[] = [
   'waiting-for-group',
   'consuming',
   'skipped',
+  'warmup-fitted',
   'committed',
   'progress',
   'rebalanced',
@@ -159,6 +160,10 @@ function describe(event: ProcessorEvent, config: ProcessorConfig): Described | n
           (event.keys ? ` | keys ${event.keys.inMemory} in memory of ${event.keys.known} known, ${event.keys.evictions} evicted, ${event.keys.restored} read back` : ''),
       };
     }
+    case 'warmup-fitted':
+      if (event.error) say('warn', `the warm-up fit could not run on a worker thread (${event.error}); fitting ${event.points} points on the event loop, where the consumer cannot heartbeat`);
+      else say('info', `warm-up fitted on ${event.points} points in ${(event.durationMs / 1000).toFixed(1)} s, on a worker thread while the consumer heartbeated`);
+      break;
     case 'rebalanced':
       say('info', `consumer group rebalanced; this instance keeps the model and goes on (partitions ${event.partitions.join(',')})`);
       break;

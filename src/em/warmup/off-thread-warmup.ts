@@ -1,0 +1,31 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ResolvedOptions } from '../options.js';
+import type { PointBatch } from '../types.js';
+import type { WarmupFit } from './warmup-fit.js';
+
+function warmupWorkerUrl(): URL {
+  // From the sources (vitest), the compiled worker: a worker thread cannot load TypeScript.
+  const fromSources = import.meta.url.endsWith('.ts');
+  return new URL(fromSources ? '../../../dist/em/warmup/warmup-worker.js' : './warmup-worker.js', import.meta.url);
+}
+
+/**
+ * `fitWarmup` on a worker thread of its own, which exits when done: the calling thread's
+ * event loop runs on meanwhile. Same options, same buffer, same bits as on the calling
+ * thread. Rejects, in one line, when the worker is missing or fails.
+ */
+export function fitWarmupOffThread(buffer: PointBatch, options: ResolvedOptions): Promise<WarmupFit> {
+  const url = warmupWorkerUrl();
+  const path = fileURLToPath(url);
+  if (!existsSync(path)) return Promise.reject(new Error(`the warm-up worker is missing (${path}): run npm run build`));
+  return new Promise((resolve, reject) => {
+    // A copy: the buffer stays the caller's, to compare with when the fit is used.
+    const worker = new Worker(url, { workerData: { data: buffer.data.slice(0, buffer.n * buffer.dim), dim: buffer.dim, options } });
+    let result: WarmupFit | null = null;
+    worker.once('message', (message: WarmupFit) => (result = message));
+    worker.once('error', reject);
+    worker.once('exit', (code) => (result ? resolve(result) : reject(new Error(`the warm-up worker exited with code ${code} before its fit`))));
+  });
+}
