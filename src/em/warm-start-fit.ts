@@ -30,6 +30,17 @@ function initIterations(o: ResolvedOptions, n: number, d: number): number {
 }
 
 /**
+ * The most multiply-adds `warmStartFit` spends on n points: the screening of the restarts,
+ * then the finalists (and the best of any given starts) run to their iteration cap.
+ */
+export function warmStartWork(o: ResolvedOptions, n: number, d: number, withStarts = false): number {
+  const perPoint = o.components * COVARIANCE_MODELS[o.covarianceType].iterationWork(d);
+  const screening = o.restarts * INIT_SCREEN_ITERATIONS[o.covarianceType] * Math.min(n, INIT_SCREEN_SAMPLE) * perPoint;
+  const finalists = (INIT_SCREEN_KEEP + (withStarts ? 1 : 0)) * initIterations(o, n, d) * n * perPoint;
+  return screening + finalists;
+}
+
+/**
  * The fit a model starts from: batch EM on a buffer of points, from k-means++ restarts
  * screened on a subsample. The warm-up uses it, and so does a challenger after a change.
  * With an `executor`, every E-step on the whole buffer runs in its chunks (on its threads);

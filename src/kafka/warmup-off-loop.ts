@@ -1,7 +1,15 @@
 import type { OnlineEm } from '../em/online-em.js';
 import { fitWarmupOffThread } from '../em/warmup/off-thread-warmup.js';
+import { warmupFitWork } from '../em/warmup/warmup-fit.js';
 import { isFloat64Input, rowCount, rowsOf, type PointInput } from '../stream/point-input.js';
 import { whileHeartbeating } from './heartbeats.js';
+
+/**
+ * Fits of less work (at most about a tenth of a second) stay on the event loop: they cannot
+ * outlast a session, and a worker thread costs tens of milliseconds to start, which a
+ * thousand keys warming up in `--keyed` mode would pay a thousand times.
+ */
+const OFF_THREAD_WORK = 1e8;
 
 /** How a warm-up fit ran: off the event loop, or (`error`) on it after the worker failed. */
 export interface WarmupFitRun {
@@ -16,7 +24,8 @@ export interface WarmupFitRun {
  * heartbeats, and goes to the engine, which then ingests the message as usual and starts
  * from it. On the event loop it would stop the heartbeats past the session timeout, and
  * the group would take the model away in the middle of it. Null when the message does not
- * complete the warm-up. A failed worker only costs the wait: the engine then fits itself.
+ * complete the warm-up, or when its fit is quick. A failed worker only costs the wait: the
+ * engine then fits itself.
  */
 export async function fitWarmupWhileHeartbeating<P>(
   engine: OnlineEm,
@@ -26,8 +35,10 @@ export async function fitWarmupWhileHeartbeating<P>(
 ): Promise<WarmupFitRun | null> {
   const remaining = engine.warmupRemaining;
   if (remaining === 0 || (remaining !== null && rowCount(input) < remaining)) return null;
+  const { warmupSize, dimension } = engine;
+  if (warmupSize !== null && dimension !== null && warmupFitWork(engine.options, warmupSize, dimension) < OFF_THREAD_WORK) return null;
   const buffer = isFloat64Input(input) ? engine.warmupBufferFilledByFloat64(input.data, input.dim) : engine.warmupBufferFilledBy(rowsOf(input));
-  if (!buffer) return null;
+  if (!buffer || warmupFitWork(engine.options, buffer.n, buffer.dim) < OFF_THREAD_WORK) return null;
   const started = performance.now();
   try {
     engine.provideWarmupFit(buffer, await whileHeartbeating(fitWarmupOffThread(buffer, engine.options), heartbeat, intervalMs));

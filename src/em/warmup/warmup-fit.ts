@@ -3,7 +3,7 @@ import { selectComponents, type ComponentSelection } from '../model-selection/co
 import type { ResolvedOptions } from '../options.js';
 import type { StatisticsExecutor } from '../parallel/statistics-executor.js';
 import type { PointBatch } from '../types.js';
-import { warmStartFit } from '../warm-start-fit.js';
+import { warmStartFit, warmStartWork } from '../warm-start-fit.js';
 
 /** What a model starts from: batch EM on its full warm-up buffer, and with `auto` the K chosen. */
 export interface WarmupFit {
@@ -23,4 +23,12 @@ export function fitWarmup(buffer: PointBatch, o: ResolvedOptions, executor?: Sta
     return { fit, selection };
   }
   return { fit: warmStartFit(buffer, o, o.seed, executor), selection: null };
+}
+
+/** The most multiply-adds `fitWarmup` spends on n points of dimension d (with `auto`, every K it tries). */
+export function warmupFitWork(o: ResolvedOptions, n: number, d: number): number {
+  if (o.maxComponents === null) return warmStartWork(o, n, d);
+  let work = 0;
+  for (let k = 1; k <= Math.min(o.maxComponents, n); k++) work += warmStartWork({ ...o, components: k }, n, d, k > 1);
+  return work;
 }

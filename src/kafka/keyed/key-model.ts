@@ -1,4 +1,4 @@
-import type { UpdateListener } from '../../em/online-em.js';
+import type { OnlineEm, UpdateListener } from '../../em/online-em.js';
 import type { OnlineEmOptions } from '../../em/options.js';
 import type { MixtureSnapshot } from '../../em/snapshot.js';
 import { FittingSession } from '../../stream/fitting-session.js';
@@ -46,6 +46,11 @@ export class KeyModel {
 
   get pointsSeen(): number {
     return this.session.engine.counters.pointsSeen;
+  }
+
+  /** The engine, for the warm-up fit off the event loop (warmup-off-loop.ts); ingest goes through `ingest`. */
+  get engine(): OnlineEm {
+    return this.session.engine;
   }
 
   /** One decoded message into the model; its refused points, if any. `onUpdate` hears each stepwise update (metrics). */

@@ -1,9 +1,9 @@
 import type { KafkaMessage, Message, Producer } from 'kafkajs';
-import type { UpdateListener } from '../../em/online-em.js';
+import type { OnlineEm, UpdateListener } from '../../em/online-em.js';
 import type { OnlineEmOptions } from '../../em/options.js';
 import { deadLetterFor } from '../dead-letter.js';
 import { decodeMessage, type MessagePosition } from '../message-format.js';
-import { rowCount } from '../../stream/point-input.js';
+import { rowCount, type PointInput } from '../../stream/point-input.js';
 import type { TopicNames } from '../topics.js';
 import { recordBytes } from '../transactional-publisher.js';
 import { commitKeyed } from './keyed-publisher.js';
@@ -136,8 +136,30 @@ export class PartitionKeys {
     this.spill.deleteWhere((id) => id.startsWith(prefix));
   }
 
-  /** One message: skipped when already in (below the restored offsets), refused for its key, or fitted into its key's model. */
-  ingest(message: KafkaMessage, onUpdate?: UpdateListener): Ingested {
+  /**
+   * When the message goes to a key whose model is warming up: that engine and the message's
+   * points, decoded (give them to `ingest`), so that the caller can fit the warm-up off the
+   * event loop if they fill it (warmup-off-loop.ts). Null otherwise; changes nothing.
+   */
+  warmingUpTarget(message: KafkaMessage): { engine: OnlineEm; input: PointInput<MessagePosition> } | null {
+    const offset = BigInt(message.offset);
+    if (this.next !== null && offset < this.next) return null;
+    const key = modelKey(message.key);
+    const model = typeof key === 'string' ? this.models.get(key) : undefined;
+    if (!model || model.holds(offset) || model.engine.warmupRemaining === 0) return null;
+    return { engine: model.engine, input: this.decode(message) };
+  }
+
+  private decode(message: KafkaMessage): PointInput<MessagePosition> {
+    const position: MessagePosition = { topic: this.topics.input, partition: this.partition, offset: message.offset };
+    return decodeMessage(message.value, message.headers, position, this.maxMessageBytes);
+  }
+
+  /**
+   * One message: skipped when already in (below the restored offsets), refused for its key, or
+   * fitted into its key's model. `decoded`: its points as `warmingUpTarget` gave them.
+   */
+  ingest(message: KafkaMessage, onUpdate?: UpdateListener, decoded?: PointInput<MessagePosition>): Ingested {
     const offset = BigInt(message.offset);
     if (this.next !== null && offset < this.next) return { kind: 'skipped' };
     const position: MessagePosition = { topic: this.topics.input, partition: this.partition, offset: message.offset };
@@ -161,7 +183,7 @@ export class PartitionKeys {
       return { kind: 'skipped' };
     }
     this.advance(offset);
-    const input = decodeMessage(message.value, message.headers, position, this.maxMessageBytes);
+    const input = decoded ?? this.decode(message);
     const before = model.pointsSeen;
     const rejected = model.ingest(input, position, onUpdate);
     this.points += model.pointsSeen - before;

@@ -71,6 +71,25 @@ describe('keyed mode, in memory', () => {
     expect(u.changedKeys).toBe(2);
   });
 
+  it("names the engine of a key still warming up, with the message's points for ingest, and nothing for a new key, a keyless message, an offset already in, or a fitted key", () => {
+    const u = unit();
+    expect(u.warmingUpTarget(message('a', 0, rows(0)))).toBeNull(); // no model yet: the first message makes it
+    u.ingest(message('a', 0, rows(0)));
+    expect(u.warmingUpTarget(message(null, 1, rows(1)))).toBeNull();
+    expect(u.warmingUpTarget(message('a', 0, rows(0)))).toBeNull();
+    const target = u.warmingUpTarget(message('a', 1, rows(1)))!;
+    expect(target.engine).toBe(u.models.get('a')!.engine);
+    expect(target.input).toEqual({ points: rows(1), position: { topic: 'points', partition: 2, offset: '1' } });
+    const twin = unit();
+    twin.ingest(message('a', 0, rows(0)));
+    expect(u.ingest(message('a', 1, rows(1)), undefined, target.input)).toEqual({ kind: 'fitted', model: u.models.get('a'), created: false });
+    twin.ingest(message('a', 1, rows(1)));
+    expect(u.models.get('a')!.engine.exportState()).toEqual(twin.models.get('a')!.engine.exportState());
+    for (let i = 2; i < 6; i++) u.ingest(message('a', i, rows(i))); // 12 points: past the 10-point warm-up
+    expect(u.models.get('a')!.engine.warmupRemaining).toBe(0);
+    expect(u.warmingUpTarget(message('a', 6, rows(6)))).toBeNull();
+  });
+
   it('a key model restored from its checkpoint continues bit for bit as one never interrupted', () => {
     const whole = new KeyModel('k', ENGINE, null);
     const first = new KeyModel('k', ENGINE, null);
