@@ -36,8 +36,8 @@ export interface BatchEmOptions {
   /**
    * Further starts, as per-point statistics about the batch's reference (for example a
    * smaller fit grown by one component), counted as restarts `restarts`, `restarts + 1`, …
-   * Without screening each runs like a restart; with it, the best after one EM iteration on
-   * the whole batch runs on beside the screening's `keep`.
+   * Without screening each runs like a restart; with it, each also competes in the screening,
+   * and the best after one EM iteration on the whole batch runs on beside the screening's `keep`.
    */
   readonly starts?: readonly SufficientStats[];
 }
@@ -93,6 +93,7 @@ function screenedRestarts(
     const initial = kmeansStart(sample, options, reference, rng);
     screened.push(runEm(sample, short, initial.stats, r, initial.reseeds));
   }
+  for (const [i, start] of (options.starts ?? []).entries()) screened.push(runEm(sample, short, cloneStats(start), options.restarts + i, 0));
   screened.sort((a, b) => b.logLik - a.logLik || a.bestRestart - b.bestRestart);
   let best: BatchEmResult | null = null;
   for (const candidate of screened.slice(0, screening.keep)) {
@@ -110,9 +111,10 @@ function screenedRestarts(
 }
 
 /**
- * The given starts are fits of this very batch (grown by a component, say), so they are
- * screened on all of it, by one EM iteration: on a subsample a small component they carry
- * (at d = 16, 112 of 16,000 points; 21 of a 3,000-point sample) is lost, and the start with it.
+ * The given starts are fits of this very batch (grown by a component, say), so one of them
+ * is also chosen on all of it, by one EM iteration: on the screening's subsample a small
+ * component (at d = 16, 112 of 16,000 points; 21 of a 3,000-point sample) is lost, and the
+ * start that carries it loses the screening.
  */
 function bestStart(batch: PointBatch, options: BatchEmOptions): BatchEmResult | null {
   let best: BatchEmResult | null = null;
