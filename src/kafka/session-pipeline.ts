@@ -137,9 +137,9 @@ export class SessionPipeline {
       const position = { topic: batch.topic, partition: batch.partition, offset: message.offset };
       const input = decodeMessage(message.value, message.headers, position, config.maxMessageBytes);
       // (Once fitting, no await per message: the hot path stays synchronous.)
-      const warmup = slot.engine.warmupRemaining === 0 ? null : await fitWarmupWhileHeartbeating(slot.engine, input, heartbeat, heartbeatIntervalMs(config.sessionTimeoutMs));
+      const warmup = slot.engine.warmupRemaining === 0 ? null : await fitWarmupWhileHeartbeating(slot.engine, input, heartbeat, heartbeatIntervalMs(config.sessionTimeoutMs), () => this.context.isStopping());
       if (warmup) {
-        events.emit({ type: 'warmup-fitted', ...warmup });
+        if (!warmup.stopped) events.emit({ type: 'warmup-fitted', ...warmup });
         if (this.context.isStopping() || !isRunning() || isStale()) break;
       }
       const started = timeIngest ? performance.now() : 0;

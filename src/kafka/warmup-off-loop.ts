@@ -1,5 +1,5 @@
 import type { OnlineEm } from '../em/online-em.js';
-import { fitWarmupOffThread } from '../em/warmup/off-thread-warmup.js';
+import { fitWarmupOffThread, WarmupFitAborted } from '../em/warmup/off-thread-warmup.js';
 import { warmupFitWork } from '../em/warmup/warmup-fit.js';
 import { isFloat64Input, rowCount, rowsOf, type PointInput } from '../stream/point-input.js';
 import { whileHeartbeating } from './heartbeats.js';
@@ -11,11 +11,18 @@ import { whileHeartbeating } from './heartbeats.js';
  */
 const OFF_THREAD_WORK = 1e8;
 
-/** How a warm-up fit ran: off the event loop, or (`error`) on it after the worker failed. */
+/** How often a fit in progress looks whether the process is stopping. */
+const STOP_POLL_MS = 100;
+
+/**
+ * How a warm-up fit ran: off the event loop; or (`error`) on it after the worker failed; or
+ * (`stopped`) not at all: the process began to stop, and the caller must not ingest on.
+ */
 export interface WarmupFitRun {
   readonly points: number;
   readonly durationMs: number;
   readonly error?: string;
+  readonly stopped?: true;
 }
 
 /**
@@ -25,13 +32,15 @@ export interface WarmupFitRun {
  * from it. On the event loop it would stop the heartbeats past the session timeout, and
  * the group would take the model away in the middle of it. Null when the message does not
  * complete the warm-up, or when its fit is quick. A failed worker only costs the wait: the
- * engine then fits itself.
+ * engine then fits itself. When `stopping()` turns true the worker is terminated, so that a
+ * shutdown does not wait for the fit: the buffer is checkpointed and fitted at the next start.
  */
 export async function fitWarmupWhileHeartbeating<P>(
   engine: OnlineEm,
   input: PointInput<P>,
   heartbeat: () => Promise<void>,
   intervalMs: number,
+  stopping: () => boolean = () => false,
 ): Promise<WarmupFitRun | null> {
   const remaining = engine.warmupRemaining;
   if (remaining === 0 || (remaining !== null && rowCount(input) < remaining)) return null;
@@ -40,10 +49,16 @@ export async function fitWarmupWhileHeartbeating<P>(
   const buffer = isFloat64Input(input) ? engine.warmupBufferFilledByFloat64(input.data, input.dim) : engine.warmupBufferFilledBy(rowsOf(input));
   if (!buffer || warmupFitWork(engine.options, buffer.n, buffer.dim) < OFF_THREAD_WORK) return null;
   const started = performance.now();
+  const stop = new AbortController();
+  const watch = setInterval(() => stopping() && stop.abort(), STOP_POLL_MS);
   try {
-    engine.provideWarmupFit(buffer, await whileHeartbeating(fitWarmupOffThread(buffer, engine.options), heartbeat, intervalMs));
+    engine.provideWarmupFit(buffer, await whileHeartbeating(fitWarmupOffThread(buffer, engine.options, stop.signal), heartbeat, intervalMs));
     return { points: buffer.n, durationMs: performance.now() - started };
   } catch (error) {
-    return { points: buffer.n, durationMs: performance.now() - started, error: error instanceof Error ? error.message : String(error) };
+    const durationMs = performance.now() - started;
+    if (error instanceof WarmupFitAborted) return { points: buffer.n, durationMs, stopped: true };
+    return { points: buffer.n, durationMs, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearInterval(watch);
   }
 }

@@ -29,6 +29,16 @@ describe('fitWarmupWhileHeartbeating', () => {
     expect(engine.exportState()).toEqual(direct.exportState());
   });
 
+  it('terminates the worker when the process begins to stop, and says so instead of fitting', async () => {
+    const engine = new OnlineEm({ components: 'auto:10', warmup: 4000, seed: 1 });
+    const since = performance.now();
+    const run = await fitWarmupWhileHeartbeating(engine, { data: data.slice(), dim: 6 }, heartbeats().beat, 5, () => performance.now() - since > 50);
+    expect(run).toMatchObject({ points: 4000, stopped: true });
+    // The whole fit takes seconds here; terminated, it ends within a poll or two of the stop.
+    expect(run!.durationMs).toBeLessThan(1000);
+    expect(engine.counters.pointsSeen).toBe(0); // nothing ingested: the caller stops without it
+  });
+
   it('leaves a quick warm-up to the engine (a worker costs more than the fit), and a fitted engine alone', async () => {
     const engine = new OnlineEm({ components: 2, warmup: 200 });
     const beats = heartbeats();

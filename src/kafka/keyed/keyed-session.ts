@@ -261,9 +261,9 @@ export class KeyedSession {
     for (const message of batch.messages) {
       if (this.context.isStopping() || !isRunning() || isStale()) break;
       const target = unit.warmingUpTarget(message);
-      const warmup = target && (await fitWarmupWhileHeartbeating(target.engine, target.input, heartbeat, heartbeatIntervalMs(config.sessionTimeoutMs)));
+      const warmup = target && (await fitWarmupWhileHeartbeating(target.engine, target.input, heartbeat, heartbeatIntervalMs(config.sessionTimeoutMs), () => this.context.isStopping()));
       if (warmup) {
-        events.emit({ type: 'warmup-fitted', ...warmup });
+        if (!warmup.stopped) events.emit({ type: 'warmup-fitted', ...warmup });
         if (this.context.isStopping() || !isRunning() || isStale()) break;
       }
       const result = unit.ingest(message, onUpdate, target?.input);
