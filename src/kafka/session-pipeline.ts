@@ -6,8 +6,7 @@ import { partitionKey, type ModelSlot, type SlotCommit } from './model-slot.js';
 import { CAUGHT_UP_COMMIT_MS, HEARTBEAT_EVERY_MESSAGES, MAX_BUFFERED_DEAD_LETTERS, MAX_OPEN_TRANSACTION_MS, MAX_TRANSACTION_SCORES_BYTES } from './commit-policy.js';
 import { SCORES_BATCH_BYTES } from './scores/scores-record.js';
 import { heartbeatUnlessRebalancing } from './heartbeats.js';
-import { heartbeatIntervalMs } from './consumer-config.js';
-import { fitWarmupWhileHeartbeating } from './warmup-off-loop.js';
+import { warmupBeforeIngest } from './warmup-off-loop.js';
 import { SerialWork } from './serial-work.js';
 import type { ProcessorEvents } from './processor-events.js';
 import type { ProcessorConfig } from './processor-types.js';
@@ -137,11 +136,7 @@ export class SessionPipeline {
       const position = { topic: batch.topic, partition: batch.partition, offset: message.offset };
       const input = decodeMessage(message.value, message.headers, position, config.maxMessageBytes);
       // (Once fitting, no await per message: the hot path stays synchronous.)
-      const warmup = slot.engine.warmupRemaining === 0 ? null : await fitWarmupWhileHeartbeating(slot.engine, input, heartbeat, heartbeatIntervalMs(config.sessionTimeoutMs), () => this.context.isStopping());
-      if (warmup) {
-        if (!warmup.stopped) events.emit({ type: 'warmup-fitted', ...warmup });
-        if (this.context.isStopping() || !isRunning() || isStale()) break;
-      }
+      if (slot.engine.warmupRemaining !== 0 && (await warmupBeforeIngest(slot.engine, input, heartbeat, this.context)) && (this.context.isStopping() || !isRunning() || isStale())) break;
       const started = timeIngest ? performance.now() : 0;
       const progress = slot.ingest(message, position, input, onUpdate);
       if (timeIngest) events.emit({ type: 'ingested', pointsSeen: slot.pointsSeen, durationMs: performance.now() - started });

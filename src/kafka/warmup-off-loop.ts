@@ -2,7 +2,9 @@ import type { OnlineEm } from '../em/online-em.js';
 import { fitWarmupOffThread, WarmupFitAborted } from '../em/warmup/off-thread-warmup.js';
 import { warmupFitWork } from '../em/warmup/warmup-fit.js';
 import { isFloat64Input, rowCount, rowsOf, type PointInput } from '../stream/point-input.js';
+import { heartbeatIntervalMs } from './consumer-config.js';
 import { whileHeartbeating } from './heartbeats.js';
+import type { ProcessorEvents } from './processor-events.js';
 
 /**
  * Fits of less work (at most about a tenth of a second) stay on the event loop: they cannot
@@ -44,8 +46,6 @@ export async function fitWarmupWhileHeartbeating<P>(
 ): Promise<WarmupFitRun | null> {
   const remaining = engine.warmupRemaining;
   if (remaining === 0 || (remaining !== null && rowCount(input) < remaining)) return null;
-  const { warmupSize, dimension } = engine;
-  if (warmupSize !== null && dimension !== null && warmupFitWork(engine.options, warmupSize, dimension) < OFF_THREAD_WORK) return null;
   const buffer = isFloat64Input(input) ? engine.warmupBufferFilledByFloat64(input.data, input.dim) : engine.warmupBufferFilledBy(rowsOf(input));
   if (!buffer || warmupFitWork(engine.options, buffer.n, buffer.dim) < OFF_THREAD_WORK) return null;
   const started = performance.now();
@@ -61,4 +61,23 @@ export async function fitWarmupWhileHeartbeating<P>(
   } finally {
     clearInterval(watch);
   }
+}
+
+/** What a consumer session lends its warm-up fits: the session timeout, its events, whether it stops. */
+export interface WarmupSessionContext {
+  readonly config: { readonly sessionTimeoutMs: number };
+  readonly events: ProcessorEvents;
+  isStopping(): boolean;
+}
+
+/**
+ * A session's step before it ingests a message into a warming-up engine: the fit off the
+ * event loop, heartbeating at the session's interval, told as `warmup-fitted`. True when it
+ * waited for a fit (or gave one up to a stop): the caller then looks again whether to go on.
+ */
+export async function warmupBeforeIngest<P>(engine: OnlineEm, input: PointInput<P>, heartbeat: () => Promise<void>, context: WarmupSessionContext): Promise<boolean> {
+  const run = await fitWarmupWhileHeartbeating(engine, input, heartbeat, heartbeatIntervalMs(context.config.sessionTimeoutMs), () => context.isStopping());
+  if (!run) return false;
+  if (!run.stopped) context.events.emit({ type: 'warmup-fitted', points: run.points, durationMs: run.durationMs, ...(run.error ? { error: run.error } : {}) });
+  return true;
 }

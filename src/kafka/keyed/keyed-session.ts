@@ -6,7 +6,7 @@ import { isFenced } from '../kafka-client.js';
 import { ModelStateError } from '../model-state-error.js';
 import { isRebalance } from '../ownership/group-membership.js';
 import { heartbeatUnlessRebalancing, whileHeartbeating } from '../heartbeats.js';
-import { fitWarmupWhileHeartbeating } from '../warmup-off-loop.js';
+import { warmupBeforeIngest } from '../warmup-off-loop.js';
 import type { ProcessorEvents } from '../processor-events.js';
 import type { ProcessorConfig } from '../processor-types.js';
 import { TransactionalProducer } from '../transactional-producer.js';
@@ -261,11 +261,7 @@ export class KeyedSession {
     for (const message of batch.messages) {
       if (this.context.isStopping() || !isRunning() || isStale()) break;
       const target = unit.warmingUpTarget(message);
-      const warmup = target && (await fitWarmupWhileHeartbeating(target.engine, target.input, heartbeat, heartbeatIntervalMs(config.sessionTimeoutMs), () => this.context.isStopping()));
-      if (warmup) {
-        if (!warmup.stopped) events.emit({ type: 'warmup-fitted', ...warmup });
-        if (this.context.isStopping() || !isRunning() || isStale()) break;
-      }
+      if (target && (await warmupBeforeIngest(target.engine, target.input, heartbeat, this.context)) && (this.context.isStopping() || !isRunning() || isStale())) break;
       const result = unit.ingest(message, onUpdate, target?.input);
       if (result.kind === 'fitted') this.memory.use(unit, result.model);
       payload.resolveOffset(message.offset);
