@@ -1,17 +1,14 @@
-import { Observable } from 'rxjs';
+import { resolveOptions } from '../em/options.js';
 import { byteSource } from '../io/byte-source.js';
-import { PointFileError, readPointChunks, type PointChunk } from '../io/point-file.js';
+import { PointFileError } from '../io/point-file.js';
 import { RejectionReport } from '../io/rejection-report.js';
 import { onlineEm } from '../stream/online-em-operator.js';
-import type { PointRowsInput } from '../stream/point-input.js';
 import { CliError } from './cli-error.js';
 import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
 import { formatOptionsHelp, parseCommandLine, withSpec, type OptionSpec } from './option-spec.js';
 import { POINT_FILE_SPECS, pointFileOptionsFrom } from './point-file-options.js';
+import { DECODE_THREAD_CHOICES, fitInputs, usesDecodeThread, type ChunkPosition, type DecodeThreadChoice } from './fit-inputs.js';
 import { formatProgress } from './progress-line.js';
-
-/** The line each row of an input item came from. */
-type ChunkPosition = Pick<PointChunk, 'lines' | 'epoch'>;
 
 export const FIT_SPECS = [
   ...withSpec(ENGINE_OPTION_SPECS, 'components', { required: true }),
@@ -19,6 +16,14 @@ export const FIT_SPECS = [
   { name: 'snapshot-every', kind: 'int', min: 1, default: 100, valueName: 'BATCHES', description: 'write a snapshot every this many minibatches (the final one is always written)' },
   { name: 'epochs', kind: 'int', min: 1, max: 100_000, default: 1, description: 'passes over the input (for small files; stdin is kept in memory)' },
   { name: 'rejects', kind: 'string', valueName: 'FILE', description: 'write rejected lines as NDJSON {line, epoch, code, message} to FILE instead of stderr' },
+  {
+    name: 'decode-thread',
+    kind: 'choice',
+    choices: DECODE_THREAD_CHOICES,
+    default: 'auto',
+    env: 'ONLINE_EM_DECODE_THREAD',
+    description: 'read, parse and validate the input on a thread of its own while the fit runs (auto: when there are 2 cores or more); the same results either way',
+  },
   { name: 'progress', kind: 'flag', description: 'print a progress line on stderr even when it is not a terminal' },
 ] as const satisfies readonly OptionSpec[];
 
@@ -61,11 +66,18 @@ export async function fitCommand(argv: readonly string[], io: { stdout: NodeJS.W
   const clearProgress = (): string => (showProgress ? '\r\x1b[K' : '');
   const rejections = new RejectionReport(io.stderr, { rejectsFile: values.rejects, multiEpoch: epochs > 1, prefix: clearProgress });
 
-  const chunks = readPointChunks(file, { ...fileOptions, epochs, onNotice: (message) => io.stderr.write(`${clearProgress()}${message}\n`) });
+  const inputs = fitInputs(file, {
+    ...fileOptions,
+    epochs,
+    onNotice: (message) => io.stderr.write(`${clearProgress()}${message}\n`),
+    decodeThread: usesDecodeThread(values['decode-thread'] as DecodeThreadChoice),
+    engineDim: engineOptions.dim ?? null,
+    maxAbs: resolveOptions(engineOptions).maxAbsValue,
+  });
   let lastSnapshotSeen = false;
   let failure: unknown = null;
   await new Promise<void>((resolve) => {
-    chunkInputs(chunks)
+    inputs
       .pipe(
         onlineEm<ChunkPosition>({
           ...engineOptions,
@@ -99,24 +111,4 @@ export async function fitCommand(argv: readonly string[], io: { stdout: NodeJS.W
     throw new CliError(`not enough valid points to fit ${values.components} components (see the rejected lines above)`);
   }
   return 0;
-}
-
-/**
- * The reader's chunks as the operator's input items. Reading waits for the fit: each
- * chunk is fitted before the next is read.
- */
-function chunkInputs(chunks: AsyncGenerator<PointChunk>): Observable<PointRowsInput<ChunkPosition>> {
-  return new Observable((subscriber) => {
-    let stopped = false;
-    (async () => {
-      for await (const { rows, lines, epoch } of chunks) {
-        if (stopped) return;
-        subscriber.next({ points: rows, position: { lines, epoch } });
-      }
-      subscriber.complete();
-    })().catch((error: unknown) => subscriber.error(error));
-    return () => {
-      stopped = true;
-    };
-  });
 }

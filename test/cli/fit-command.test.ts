@@ -263,7 +263,7 @@ describe('online-em fit: options', () => {
   const OPTIONS = [
     'components', 'covariance', 'batch-size', 'alpha', 't0', 'eta-min', 'half-life', 'change-detection', 'reg-covar', 'warmup',
     'restarts', 'seed', 'min-weight', 'dim', 'threads', 'max-abs', 'no-averaging', 'format', 'columns', 'max-line-bytes', 'snapshot-every', 'epochs', 'rejects',
-    'progress', 'help',
+    'decode-thread', 'progress', 'help',
   ];
 
   it('--help lists every option and exits 0', async () => {
