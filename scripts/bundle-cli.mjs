@@ -22,12 +22,13 @@ const outdir = join(root, 'dist', 'bin');
 // Files are overwritten, never deleted first: a CLI started meanwhile (tests run in parallel)
 // must not find its entry missing. Chunks of an older build are removed afterwards.
 const result = await build({
-  // The worker threads beside the chunks (worker-pool.ts, off-thread-warmup.ts and threaded-point-chunks.ts look for them there).
+  // The worker threads beside the chunks (worker-pool.ts, off-thread-warmup.ts, threaded-point-chunks.ts and message-decode-thread.ts look for them there).
   entryPoints: [
     { in: join(root, 'dist', 'cli', 'main.js'), out: 'online-em' },
     { in: join(root, 'dist', 'em', 'parallel', 'statistics-worker.js'), out: 'statistics-worker' },
     { in: join(root, 'dist', 'em', 'warmup', 'warmup-worker.js'), out: 'warmup-worker' },
     { in: join(root, 'dist', 'io', 'decode-thread', 'decode-worker.js'), out: 'decode-worker' },
+    { in: join(root, 'dist', 'kafka', 'message-decode', 'message-decode-worker.js'), out: 'message-decode-worker' },
   ],
   outdir,
   bundle: true,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The processor at --threads 1 and 2 through the local broker, binary and JSON input:
+// The processor at --threads 1 and 2 through the local broker, binary and JSON input, JSON also
+// with and without the decode thread (--decode-thread on|off):
 //
 //   npm run bench:threads    (= npm run build && node bench/kafka/threads.mjs; npm run bench:kafka runs it too)
 //
@@ -32,6 +33,8 @@ const BLOCK = { start: '<!-- threads-bench:start -->', end: '<!-- threads-bench:
 const OUT_FILE = join(OUT_DIR, 'threads.json');
 const FORMATS = ['binary', 'json'];
 const THREADS = [1, 2];
+/** The decode thread parses JSON only: binary runs leave it at its default (auto, on). */
+const DECODE = { binary: ['auto'], json: ['off', 'on'] };
 
 const kafka = createKafka({ connection: { brokers: BROKERS, clientId: 'online-em-threads-bench', securityProtocol: 'PLAINTEXT', sasl: null, tls: null }, logger: silentLogger });
 const admin = kafka.admin();
@@ -46,28 +49,32 @@ async function main() {
     log(`producing ${fmtInt(POINTS)} ${format} points ...`);
     backlogs[format] = await produce({ kafka, admin }, `${prefix}-threads-${format}`, format, POINTS, 13);
   }
-  const variants = FORMATS.flatMap((format) => THREADS.map((threads) => ({ format, threads, key: `${format}-${threads}` })));
+  const variants = FORMATS.flatMap((format) =>
+    THREADS.flatMap((threads) => DECODE[format].map((decode) => ({ format, threads, decode, key: `${format}-${threads}-decode-${decode}` }))),
+  );
   const runs = Object.fromEntries(variants.map((v) => [v.key, []]));
   for (let r = 0; r < REPEATS; r++) {
     for (let i = 0; i < variants.length; i++) {
-      const { format, threads, key } = variants[(i + r) % variants.length];
+      const { format, threads, decode, key } = variants[(i + r) % variants.length];
       const label = `threads-${key}-${r + 1}`;
-      const run = await runProcessor(backlogs[format], label, { extraArgs: ['--threads', String(threads), '--batch-size', String(BATCH_SIZE)] });
+      const run = await runProcessor(backlogs[format], label, { extraArgs: ['--threads', String(threads), '--decode-thread', decode, '--batch-size', String(BATCH_SIZE)] });
       if (run.error) throw new Error(`${label}: ${run.error}`);
       runs[key].push({ pointsPerSecond: run.pointsPerSecond, engineMs: run.breakdown.engineMs, betweenMs: run.breakdown.betweenBatchesMs, cpu: run.breakdown.cpuUtilisation });
       log(`  ${label}: ${fmtInt(run.pointsPerSecond)} points/s`);
     }
   }
-  const summary = variants.map(({ format, threads, key }) => ({
+  const summary = variants.map(({ format, threads, decode, key }) => ({
     format,
     threads,
+    decode,
     medianPointsPerSecond: median(runs[key].map((x) => x.pointsPerSecond)),
     range: [Math.min(...runs[key].map((x) => x.pointsPerSecond)), Math.max(...runs[key].map((x) => x.pointsPerSecond))],
     engineMs: median(runs[key].map((x) => x.engineMs)),
     betweenMs: median(runs[key].map((x) => x.betweenMs)),
     cpu: median(runs[key].map((x) => x.cpu)),
   }));
-  const one = (format) => summary.find((s) => s.format === format && s.threads === 1).medianPointsPerSecond;
+  // The reference of each format: 1 thread, and for JSON the main thread parsing as before.
+  const one = (format) => summary.find((s) => s.format === format && s.threads === 1 && s.decode === DECODE[format][0]).medianPointsPerSecond;
   const chunks = chunkLayout(BATCH_SIZE, chunkPoints(COMPONENTS, DIM, 'full')).count;
   const result = { date: new Date().toISOString(), machine: facts, points: POINTS, batchSize: BATCH_SIZE, chunks, repeats: REPEATS, summary, runs };
   writeFileSync(OUT_FILE, `${JSON.stringify(result, null, 1)}\n`);
@@ -75,26 +82,26 @@ async function main() {
     BLOCK.start,
     `### Threads in the processor (\`npm run bench:threads\`, ${result.date.slice(0, 10)})`,
     '',
-    `\`online-em run --threads 1\` and \`2\` over ${fmtInt(POINTS)} points per format (d = ${DIM}, K = ${COMPONENTS}, messages of 1,000) at \`--batch-size ${BATCH_SIZE}\` ` +
+    `\`online-em run --threads 1\` and \`2\` (JSON also with \`--decode-thread off\` and \`on\`) over ${fmtInt(POINTS)} points per format (d = ${DIM}, K = ${COMPONENTS}, messages of 1,000) at \`--batch-size ${BATCH_SIZE}\` ` +
       `(${chunks} chunks a minibatch; at the default 200 this model's minibatch is one chunk and a second thread has nothing to do), ${REPEATS} rounds, order rotated. ` +
       'Snapshots are the same at both thread counts (test/kafka/processor-threads.test.ts).',
     '',
-    '| input | threads | points/s (median) | range | of 1 thread | engine s | no batch in hand s | CPU |',
-    '|---|---:|---:|---|---:|---:|---:|---:|',
+    '| input | threads | decode thread | points/s (median) | range | of 1 thread (JSON: parsed on the main thread) | engine s | no batch in hand s | CPU |',
+    '|---|---:|---|---:|---|---:|---:|---:|---:|',
     ...summary.map(
       (s) =>
-        `| ${s.format} | ${s.threads} | ${fmtInt(s.medianPointsPerSecond)} | ${fmtInt(s.range[0])} to ${fmtInt(s.range[1])} | ${(s.medianPointsPerSecond / one(s.format)).toFixed(2)}× | ` +
+        `| ${s.format} | ${s.threads} | ${s.format === 'json' ? s.decode : 'n/a'} | ${fmtInt(s.medianPointsPerSecond)} | ${fmtInt(s.range[0])} to ${fmtInt(s.range[1])} | ${(s.medianPointsPerSecond / one(s.format)).toFixed(2)}× | ` +
         `${(s.engineMs / 1000).toFixed(2)} | ${(s.betweenMs / 1000).toFixed(2)} | ${Math.round(s.cpu * 100)}% |`,
     ),
     '',
-    'The processor\'s main thread also fetches, decodes (JSON.parse on it: decoding in the pool is not built), commits and runs the M-step, and the broker runs on the same 2 cores: ' +
-      'a second E-step thread competes with both for the second core.',
+    'The processor\'s main thread also fetches, commits and runs the M-step (and without the decode thread, parses JSON), and the broker runs on the same 2 cores: ' +
+      'a second E-step thread and the decode thread compete with it for the second core.',
     '',
     `Machine: ${facts.nproc} cores, ${facts.cpuModel}, Node ${facts.node}.`,
     BLOCK.end,
   ].join('\n');
   writeBlock(BENCHMARKS, BLOCK, block);
-  log(`BENCHMARKS.md: threads-bench block updated (${summary.map((s) => `${s.format} ${s.threads}: ${fmtInt(s.medianPointsPerSecond)}`).join(', ')})`);
+  log(`BENCHMARKS.md: threads-bench block updated (${summary.map((s) => `${s.format} ${s.threads} decode ${s.decode}: ${fmtInt(s.medianPointsPerSecond)}`).join(', ')})`);
 }
 
 await runKafkaBench(main, admin);

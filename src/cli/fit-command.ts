@@ -7,7 +7,8 @@ import { CliError } from './cli-error.js';
 import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
 import { formatOptionsHelp, parseCommandLine, withSpec, type OptionSpec } from './option-spec.js';
 import { POINT_FILE_SPECS, pointFileOptionsFrom } from './point-file-options.js';
-import { DECODE_THREAD_CHOICES, fitInputs, usesDecodeThread, type ChunkPosition, type DecodeThreadChoice } from './fit-inputs.js';
+import { decodeThreadSpec, usesDecodeThread } from './decode-thread-option.js';
+import { fitInputs, type ChunkPosition } from './fit-inputs.js';
 import { formatProgress } from './progress-line.js';
 
 export const FIT_SPECS = [
@@ -16,14 +17,7 @@ export const FIT_SPECS = [
   { name: 'snapshot-every', kind: 'int', min: 1, default: 100, valueName: 'BATCHES', description: 'write a snapshot every this many minibatches (the final one is always written)' },
   { name: 'epochs', kind: 'int', min: 1, max: 100_000, default: 1, description: 'passes over the input (for small files; stdin is kept in memory)' },
   { name: 'rejects', kind: 'string', valueName: 'FILE', description: 'write rejected lines as NDJSON {line, epoch, code, message} to FILE instead of stderr' },
-  {
-    name: 'decode-thread',
-    kind: 'choice',
-    choices: DECODE_THREAD_CHOICES,
-    default: 'auto',
-    env: 'ONLINE_EM_DECODE_THREAD',
-    description: 'read, parse and validate the input on a thread of its own while the fit runs (auto: when there are 2 cores or more); the same results either way',
-  },
+  decodeThreadSpec('read, parse and validate the input on a thread of its own while the fit runs (auto: with 2 cores or more); the same results either way'),
   { name: 'progress', kind: 'flag', description: 'print a progress line on stderr even when it is not a terminal' },
 ] as const satisfies readonly OptionSpec[];
 
@@ -70,7 +64,7 @@ export async function fitCommand(argv: readonly string[], io: { stdout: NodeJS.W
     ...fileOptions,
     epochs,
     onNotice: (message) => io.stderr.write(`${clearProgress()}${message}\n`),
-    decodeThread: usesDecodeThread(values['decode-thread'] as DecodeThreadChoice),
+    decodeThread: usesDecodeThread(values['decode-thread']),
     engineDim: engineOptions.dim ?? null,
     maxAbs: resolveOptions(engineOptions).maxAbsValue,
   });

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { Observable } from 'rxjs';
 import { RefusedPoint } from '../em/point-validation.js';
 import { readValidatedChunks } from '../io/decode-thread/threaded-point-chunks.js';
@@ -8,14 +7,6 @@ import type { PointInput } from '../stream/point-input.js';
 
 /** The line each row of an input item came from. */
 export type ChunkPosition = { readonly lines: ArrayLike<number>; readonly epoch: number };
-
-export const DECODE_THREAD_CHOICES = ['auto', 'on', 'off'] as const;
-export type DecodeThreadChoice = (typeof DECODE_THREAD_CHOICES)[number];
-
-/** auto: a decode thread when the machine has a core for it beside the fit's. */
-export function usesDecodeThread(choice: DecodeThreadChoice): boolean {
-  return choice === 'on' || (choice === 'auto' && availableParallelism() > 1);
-}
 
 export interface FitInputOptions extends PointFileOptions {
   readonly decodeThread: boolean;

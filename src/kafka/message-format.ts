@@ -44,7 +44,7 @@ export function decodeMessage(
   const refuse = (message: string): PointInput<MessagePosition> => ({ points: [new RefusedPoint(message)], position });
   if (value === null || value.length === 0) return refuse('empty message: no value');
   if (value.length > maxBytes) return refuse(`oversized message: ${value.length} bytes, the limit is ${maxBytes} (--max-message-bytes)`);
-  const contentType = (headerText(headers, CONTENT_TYPE_HEADER) ?? JSON_CONTENT_TYPE).split(';')[0].trim().toLowerCase();
+  const contentType = contentTypeOf(headers);
   if (contentType === BINARY_CONTENT_TYPE) {
     const dimText = headerText(headers, DIMENSION_HEADER);
     const dim = dimText === undefined ? NaN : Number(dimText);
@@ -56,10 +56,23 @@ export function decodeMessage(
     }
     return { data: float64FromLittleEndian(value), dim, position };
   }
-  if (contentType !== JSON_CONTENT_TYPE && contentType !== 'text/json') {
+  if (!isJsonContentType(contentType)) {
     return refuse(`unsupported content-type ${JSON.stringify(contentType)}: use ${JSON_CONTENT_TYPE} or ${BINARY_CONTENT_TYPE}`);
   }
   return { points: jsonPointRows(value.toString('utf8')), position };
+}
+
+/** A message whose value decodeMessage parses as JSON text: non-empty, within the limit, JSON by its content-type. */
+export function isJsonMessage(value: Buffer | null, headers: IHeaders | undefined, maxBytes: number): value is Buffer {
+  return value !== null && value.length > 0 && value.length <= maxBytes && isJsonContentType(contentTypeOf(headers));
+}
+
+function contentTypeOf(headers: IHeaders | undefined): string {
+  return (headerText(headers, CONTENT_TYPE_HEADER) ?? JSON_CONTENT_TYPE).split(';')[0].trim().toLowerCase();
+}
+
+function isJsonContentType(contentType: string): boolean {
+  return contentType === JSON_CONTENT_TYPE || contentType === 'text/json';
 }
 
 /** Copy little-endian float64 bytes into an aligned Float64Array. */

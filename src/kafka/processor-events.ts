@@ -30,6 +30,7 @@ export type ProcessorEvent =
   | LagEvent
   | EngineProgressEvent
   | WarmupFittedEvent
+  | DecodeThreadFailedEvent
   | CommittedEvent
   | ProgressReportEvent
   | RebalancedEvent
@@ -196,6 +197,12 @@ export interface WarmupFittedEvent {
   readonly points: number;
   readonly durationMs: number;
   readonly error?: string;
+}
+
+/** The decode thread failed: JSON messages are decoded on the main thread from now on. */
+export interface DecodeThreadFailedEvent {
+  readonly type: 'decode-thread-failed';
+  readonly reason: string;
 }
 
 /** A transaction committed: dead letters, the snapshot (if any), the checkpoint and the offsets. */

@@ -13,6 +13,7 @@ const LOGGED: readonly ProcessorEventType[] = [
   'consuming',
   'skipped',
   'warmup-fitted',
+  'decode-thread-failed',
   'committed',
   'progress',
   'rebalanced',
@@ -163,6 +164,9 @@ function describe(event: ProcessorEvent, config: ProcessorConfig): Described | n
     case 'warmup-fitted':
       if (event.error) say('warn', `the warm-up fit could not run on a worker thread (${event.error}); fitting ${event.points} points on the event loop, where the consumer cannot heartbeat`);
       else say('info', `warm-up fitted on ${event.points} points in ${(event.durationMs / 1000).toFixed(1)} s, on a worker thread while the consumer heartbeated`);
+      break;
+    case 'decode-thread-failed':
+      say('warn', `${event.reason}; JSON messages are decoded on the main thread from now on (the same results, slower)`);
       break;
     case 'rebalanced':
       say('info', `consumer group rebalanced; this instance keeps the model and goes on (partitions ${event.partitions.join(',')})`);

@@ -20,6 +20,8 @@ export interface ProcessorConfig {
   readonly snapshotIntervalMs: number;
   readonly progressIntervalMs: number;
   readonly maxMessageBytes: number;
+  /** Parse JSON messages on a thread of their own while the main thread fits (run --decode-thread; the one-model processor). */
+  readonly decodeThread?: boolean;
   /** Where a group without committed offsets starts. */
   readonly startFrom: 'earliest' | 'latest';
   /** Consumer group session timeout: how soon a dead instance's partitions move on. */

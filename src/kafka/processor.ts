@@ -22,6 +22,8 @@ import { ProcessorStatusTracker } from './processor-status-tracker.js';
 import type { ProcessorConfig } from './processor-types.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { SessionPipeline, singleSlot, type PipelineContext } from './session-pipeline.js';
+import { MessageDecodeThread } from './message-decode/message-decode-thread.js';
+import { resolveOptions } from '../em/options.js';
 import { ensureTopics } from './topics.js';
 import { KeyedSession } from './keyed/keyed-session.js';
 import { KeyedStatusTracker } from './keyed/keyed-status.js';
@@ -75,6 +77,8 @@ export class Processor {
   private answered = false;
   /** --reset-model is done once per process, at its first session. */
   private resetDone = false;
+  /** With --decode-thread: made at the first activation, kept across sessions, closed when run ends. */
+  private decodeThread: MessageDecodeThread | null = null;
 
   constructor(
     readonly config: ProcessorConfig,
@@ -167,6 +171,7 @@ export class Processor {
       }
     } finally {
       clearInterval(progress);
+      this.decodeThread?.close();
       await this.producer.close();
       this.events.emit({ type: 'stopped' });
     }
@@ -291,6 +296,7 @@ export class Processor {
       isStopping: () => this.stopping,
       commit: (commits) => this.commit(publisher, commits, restoredOffsets),
       sendAhead: (output) => publisher.sendAhead(output),
+      decodeThread: this.messageDecodeThread(),
     };
     const active = new ActiveModel(
       slot,
@@ -317,6 +323,15 @@ export class Processor {
     if (this.events.wants('fetched')) {
       consumer.on(consumer.events.FETCH, ({ payload }) => this.events.emit({ type: 'fetched', durationMs: payload.duration, batches: payload.numberOfBatches }));
     }
+  }
+
+  /** The decode thread of JSON messages, when configured (made once). */
+  private messageDecodeThread(): MessageDecodeThread | null {
+    if (!this.config.decodeThread) return null;
+    this.decodeThread ??= new MessageDecodeThread(resolveOptions(this.config.engine).maxAbsValue, (reason) =>
+      this.events.emit({ type: 'decode-thread-failed', reason }),
+    );
+    return this.decodeThread;
   }
 
   /** The engine and its cadence, as every slot of this processor fits. */

@@ -2,6 +2,8 @@ import type { KafkaMessage } from 'kafkajs';
 import type { CheckpointPointer } from './checkpoint.js';
 import type { ConsumedBatch } from './consumer-batches.js';
 import { decodeMessage } from './message-format.js';
+import { BatchDecoding } from './message-decode/batch-decoding.js';
+import type { MessageDecodeThread } from './message-decode/message-decode-thread.js';
 import { partitionKey, type ModelSlot, type SlotCommit } from './model-slot.js';
 import { CAUGHT_UP_COMMIT_MS, HEARTBEAT_EVERY_MESSAGES, MAX_BUFFERED_DEAD_LETTERS, MAX_OPEN_TRANSACTION_MS, MAX_TRANSACTION_SCORES_BYTES } from './commit-policy.js';
 import { SCORES_BATCH_BYTES } from './scores/scores-record.js';
@@ -33,6 +35,8 @@ export interface PipelineContext {
   commit(commits: readonly SlotCommit[]): Promise<CheckpointPointer>;
   /** Send records of the next commit now, in its transaction (absent: they wait for the commit). */
   sendAhead?(output: CommitOutput): void;
+  /** Parses the JSON messages of each batch ahead of the fit (absent: each is decoded here, when its turn comes). */
+  readonly decodeThread?: MessageDecodeThread | null;
 }
 
 /**
@@ -118,7 +122,9 @@ export class SessionPipeline {
     let handled = 0;
     const key = partitionKey(batch.topic, batch.partition);
     let last: ModelSlot | null = null;
-    for (const message of batch.messages) {
+    const decoding = this.context.decodeThread ? new BatchDecoding(batch.messages, config.maxMessageBytes, this.context.decodeThread) : null;
+    for (let m = 0; m < batch.messages.length; m++) {
+      const message = batch.messages[m];
       if (this.context.isStopping() || !isRunning() || isStale()) break;
       const slot = this.slots.slotFor(batch.topic, batch.partition, message);
       last = slot;
@@ -134,8 +140,10 @@ export class SessionPipeline {
         continue;
       }
       const position = { topic: batch.topic, partition: batch.partition, offset: message.offset };
-      const input = decodeMessage(message.value, message.headers, position, config.maxMessageBytes);
-      // (Once fitting, no await per message: the hot path stays synchronous.)
+      const decoded = decoding ? decoding.input(m, position) : decodeMessage(message.value, message.headers, position, config.maxMessageBytes);
+      // An await only where the decode thread is behind: once fitting, the hot path stays synchronous.
+      const input = decoded instanceof Promise ? await decoded : decoded;
+      if (decoded instanceof Promise && (this.context.isStopping() || !isRunning() || isStale())) break;
       if (slot.engine.warmupRemaining !== 0 && (await warmupBeforeIngest(slot.engine, input, heartbeat, this.context)) && (this.context.isStopping() || !isRunning() || isStale())) break;
       const started = timeIngest ? performance.now() : 0;
       const progress = slot.ingest(message, position, input, onUpdate);
