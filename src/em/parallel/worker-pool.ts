@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ComponentFactors } from '../component-factors.js';
-import type { PointBatch } from '../types.js';
+import { mStepFactors, type FactoredModel } from '../m-step-factors.js';
+import type { PointBatch, SufficientStats } from '../types.js';
 import { chunkStatistics, slotStatistics } from './chunk-statistics.js';
 import { reduceChunks } from './chunk-reduction.js';
 import { chunkLayout, chunkPoints, partialLength } from './chunk-size.js';
@@ -87,6 +88,11 @@ export class WorkerPool implements StatisticsExecutor {
     const sum = this.sum.subarray(0, length);
     reduceChunks(partials, count, length, n, sum);
     return { n, k: K, resp, logLik, stats: slotStatistics(sum, f, reference) };
+  }
+
+  /** The M-step, on this thread. */
+  mStep(stats: SufficientStats, regCovar: number): FactoredModel {
+    return mStepFactors(stats, regCovar);
   }
 
   /** Stop the workers (they are unref'd, so a process may also just exit). */
