@@ -31,7 +31,7 @@ export interface BatchEmOptions {
    * find the global basin far more often than a few expensive ones.
    */
   readonly screening?: { readonly sampleSize: number; readonly iterations: number; readonly keep: number };
-  /** Computes the E-step and statistics in fixed chunks, and the M-step (parallel/); by default, in one piece on this thread. */
+  /** Computes the E-step and statistics in fixed chunks, and the M-step (parallel/); by default, in one piece. */
   readonly executor?: StatisticsExecutor;
   /**
    * Further starts, as per-point statistics about the batch's reference (for example a

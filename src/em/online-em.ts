@@ -69,7 +69,7 @@ export class OnlineEm {
   private listener: UpdateListener | null = null;
   /** Change detection and recovery, when on (see ChangeRecovery). */
   private change: ChangeRecovery | null;
-  /** Computes each minibatch's E-step and statistics in fixed chunks, on `threads` threads, and its M-step. */
+  /** Computes each minibatch's E-step and statistics in fixed chunks, and its M-step, on `threads` threads. */
   private readonly executor: StatisticsExecutor;
   /** A warm-up fit computed elsewhere (provideWarmupFit), with the buffer it is the fit of. */
   private providedWarmup: { readonly buffer: PointBatch; readonly fit: WarmupFit } | null = null;
@@ -473,7 +473,7 @@ export class OnlineEm {
       blendStats(next, batchStats, eta);
       if (!statsAreFinite(next)) throw new Error('the blended statistics are not finite');
       const reseeds = reseedDeadComponents(next, o.minWeight) + (this.change?.reseedStranded(e, next, (stats, dead, from) => splitInto(stats, from, dead)) ?? 0);
-      // The M-step and its factors, by the executor.
+      // The M-step and its factors (full covariances: component by component on the executor's threads).
       const m = this.executor.mStep(next, o.regCovar);
       const logLik = mean(scored.logLik);
       if (!Number.isFinite(logLik)) throw new Error('the batch log-likelihood is not finite');

@@ -16,7 +16,7 @@ export interface ChunkedStatistics {
 
 /**
  * Computes a minibatch's E-step and statistics in fixed chunks (chunk-size.ts) and reduces
- * them in chunk order, on one thread or several, and the M-step that follows: the results
+ * them in chunk order, and the M-step that follows, on one thread or several: the results
  * have the same bits either way. The arrays of a `run` are the executor's own, valid until
  * its next `run` (copy to keep).
  */
