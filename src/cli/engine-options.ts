@@ -56,7 +56,7 @@ export const ENGINE_OPTION_SPECS = [
     valueName: 'N',
     // The CLI's default (the library's is 1): the cores but one, at most 8.
     default: defaultThreads(),
-    description: 'threads computing each minibatch (the E-step and statistics, in fixed chunks): the same results for every N',
+    description: 'threads computing each minibatch (the E-step and statistics in fixed chunks; the M-step of large full covariances by component): the same results for every N',
   }),
   engineFlag('maxAbsValue', { name: 'max-abs', env: 'ONLINE_EM_MAX_ABS', description: 'points with a coordinate beyond +-this are rejected' }),
   // The schema's `averaging` is on by default for the decaying schedule: the CLI can only turn it off.

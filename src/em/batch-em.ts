@@ -3,7 +3,7 @@ import { reseedDeadComponents } from './dead-components.js';
 import { eStep } from './e-step.js';
 import { expectedStatistics } from './expected-statistics.js';
 import { kmeansPlusPlus, lloyd } from './kmeans-plus-plus.js';
-import { mStep } from './m-step.js';
+import { mStepFactors } from './m-step-factors.js';
 import type { StatisticsExecutor } from './parallel/statistics-executor.js';
 import { imputeMissing, observedColumnMeans, pointBatch } from './point-batch.js';
 import { SeededRandom } from './random.js';
@@ -31,7 +31,7 @@ export interface BatchEmOptions {
    * find the global basin far more often than a few expensive ones.
    */
   readonly screening?: { readonly sampleSize: number; readonly iterations: number; readonly keep: number };
-  /** Computes the E-step and statistics in fixed chunks (parallel/); by default, in one piece. */
+  /** Computes the E-step and statistics in fixed chunks, and the M-step (parallel/); by default, in one piece. */
   readonly executor?: StatisticsExecutor;
   /**
    * Further starts, as per-point statistics about the batch's reference (for example a
@@ -179,10 +179,9 @@ function runEm(
   let iterations = 0;
   let converged = false;
   for (;;) {
-    const m = mStep(stats, options.regCovar);
+    const m = options.executor ? options.executor.mStep(stats, options.regCovar) : mStepFactors(stats, options.regCovar);
     jitterEvents += m.jitterEvents;
-    const params = m.params;
-    const f = componentFactors(params, m.choleskyFactors);
+    const { params, factors: f } = m;
     const next = statisticsUnder(batch, f, stats.reference, options);
     const logLik = next.logLik;
     stats = next.stats;

@@ -39,14 +39,20 @@ export function choleskyLower(a: Float64Array, d: number, offset = 0): Float64Ar
 /** P = L⁻¹ for lower-triangular L (forward substitution on the identity); P is lower-triangular. */
 export function invertLowerTriangular(l: Float64Array, d: number): Float64Array {
   const p = new Float64Array(d * d);
+  invertLowerTriangularInto(l, d, p, 0);
+  return p;
+}
+
+/** As invertLowerTriangular, into the d×d block of `out` at `offset` (the zeros above the diagonal written too, so `out` may be reused). */
+export function invertLowerTriangularInto(l: Float64Array, d: number, out: Float64Array, offset: number): void {
   for (let col = 0; col < d; col++) {
+    for (let i = 0; i < col; i++) out[offset + i * d + col] = 0;
     for (let i = col; i < d; i++) {
       let s = i === col ? 1 : 0;
-      for (let j = col; j < i; j++) s -= l[i * d + j] * p[j * d + col];
-      p[i * d + col] = s / l[i * d + i];
+      for (let j = col; j < i; j++) s -= l[i * d + j] * out[offset + j * d + col];
+      out[offset + i * d + col] = s / l[i * d + i];
     }
   }
-  return p;
 }
 
 /** log|A| = 2 Σ log L_ii from A's Cholesky factor. */

@@ -1,3 +1,4 @@
+import type { PrecisionFactors } from './covariance/covariance-model.js';
 import { COVARIANCE_MODELS } from './covariance/covariance-models.js';
 import type { CovarianceType, MixtureParams } from './types.js';
 
@@ -32,19 +33,19 @@ export interface ComponentFactors {
  */
 export function componentFactors(params: MixtureParams, choleskyFactors?: readonly Float64Array[] | null): ComponentFactors {
   const { k, dim: d, covarianceType } = params;
-  const precisionCholesky = new Float64Array(k * d * d);
-  const precisionDiagonal = new Float64Array(k * d);
-  const logDet = new Float64Array(k);
-  COVARIANCE_MODELS[covarianceType].precision(params.covariances, k, d, choleskyFactors, {
-    precisionCholesky,
-    precisionDiagonal,
-    logDet,
-  });
+  const precision = { precisionCholesky: new Float64Array(k * d * d), precisionDiagonal: new Float64Array(k * d), logDet: new Float64Array(k) };
+  COVARIANCE_MODELS[covarianceType].precision(params.covariances, k, d, choleskyFactors, precision);
+  return factorsFromPrecision(params, precision);
+}
+
+/** The factors of `params` given its precisions (which they keep): log π_k and logNorm_k = -½(d log 2π + log|Σ_k|). */
+export function factorsFromPrecision(params: MixtureParams, precision: PrecisionFactors): ComponentFactors {
+  const { k, dim: d, covarianceType } = params;
   const logNorm = new Float64Array(k);
   const logWeights = new Float64Array(k);
   for (let c = 0; c < k; c++) {
     logWeights[c] = Math.log(params.weights[c]);
-    logNorm[c] = -0.5 * (d * LOG_2PI + logDet[c]);
+    logNorm[c] = -0.5 * (d * LOG_2PI + precision.logDet[c]);
   }
   return {
     k,
@@ -52,8 +53,8 @@ export function componentFactors(params: MixtureParams, choleskyFactors?: readon
     covarianceType,
     logWeights,
     means: params.means,
-    precisionCholesky,
-    precisionDiagonal,
+    precisionCholesky: precision.precisionCholesky,
+    precisionDiagonal: precision.precisionDiagonal,
     logNorm,
     covariances: params.covariances,
   };

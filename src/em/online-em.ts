@@ -1,6 +1,5 @@
 import { mean } from './batch-em.js';
 import { ChangeRecovery } from './change/change-recovery.js';
-import { componentFactors } from './component-factors.js';
 import { reseedDeadComponents, splitInto } from './dead-components.js';
 import { eStep, type EStepResult, type BatchScores } from './e-step.js';
 import { checkEngineState } from './engine-state-check.js';
@@ -70,7 +69,7 @@ export class OnlineEm {
   private listener: UpdateListener | null = null;
   /** Change detection and recovery, when on (see ChangeRecovery). */
   private change: ChangeRecovery | null;
-  /** Computes each minibatch's E-step and statistics in fixed chunks, on `threads` threads. */
+  /** Computes each minibatch's E-step and statistics in fixed chunks, and its M-step, on `threads` threads. */
   private readonly executor: StatisticsExecutor;
   /** A warm-up fit computed elsewhere (provideWarmupFit), with the buffer it is the fit of. */
   private providedWarmup: { readonly buffer: PointBatch; readonly fit: WarmupFit } | null = null;
@@ -424,7 +423,7 @@ export class OnlineEm {
   }
 
   private startFitting(dim: number, stats: SufficientStats, averaged: Averaged | null, pointsBeforePending: number, countJitter: boolean): void {
-    const m = mStep(stats, this.options.regCovar);
+    const m = this.executor.mStep(stats, this.options.regCovar);
     if (countJitter) this.counters.jitterEvents += m.jitterEvents;
     this.phase = {
       kind: 'fitting',
@@ -432,7 +431,7 @@ export class OnlineEm {
       assembler: new MinibatchAssembler(dim, this.options.batchSize),
       stats,
       params: m.params,
-      factors: componentFactors(m.params, m.choleskyFactors),
+      factors: m.factors,
       averaged,
       pointsBeforePending,
     };
@@ -474,13 +473,13 @@ export class OnlineEm {
       blendStats(next, batchStats, eta);
       if (!statsAreFinite(next)) throw new Error('the blended statistics are not finite');
       const reseeds = reseedDeadComponents(next, o.minWeight) + (this.change?.reseedStranded(e, next, (stats, dead, from) => splitInto(stats, from, dead)) ?? 0);
-      const m = mStep(next, o.regCovar);
-      const factors = componentFactors(m.params, m.choleskyFactors);
+      // The M-step and its factors (full covariances: component by component on the executor's threads).
+      const m = this.executor.mStep(next, o.regCovar);
       const logLik = mean(scored.logLik);
       if (!Number.isFinite(logLik)) throw new Error('the batch log-likelihood is not finite');
       f.stats = next;
       f.params = m.params;
-      f.factors = factors;
+      f.factors = m.factors;
       this.pointsInStats = pointsIncluded;
       this.lastStepSize = eta;
       this.counters.reseeds += reseeds;

@@ -53,8 +53,9 @@ export interface OnlineEmOptions {
    */
   readonly dim?: number | null;
   /**
-   * Threads that compute each minibatch's E-step and statistics (this one and threads - 1
-   * workers, parallel/). The results have the same bits for every count.
+   * Threads that compute each minibatch's E-step and statistics, and its M-step for large
+   * full covariances (this one and threads - 1 workers, parallel/). The results have the same
+   * bits for every count.
    */
   readonly threads?: number;
 }

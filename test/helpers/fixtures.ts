@@ -1,7 +1,8 @@
 /** Seeded test data: mixtures of each covariance type, samples, and missing coordinates. */
-import { pointBatch } from '../../src/em/point-batch.js';
+import { expectedStatistics } from '../../src/em/expected-statistics.js';
+import { observedColumnMeans, pointBatch } from '../../src/em/point-batch.js';
 import { SeededRandom } from '../../src/em/random.js';
-import type { CovarianceType, MixtureParams, PointBatch } from '../../src/em/types.js';
+import type { CovarianceType, MixtureParams, PointBatch, SufficientStats } from '../../src/em/types.js';
 import { randomMixture, sampleMixture } from '../../src/synthetic/mixture-generator.js';
 
 /**
@@ -74,4 +75,34 @@ export function toRows(data: Float64Array, d: number): number[][] {
   const rows: number[][] = [];
   for (let i = 0; i < data.length / d; i++) rows.push(Array.from(data.subarray(i * d, (i + 1) * d)));
   return rows;
+}
+
+/**
+ * n points of a K-component full mixture (seeded) whose component 0 lies on a plane through
+ * its mean, moved 40 along every axis: its covariance is singular (rank 2), so with reg_covar
+ * 0 its Cholesky factor needs jitter, and it is far enough that no other point is given to
+ * it. `labels` says which component drew each point.
+ */
+export function mixtureWithFlatComponent(k: number, d: number, n: number, seed: number): { params: MixtureParams; data: Float64Array; labels: Int32Array } {
+  const params = mixtureOfType(k, d, 'full', seed);
+  const { data, labels } = sampleMixture(params, n, seed + 1);
+  const m = params.means;
+  for (let i = 0; i < n; i++) {
+    if (labels[i] !== 0) continue;
+    const u = data[i * d] - m[0];
+    const v = data[i * d + 1] - m[1];
+    for (let j = 2; j < d; j++) data[i * d + j] = m[j] + (j % 3) * u - 0.5 * (j % 2) * v;
+    for (let j = 0; j < d; j++) data[i * d + j] += 40;
+  }
+  return { params, data, labels };
+}
+
+/** Full-covariance statistics of complete n×d rows, each wholly in the component `labels` gives (about the column means). */
+export function labelledFullStats(data: Float64Array, labels: Int32Array, k: number, d: number): SufficientStats {
+  const n = labels.length;
+  const batch = pointBatch(data, d, n);
+  const resp = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) resp[i * k + labels[i]] = 1;
+  const e = { n, k, resp, logLik: new Float64Array(n), partition: { completeRows: null, patterns: [] }, conditionals: [] };
+  return expectedStatistics(batch, e, new Float64Array(k * d), observedColumnMeans(batch), 'full');
 }

@@ -1,8 +1,8 @@
 import { mean } from '../batch-em.js';
-import { componentFactors, type ComponentFactors } from '../component-factors.js';
+import type { ComponentFactors } from '../component-factors.js';
 import { reseedDeadComponents } from '../dead-components.js';
 import { eStep, type EStepResult, type BatchScores } from '../e-step.js';
-import { mStep } from '../m-step.js';
+import { mStepFactors } from '../m-step-factors.js';
 import type { ResolvedOptions } from '../options.js';
 import { pointBatch } from '../point-batch.js';
 import type { MixtureParams, PointBatch, SufficientStats } from '../types.js';
@@ -191,8 +191,8 @@ export class ChangeRecovery {
     const fit = warmStartFit(buffer, this.o, (this.o.seed + 7919 * (this.adoptions + this.detector.changes)) >>> 0);
     // As the warm-up does: batch EM can leave a component without mass, which the M-step refuses.
     const reseeds = fit.reseeds + reseedDeadComponents(fit.stats, this.o.minWeight);
-    const m = mStep(fit.stats, this.o.regCovar);
-    const factors = componentFactors(m.params, m.choleskyFactors);
+    const m = mStepFactors(fit.stats, this.o.regCovar);
+    const { factors } = m;
     const e = eStep(factors, minibatch);
     const challenger = mean(e.logLik);
     if (!(challenger > incumbent)) return null;

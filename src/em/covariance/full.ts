@@ -3,6 +3,7 @@ import { choleskyLower, factorWithJitter, invertLowerTriangular, logDetFromChole
 import { NotPositiveDefiniteError } from '../errors.js';
 import { NEGLIGIBLE_LOG_RATIO } from '../negligible.js';
 import type { CovarianceModel } from './covariance-model.js';
+import { estimateFullCovariance, fullPrecision } from './full-component.js';
 
 /** s2_c += γ·(x-c)(x-c)ᵀ, upper triangle (mirrored once the sums are complete). */
 function accumulatePoint(s2: Float64Array, c: number, d: number, g: number, xc: Float64Array): void {
@@ -14,26 +15,13 @@ function accumulatePoint(s2: Float64Array, c: number, d: number, g: number, xc: 
   }
 }
 
-/** Σ_k = S2_k/S0_k - m_k m_kᵀ + λI, factored by Cholesky (with jitter where it fails). */
+/** Σ_k = S2_k/S0_k - m_k m_kᵀ + λI, factored by Cholesky (with jitter where it fails), component by component. */
 const estimateCovariances: CovarianceModel['estimateCovariances'] = (stats, centred, _means, regCovar, covariances) => {
   const { k: K, dim: d, s0, s2 } = stats;
-  const dd = d * d;
   let jitterEvents = 0;
   const choleskyFactors: Float64Array[] = [];
   for (let c = 0; c < K; c++) {
-    const w = s0[c];
-    const o = c * dd;
-    const mo = c * d;
-    for (let a = 0; a < d; a++) {
-      for (let b = 0; b <= a; b++) {
-        const v = s2[o + a * d + b] / w - centred[mo + a] * centred[mo + b];
-        covariances[o + a * d + b] = v;
-        covariances[o + b * d + a] = v;
-      }
-      // Cancellation can leave a variance slightly negative before λ is added.
-      covariances[o + a * d + a] = Math.max(covariances[o + a * d + a], 0) + regCovar;
-    }
-    const factor = factorWithJitter(covariances, d, o);
+    const factor = estimateFullCovariance(s2, s0[c], centred, c, d, regCovar, covariances);
     if (factor.jitter > 0) jitterEvents++;
     choleskyFactors.push(factor.lower);
   }
@@ -42,14 +30,10 @@ const estimateCovariances: CovarianceModel['estimateCovariances'] = (stats, cent
 
 /** P_k = L_k⁻¹ and log|Σ_k| = 2 Σ log L_ii, from the M-step's factors when given. */
 const precision: CovarianceModel['precision'] = (covariances, k, d, choleskyFactors, out) => {
-  const dd = d * d;
-  const { precisionCholesky, precisionDiagonal, logDet } = out;
   for (let c = 0; c < k; c++) {
-    const lower = choleskyFactors?.[c] ?? choleskyLower(covariances, d, c * dd);
+    const lower = choleskyFactors?.[c] ?? choleskyLower(covariances, d, c * d * d);
     if (!lower) throw new NotPositiveDefiniteError(c);
-    precisionCholesky.set(invertLowerTriangular(lower, d), c * dd);
-    logDet[c] = logDetFromCholesky(lower, d);
-    for (let j = 0; j < d; j++) precisionDiagonal[c * d + j] = precisionCholesky[c * dd + j * d + j];
+    fullPrecision(lower, c, d, out);
   }
 };
 

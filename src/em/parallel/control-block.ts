@@ -1,16 +1,18 @@
 import { COVARIANCE_TYPES, type CovarianceType } from '../types.js';
 
 /**
- * The shared words through which the main thread hands a minibatch's chunks to the workers
- * (Int32 slots of `control`), and the claim word (`claim`: BigInt64, generation << 32 | next
- * chunk) by which each thread takes the next chunk: a compare-and-swap on both halves, so a
- * thread that woke late for an earlier job can never take a chunk of the current one.
+ * The shared words through which the main thread hands a job to the workers (Int32 slots of
+ * `control`), and the claim word (`claim`: BigInt64, generation << 32 | next item) by which
+ * each thread takes the job's next item (a chunk of a minibatch, or a component of an M-step):
+ * a compare-and-swap on both halves, so a thread that woke late for an earlier job can never
+ * take an item of the current one.
  */
 export const SLOT = {
-  /** Job generation: bumped (and notified) for every minibatch handed out. */
+  /** Job generation: bumped (and notified) for every job handed out. */
   generation: 0,
-  /** Chunks finished in this job (notified when the last one is). */
+  /** Items finished in this job (notified when the last one is). */
   done: 1,
+  /** Items of this job: chunks, or components. */
   chunks: 2,
   points: 3,
   chunkPoints: 4,
@@ -24,7 +26,12 @@ export const SLOT = {
   error: 10,
   errorLength: 11,
   stop: 12,
+  /** What the items are: a JOB value. */
+  job: 13,
 } as const;
+
+/** The kinds of job: a minibatch's E-step and statistics in chunks, or the M-step of full covariances by component. */
+export const JOB = { chunks: 0, components: 1 } as const;
 
 const CONTROL_INTS = 16;
 const CLAIM_OFFSET = CONTROL_INTS * 4;
@@ -55,15 +62,15 @@ export function claimWord(generation: number, next: number): bigint {
 }
 
 /**
- * Take the next chunk of job `generation`: its index, or -1 when the job has no chunk left
+ * Take the next item of job `generation`: its index, or -1 when the job has no item left
  * (or is no longer the current one).
  */
-export function claimChunk(block: ControlBlock, generation: number, chunks: number): number {
+export function claimItem(block: ControlBlock, generation: number, items: number): number {
   for (;;) {
     const word = Atomics.load(block.claim, 0);
     if (Number(word >> 32n) !== generation) return -1;
     const next = Number(word & 0xffffffffn);
-    if (next >= chunks) return -1;
+    if (next >= items) return -1;
     if (Atomics.compareExchange(block.claim, 0, word, word + 1n) === word) return next;
   }
 }

@@ -1,5 +1,6 @@
 import type { ComponentFactors } from '../component-factors.js';
-import type { PointBatch } from '../types.js';
+import { mStepFactors, type FactoredModel } from '../m-step-factors.js';
+import type { PointBatch, SufficientStats } from '../types.js';
 import { chunkStatistics, slotStatistics } from './chunk-statistics.js';
 import { reduceChunks } from './chunk-reduction.js';
 import { chunkLayout, chunkPoints, partialLength } from './chunk-size.js';
@@ -29,5 +30,10 @@ export class SerialExecutor implements StatisticsExecutor {
     const sum = this.sum.view(length);
     reduceChunks(partials, count, length, n, sum);
     return { n, k: K, resp, logLik, stats: slotStatistics(sum, f, reference) };
+  }
+
+  /** The serial M-step, component after component. */
+  mStep(stats: SufficientStats, regCovar: number): FactoredModel {
+    return mStepFactors(stats, regCovar);
   }
 }

@@ -1,4 +1,4 @@
-/** The shared memory of one job: the minibatch's rows, the model, and what the chunks write. */
+/** The shared memory of the jobs: the minibatch's rows, the model, what the chunks write, and the M-step's. */
 export interface SharedBuffers {
   /** n×d rows. */
   readonly data: SharedArrayBuffer;
@@ -10,6 +10,8 @@ export interface SharedBuffers {
   readonly logLik: SharedArrayBuffer;
   /** One slot of partial statistics per chunk. */
   readonly partials: SharedArrayBuffer;
+  /** The M-step of full covariances, as shared-m-step.ts lays it out. */
+  readonly mStep: SharedArrayBuffer;
 }
 
 /** Float64 entries each buffer must hold for a job. */
@@ -21,12 +23,12 @@ export interface BuffersMessage {
   readonly buffers: SharedBuffers;
 }
 
-/** Buffers at least `sizes` large: `current` where big enough, else 1.5× grown (null when none grew). */
-export function grownBuffers(current: SharedBuffers, sizes: BufferSizes): SharedBuffers | null {
+/** Buffers at least `sizes` large (those named): `current` where big enough, else 1.5× grown (null when none grew). */
+export function grownBuffers(current: SharedBuffers, sizes: Partial<BufferSizes>): SharedBuffers | null {
   let grew = false;
   const next = { ...current };
   for (const name of Object.keys(sizes) as (keyof SharedBuffers)[]) {
-    const bytes = sizes[name] * 8;
+    const bytes = sizes[name]! * 8;
     if (current[name].byteLength >= bytes) continue;
     next[name] = new SharedArrayBuffer(Math.max(bytes, 8 * Math.ceil((current[name].byteLength / 8) * 1.5)));
     grew = true;
@@ -36,5 +38,5 @@ export function grownBuffers(current: SharedBuffers, sizes: BufferSizes): Shared
 
 export function emptyBuffers(): SharedBuffers {
   const empty = (): SharedArrayBuffer => new SharedArrayBuffer(0);
-  return { data: empty(), factors: empty(), resp: empty(), logLik: empty(), partials: empty() };
+  return { data: empty(), factors: empty(), resp: empty(), logLik: empty(), partials: empty(), mStep: empty() };
 }

@@ -1,4 +1,5 @@
 import type { ComponentFactors } from '../component-factors.js';
+import type { FactoredModel } from '../m-step-factors.js';
 import type { PointBatch, SufficientStats } from '../types.js';
 
 /** What the E-step and the statistics of one minibatch give, chunk by chunk. */
@@ -15,11 +16,14 @@ export interface ChunkedStatistics {
 
 /**
  * Computes a minibatch's E-step and statistics in fixed chunks (chunk-size.ts) and reduces
- * them in chunk order, on one thread or several: the result has the same bits either way.
- * The arrays of a result are the executor's own, valid until its next `run` (copy to keep).
+ * them in chunk order, and the M-step that follows, on one thread or several: the results
+ * have the same bits either way. The arrays of a `run` are the executor's own, valid until
+ * its next `run` (copy to keep).
  */
 export interface StatisticsExecutor {
   /** Threads that compute chunks, the calling thread included. */
   readonly threads: number;
   run(f: ComponentFactors, batch: PointBatch, reference: Float64Array): ChunkedStatistics;
+  /** θ̄(s) and its E-step factors, with the bits (and the errors) of mStepFactors on any number of threads; the result is the caller's. */
+  mStep(stats: SufficientStats, regCovar: number): FactoredModel;
 }

@@ -1,15 +1,17 @@
 /**
- * A worker thread of the parallel E-step (worker-pool.ts): sleeps on the job generation,
- * takes chunks of the current job until none is left, and writes their responsibilities,
- * log-likelihoods and partial statistics into shared memory. It holds no model state.
+ * A worker thread of the parallel E-step and M-step (worker-pool.ts): sleeps on the job
+ * generation, takes items of the current job until none is left, and writes what they give
+ * into shared memory: a chunk's responsibilities, log-likelihoods and partial statistics, or
+ * a component's covariance and factors. It holds no model state.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { chunkStatistics } from './chunk-statistics.js';
 import { partialLength } from './chunk-size.js';
-import { claimChunk, controlBlock, covarianceTypeOf, reportError, SLOT } from './control-block.js';
+import { claimItem, controlBlock, covarianceTypeOf, JOB, reportError, SLOT } from './control-block.js';
 import type { CovarianceType } from '../types.js';
 import type { BuffersMessage, SharedBuffers } from './shared-buffers.js';
 import { readFactors } from './shared-factors.js';
+import { computeComponent, mStepViews } from './shared-m-step.js';
 
 interface WorkerData {
   readonly control: SharedArrayBuffer;
@@ -46,9 +48,11 @@ function jobViews(k: number, d: number, type: CovarianceType) {
   };
 }
 
-function runJob(generation: number): void {
-  // Read before the first claim: valid if that claim succeeds (the job cannot end, nor the next be written, before its chunk is done).
-  const chunks = Atomics.load(control, SLOT.chunks);
+/** Computes one item of the current job (a chunk, or a component) into shared memory. */
+type ItemRunner = (item: number) => void;
+
+/** The E-step job: chunk by chunk, from the job's control slots (read before the first claim, valid if it succeeds). */
+function chunkRunner(): ItemRunner {
   const n = control[SLOT.points];
   const size = control[SLOT.chunkPoints];
   const k = control[SLOT.components];
@@ -56,16 +60,39 @@ function runJob(generation: number): void {
   const type = covarianceTypeOf(control[SLOT.covarianceType]);
   const anyMissing = control[SLOT.anyMissing] === 1;
   let views: ReturnType<typeof jobViews> | null = null;
-  for (let chunk = claimChunk(block, generation, chunks); chunk >= 0; chunk = claimChunk(block, generation, chunks)) {
+  return (chunk) => {
+    views ??= jobViews(k, d, type);
+    const { factors, reference, data, resp, logLik, partials, length } = views;
+    chunkStatistics(factors, reference, data, chunk * size, Math.min(n, (chunk + 1) * size), anyMissing, resp, logLik, partials.subarray(chunk * length, (chunk + 1) * length));
+  };
+}
+
+/** The M-step job: component by component. */
+function componentRunner(): ItemRunner {
+  const k = control[SLOT.components];
+  const d = control[SLOT.dim];
+  let views: ReturnType<typeof mStepViews> | null = null;
+  return (c) => {
+    if (!views) {
+      refreshBuffers();
+      views = mStepViews(new Float64Array(buffers.mStep), k, d);
+    }
+    computeComponent(views, c);
+  };
+}
+
+function runJob(generation: number): void {
+  // Read before the first claim: valid if that claim succeeds (the job cannot end, nor the next be written, before its item is done).
+  const items = Atomics.load(control, SLOT.chunks);
+  const run = control[SLOT.job] === JOB.components ? componentRunner() : chunkRunner();
+  for (let item = claimItem(block, generation, items); item >= 0; item = claimItem(block, generation, items)) {
     try {
-      views ??= jobViews(k, d, type);
-      const { factors, reference, data, resp, logLik, partials, length } = views;
-      chunkStatistics(factors, reference, data, chunk * size, Math.min(n, (chunk + 1) * size), anyMissing, resp, logLik, partials.subarray(chunk * length, (chunk + 1) * length));
+      run(item);
     } catch (error) {
       reportError(block, error instanceof Error ? error.message : String(error));
     }
     // Counted even when it failed, so the main thread never waits for it.
-    if (Atomics.add(control, SLOT.done, 1) + 1 === chunks) Atomics.notify(control, SLOT.done);
+    if (Atomics.add(control, SLOT.done, 1) + 1 === items) Atomics.notify(control, SLOT.done);
   }
 }
 

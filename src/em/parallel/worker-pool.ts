@@ -1,18 +1,22 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ComponentFactors } from '../component-factors.js';
-import type { PointBatch } from '../types.js';
+import { factorsFromPrecision, type ComponentFactors } from '../component-factors.js';
+import { mStepFactors, type FactoredModel } from '../m-step-factors.js';
+import { meanParameters } from '../m-step.js';
+import type { PointBatch, SufficientStats } from '../types.js';
 import { chunkStatistics, slotStatistics } from './chunk-statistics.js';
 import { reduceChunks } from './chunk-reduction.js';
 import { chunkLayout, chunkPoints, partialLength } from './chunk-size.js';
-import { claimChunk, claimWord, controlBlock, covarianceTypeCode, createControlBlock, errorMessage, SLOT, type ControlBlock } from './control-block.js';
+import { claimItem, claimWord, controlBlock, covarianceTypeCode, createControlBlock, errorMessage, JOB, SLOT, type ControlBlock } from './control-block.js';
+import { splitsMStep } from './m-step-split.js';
 import { emptyBuffers, grownBuffers, type BuffersMessage, type SharedBuffers } from './shared-buffers.js';
 import { factorsLength, writeFactors } from './shared-factors.js';
+import { COMPONENT_STATUS, computeComponent, mStepLength, mStepViews, writeMStepInputs } from './shared-m-step.js';
 import type { ChunkedStatistics, StatisticsExecutor } from './statistics-executor.js';
 import { WorkerPoolError } from './worker-pool-error.js';
 
-/** No chunk finished for this long: a worker died without a word (a finished chunk takes milliseconds). */
+/** No item finished for this long: a worker died without a word (a chunk or a component takes milliseconds). */
 const STALL_MS = 30_000;
 /** How long this thread spins for the workers' last chunk before it sleeps on it. */
 const SPIN_MS = 5;
@@ -27,8 +31,10 @@ export function statisticsWorkerUrl(): URL {
  * The chunks of each minibatch over `threads` threads: this one and threads - 1 workers.
  * `run` is synchronous: it copies the rows and the model into shared memory, wakes the
  * workers, takes chunks itself, and waits (Atomics.wait) until every chunk is done; then it
- * reduces the chunks in order, so the bits are those of SerialExecutor. The workers are
- * unref'd: they never keep the process alive, and `close` stops them.
+ * reduces the chunks in order, so the bits are those of SerialExecutor. `mStep` splits the
+ * M-step of full covariances by component the same way (each component's math is the
+ * serial one). The workers are unref'd: they never keep the process alive, and `close`
+ * stops them.
  */
 export class WorkerPool implements StatisticsExecutor {
   private readonly block: ControlBlock;
@@ -62,8 +68,7 @@ export class WorkerPool implements StatisticsExecutor {
   }
 
   run(f: ComponentFactors, batch: PointBatch, reference: Float64Array): ChunkedStatistics {
-    if (this.closed) throw new WorkerPoolError('the parallel E-step was closed');
-    if (this.failure) throw new WorkerPoolError(`${this.failure}; rerun with --threads 1`);
+    this.assertUsable();
     const { n, data } = batch;
     const { k: K, dim: d, covarianceType } = f;
     const { count, size } = chunkLayout(n, chunkPoints(K, d, covarianceType));
@@ -81,12 +86,54 @@ export class WorkerPool implements StatisticsExecutor {
     } else {
       new Float64Array(this.buffers.data, 0, n * d).set(data.subarray(0, n * d));
       writeFactors(new Float64Array(this.buffers.factors), f, reference, anyMissing);
-      this.dispatch(count, n, size, K, d, covarianceTypeCode(covarianceType), anyMissing, compute);
+      const { control } = this.block;
+      control[SLOT.points] = n;
+      control[SLOT.chunkPoints] = size;
+      control[SLOT.components] = K;
+      control[SLOT.dim] = d;
+      control[SLOT.covarianceType] = covarianceTypeCode(covarianceType);
+      control[SLOT.anyMissing] = anyMissing ? 1 : 0;
+      const failed = this.dispatch(JOB.chunks, count, compute);
+      if (failed) throw failed;
+      // A chunk's math failed on a worker: the error this thread would have raised for it (the minibatch is skipped).
+      if (Atomics.load(control, SLOT.error) !== 0) throw new Error(errorMessage(this.block));
     }
     if (this.sum.length < length) this.sum = new Float64Array(length);
     const sum = this.sum.subarray(0, length);
     reduceChunks(partials, count, length, n, sum);
     return { n, k: K, resp, logLik, stats: slotStatistics(sum, f, reference) };
+  }
+
+  /**
+   * θ̄(s) and its E-step factors, with the bits of mStepFactors: for full covariances worth
+   * splitting (m-step-split.ts), each thread claims components and computes each as the
+   * serial M-step does; other types, and small models, run mStepFactors here.
+   */
+  mStep(stats: SufficientStats, regCovar: number): FactoredModel {
+    this.assertUsable();
+    const { k: K, dim: d, covarianceType } = stats;
+    if (this.workers.length === 0 || !splitsMStep(K, d, covarianceType)) return mStepFactors(stats, regCovar);
+    // π and μ (and the check that every component has mass) are O(Kd): this thread, before any component.
+    const { weights, means, centred } = meanParameters(stats);
+    this.ensureBuffers({ mStep: mStepLength(K, d) });
+    const views = mStepViews(new Float64Array(this.buffers.mStep), K, d);
+    writeMStepInputs(views, stats, centred, regCovar);
+    const { control } = this.block;
+    control[SLOT.components] = K;
+    control[SLOT.dim] = d;
+    // Errors are read from the components' status, in component order, below.
+    this.dispatch(JOB.components, K, (c) => computeComponent(views, c));
+    let jitterEvents = 0;
+    for (let c = 0; c < K; c++) {
+      // A failed component, computed again here from the same inputs, throws what the serial M-step
+      // throws for it (the minibatch is skipped); should it not, its failure was not the math's.
+      if (views.status[c] === COMPONENT_STATUS.failed) computeComponent(views, c);
+      if (views.status[c] === COMPONENT_STATUS.jittered) jitterEvents++;
+    }
+    // Copies: the next job reuses the shared memory.
+    const params = { k: K, dim: d, covarianceType, weights, means, covariances: views.covariances.slice() };
+    const precision = { precisionCholesky: views.precisionCholesky.slice(), precisionDiagonal: views.precisionDiagonal.slice(), logDet: views.logDet.slice() };
+    return { params, jitterEvents, factors: factorsFromPrecision(params, precision) };
   }
 
   /** Stop the workers (they are unref'd, so a process may also just exit). */
@@ -97,6 +144,11 @@ export class WorkerPool implements StatisticsExecutor {
     Atomics.add(this.block.control, SLOT.generation, 1);
     Atomics.notify(this.block.control, SLOT.generation);
     for (const worker of this.workers) void worker.terminate();
+  }
+
+  private assertUsable(): void {
+    if (this.closed) throw new WorkerPoolError('the parallel E-step was closed');
+    if (this.failure) throw new WorkerPoolError(`${this.failure}; rerun with --threads 1`);
   }
 
   private ensureBuffers(sizes: Parameters<typeof grownBuffers>[1]): void {
@@ -110,15 +162,15 @@ export class WorkerPool implements StatisticsExecutor {
     Atomics.store(this.block.control, SLOT.buffersVersion, this.version);
   }
 
-  private dispatch(count: number, n: number, size: number, k: number, d: number, type: number, anyMissing: boolean, compute: (chunk: number) => void): void {
+  /**
+   * Hand out the `count` items of a job (its other control slots written by the caller), take
+   * items on this thread too, and wait until every one is done: this thread's first error, if
+   * any (a worker's is in the error slot).
+   */
+  private dispatch(job: number, count: number, compute: (item: number) => void): unknown {
     const { control } = this.block;
+    control[SLOT.job] = job;
     control[SLOT.chunks] = count;
-    control[SLOT.points] = n;
-    control[SLOT.chunkPoints] = size;
-    control[SLOT.components] = k;
-    control[SLOT.dim] = d;
-    control[SLOT.covarianceType] = type;
-    control[SLOT.anyMissing] = anyMissing ? 1 : 0;
     Atomics.store(control, SLOT.done, 0);
     Atomics.store(control, SLOT.error, 0);
     this.generation = (this.generation + 1) & 0x7fffffff;
@@ -127,7 +179,7 @@ export class WorkerPool implements StatisticsExecutor {
     Atomics.store(control, SLOT.generation, generation);
     Atomics.notify(control, SLOT.generation);
     let failed: unknown = null;
-    for (let c = claimChunk(this.block, generation, count); c >= 0; c = claimChunk(this.block, generation, count)) {
+    for (let c = claimItem(this.block, generation, count); c >= 0; c = claimItem(this.block, generation, count)) {
       try {
         compute(c);
       } catch (error) {
@@ -135,13 +187,11 @@ export class WorkerPool implements StatisticsExecutor {
       }
       Atomics.add(control, SLOT.done, 1);
     }
-    this.awaitChunks(count);
-    if (failed) throw failed;
-    // A chunk's math failed on a worker: the error this thread would have raised for it (the minibatch is skipped).
-    if (Atomics.load(control, SLOT.error) !== 0) throw new Error(errorMessage(this.block));
+    this.awaitItems(count);
+    return failed;
   }
 
-  private awaitChunks(count: number): void {
+  private awaitItems(count: number): void {
     const { control } = this.block;
     // Spin first: the last chunk is usually a fraction of a ms away, less than a wake-up costs.
     const spinUntil = performance.now() + SPIN_MS;
