@@ -1,21 +1,24 @@
 import { availableParallelism } from 'node:os';
 import type { OptionSpec } from './option-spec.js';
 
+export type DecodeThreadChoice = 'auto' | 'on' | 'off';
+
 /**
  * --decode-thread of `fit` and `run`: parse the input on a thread of its own while the main
- * thread fits. auto: when the machine has a core for it beside the fit's.
+ * thread fits. `auto` turns it on from `autoCores` cores: fit gains from 2 (BENCHMARKS.md §2),
+ * while run on 2 cores, beside a broker, lost 5-25% with it (§ threads in the processor).
  */
-export function decodeThreadSpec(description: string) {
+export function decodeThreadSpec(description: string, defaultChoice: DecodeThreadChoice) {
   return {
     name: 'decode-thread',
     kind: 'choice',
     choices: ['auto', 'on', 'off'],
-    default: 'auto',
+    default: defaultChoice,
     env: 'ONLINE_EM_DECODE_THREAD',
     description,
   } as const satisfies OptionSpec;
 }
 
-export function usesDecodeThread(choice: 'auto' | 'on' | 'off'): boolean {
-  return choice === 'on' || (choice === 'auto' && availableParallelism() > 1);
+export function usesDecodeThread(choice: DecodeThreadChoice, autoCores: number): boolean {
+  return choice === 'on' || (choice === 'auto' && availableParallelism() >= autoCores);
 }

@@ -17,7 +17,7 @@ export const FIT_SPECS = [
   { name: 'snapshot-every', kind: 'int', min: 1, default: 100, valueName: 'BATCHES', description: 'write a snapshot every this many minibatches (the final one is always written)' },
   { name: 'epochs', kind: 'int', min: 1, max: 100_000, default: 1, description: 'passes over the input (for small files; stdin is kept in memory)' },
   { name: 'rejects', kind: 'string', valueName: 'FILE', description: 'write rejected lines as NDJSON {line, epoch, code, message} to FILE instead of stderr' },
-  decodeThreadSpec('read, parse and validate the input on a thread of its own while the fit runs (auto: with 2 cores or more); the same results either way'),
+  decodeThreadSpec('read, parse and validate the input on a thread of its own while the fit runs (auto: with 2 cores or more); the same results either way', 'auto'),
   { name: 'progress', kind: 'flag', description: 'print a progress line on stderr even when it is not a terminal' },
 ] as const satisfies readonly OptionSpec[];
 
@@ -64,7 +64,7 @@ export async function fitCommand(argv: readonly string[], io: { stdout: NodeJS.W
     ...fileOptions,
     epochs,
     onNotice: (message) => io.stderr.write(`${clearProgress()}${message}\n`),
-    decodeThread: usesDecodeThread(values['decode-thread']),
+    decodeThread: usesDecodeThread(values['decode-thread'], 2),
     engineDim: engineOptions.dim ?? null,
     maxAbs: resolveOptions(engineOptions).maxAbsValue,
   });

@@ -105,3 +105,18 @@ describe('run: the embedded port\'s variable', () => {
     expect(run.stderr).toBe("online-em: ONLINE_EM_EMBEDDED_PORT (--embedded-port) must be an integer from 1 to 65534 (got 'abc')\n");
   });
 });
+
+describe('run --decode-thread', () => {
+  const args = ['--brokers', '127.0.0.1:9092', '-k', '2'];
+  it('is off by default (on 2 cores beside a broker it cost throughput), on when asked, never with --keyed', () => {
+    expect(configOf(args).decodeThread).toBe(false);
+    expect(configOf([...args, '--decode-thread', 'on']).decodeThread).toBe(true);
+    expect(configOf(args, { ONLINE_EM_DECODE_THREAD: 'on' }).decodeThread).toBe(true);
+    expect(configOf([...args, '--decode-thread', 'on', '--keyed']).decodeThread).toBe(false);
+  });
+
+  it('auto takes it from 4 cores', async () => {
+    const { availableParallelism } = await import('node:os');
+    expect(configOf([...args, '--decode-thread', 'auto']).decodeThread).toBe(availableParallelism() >= 4);
+  });
+});
