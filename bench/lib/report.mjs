@@ -109,7 +109,8 @@ ${table(['d', 'K', 'chunks × points', 'partial length', 'serial µs', `pool (${
 How it scales past 2 cores: the chunk work divides by the thread count, while per minibatch the
 main thread alone copies the rows and the model (O(n·d + K·d²), a few µs), reduces the chunks
 (O(chunks·K·d²), serial, and growing with the number of chunks, not threads) and runs the M-step
-(O(K·d³)); the claims are one compare-and-swap per chunk on one shared word, so contention is
+(O(K·d³); with full covariances from d = 20 its K components are shared out like chunks, at most K
+threads, and this thread copies their 3·d² results each back); the claims are one compare-and-swap per chunk on one shared word, so contention is
 negligible at these chunk sizes (≥ 64 points, tens of µs to ms each). A 200-point minibatch has at most
 4 chunks at d = 32, K = 8 (2 at d = 16): more than 4 threads cannot help it, and the serial part
 (reduction, M-step, hand-off) bounds the gain (Amdahl) even at 4. Larger minibatches
