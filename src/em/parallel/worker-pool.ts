@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { compiledWorkerUrl } from '../../worker-url.js';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { factorsFromPrecision, type ComponentFactors } from '../component-factors.js';
@@ -23,8 +24,7 @@ const SPIN_MS = 5;
 
 /** The compiled worker beside this module; from the TypeScript sources (vitest), the one under dist/. */
 export function statisticsWorkerUrl(): URL {
-  const fromSources = import.meta.url.endsWith('.ts');
-  return new URL(fromSources ? '../../../dist/em/parallel/statistics-worker.js' : './statistics-worker.js', import.meta.url);
+  return compiledWorkerUrl(import.meta.url, 'em/parallel/statistics-worker.js');
 }
 
 /**

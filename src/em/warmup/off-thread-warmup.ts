@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { compiledWorkerUrl } from '../../worker-url.js';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ResolvedOptions } from '../options.js';
@@ -6,9 +7,7 @@ import type { PointBatch } from '../types.js';
 import type { WarmupFit } from './warmup-fit.js';
 
 function warmupWorkerUrl(): URL {
-  // From the sources (vitest), the compiled worker: a worker thread cannot load TypeScript.
-  const fromSources = import.meta.url.endsWith('.ts');
-  return new URL(fromSources ? '../../../dist/em/warmup/warmup-worker.js' : './warmup-worker.js', import.meta.url);
+  return compiledWorkerUrl(import.meta.url, 'em/warmup/warmup-worker.js');
 }
 
 /** The fit was given up: `signal` aborted. */

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { compiledWorkerUrl } from '../../worker-url.js';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PointFileError, type PointFileOptions } from '../point-file.js';
@@ -13,9 +14,7 @@ import type { ValidatedChunk } from './validated-chunk.js';
 const READ_AHEAD_BYTES = 32 * 2 ** 20;
 
 function decodeWorkerUrl(): URL {
-  // From the sources (vitest), the compiled worker: a worker thread cannot load TypeScript.
-  const fromSources = import.meta.url.endsWith('.ts');
-  return new URL(fromSources ? '../../../dist/io/decode-thread/decode-worker.js' : './decode-worker.js', import.meta.url);
+  return compiledWorkerUrl(import.meta.url, 'io/decode-thread/decode-worker.js');
 }
 
 export interface ThreadedReadOptions extends PointFileOptions {

@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
+import { compiledWorkerUrl } from '../../worker-url.js';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DecodeGroupRequest, DecodeGroupResult } from './decode-group.js';
 
 function decodeWorkerUrl(): URL {
-  // From the sources (vitest), the compiled worker: a worker thread cannot load TypeScript.
-  const fromSources = import.meta.url.endsWith('.ts');
-  return new URL(fromSources ? '../../../dist/kafka/message-decode/message-decode-worker.js' : './message-decode-worker.js', import.meta.url);
+  return compiledWorkerUrl(import.meta.url, 'kafka/message-decode/message-decode-worker.js');
 }
 
 /**
