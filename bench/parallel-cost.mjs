@@ -19,7 +19,8 @@ import { randomMixture, sampleMixture } from '../dist/index.js';
 import { componentFactors } from '../dist/em/component-factors.js';
 import { pointBatch } from '../dist/em/point-batch.js';
 import { reduceChunks } from '../dist/em/parallel/chunk-reduction.js';
-import { chunkLayout, chunkPoints, partialLength } from '../dist/em/parallel/chunk-size.js';
+import { chunkLayout, chunkPoints } from '../dist/em/parallel/chunk-size.js';
+import { slotLayout } from '../dist/em/parallel/slot-layout.js';
 import { SerialExecutor } from '../dist/em/parallel/serial-executor.js';
 import { factorsLength, writeFactors } from '../dist/em/parallel/shared-factors.js';
 import { WorkerPool } from '../dist/em/parallel/worker-pool.js';
@@ -54,7 +55,8 @@ for (const [d, k] of [[10, 8], [16, 8], [32, 8], [32, 16]]) {
   const batch = pointBatch(sampleMixture(params, BATCH, 2).data, d);
   const reference = new Float64Array(d);
   const { count: chunks, size } = chunkLayout(BATCH, chunkPoints(k, d, 'full'));
-  const length = partialLength(k, d, 'full');
+  const layout = slotLayout(k, d, 'full');
+  const { length } = layout;
   const rows = new Float64Array(new SharedArrayBuffer(BATCH * d * 8));
   const shared = new Float64Array(new SharedArrayBuffer(factorsLength(k, d) * 8));
   const partials = new Float64Array(chunks * length).fill(1);
@@ -65,7 +67,7 @@ for (const [d, k] of [[10, 8], [16, 8], [32, 8], [32, 16]]) {
     rows.set(batch.data);
     writeFactors(shared, f, reference, false);
   });
-  const reduceUs = time(() => reduceChunks(partials, chunks, length, BATCH, sum));
+  const reduceUs = time(() => reduceChunks(partials, chunks, layout, BATCH, sum));
   // One chunk is not split (this thread computes it): all beyond the serial time is overhead.
   const handoffUs = chunks > 1 ? poolUs - copyUs - reduceUs - (serialUs - reduceUs) / Math.min(threads, chunks) : poolUs - serialUs;
   cells.push({ dim: d, k, batch: BATCH, chunkPoints: size, chunks, partialLength: length, serialUs, poolUs, copyUs, reduceUs, handoffUs, speedup: serialUs / poolUs });

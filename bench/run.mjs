@@ -41,7 +41,7 @@ import { cleanEnv, fitCli, run } from './lib/processes.mjs';
 import { progressLog } from './lib/progress.mjs';
 import { peerBlock, peerBlockMarks, writeReport } from './lib/report.mjs';
 import { writeBlock } from './lib/marked-block.mjs';
-import { median } from './lib/stats.mjs';
+import { median, spread } from './lib/stats.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -89,12 +89,12 @@ async function engineSection(info) {
   const windowMs = QUICK ? 200 : 500;
   const cells = [];
   const total = dims.length * ks.length * covs.length * threadCounts.length + 1;
-  const runCell = async (dim, k, cov, windows, ms, threads = 1) => {
+  const runCell = async (dim, k, cov, windows, ms, threads = 1, label = `${cells.length + 1}/${total}`) => {
     const r = await run(process.execPath, [join(BENCH_DIR, 'engine-cell.mjs'), '--dim', String(dim), '--components', String(k), '--covariance', cov, '--threads', String(threads), '--window-ms', String(ms), '--windows', String(windows)]);
     if (r.code !== 0) throw new Error(`engine cell d=${dim} K=${k} ${cov} failed:\n${r.stderr}`);
     const cell = JSON.parse(r.stdout);
     progress(
-      `engine ${cells.length + 1}/${total}: d=${dim} K=${k} ${cov} ${threads} thread(s): ${Math.round(cell.pointsPerSecond).toLocaleString('en-US')} points/s, ` +
+      `engine ${label}: d=${dim} K=${k} ${cov} ${threads} thread(s): ${Math.round(cell.pointsPerSecond).toLocaleString('en-US')} points/s, ` +
         `${cell.nsPerPointPerComponent.toFixed(1)} ns/point/component, init ${cell.initSeconds.toFixed(2)} s`,
     );
     return cell;
@@ -103,10 +103,23 @@ async function engineSection(info) {
   const headline = await runCell(5, 4, 'full', QUICK ? 3 : 5, QUICK ? 300 : 1000);
   cells.push(headline);
   for (const cov of covs) for (const dim of dims) for (const k of ks) for (const threads of threadCounts) cells.push(await runCell(dim, k, cov, 3, windowMs, threads));
+  // One process per cell is a lottery on a shared 2-core VM (the same cell's rate varies by
+  // ±20% from process to process): the compute-bound cells again, as interleaved 1/2-thread pairs.
+  const pairedCells = QUICK ? [[16, 8]] : [[16, 8], [16, 16], [32, 4], [32, 8], [32, 16]];
+  const rounds = QUICK ? 1 : 5;
+  const paired = pairedCells.map(([dim, k]) => ({ dim, k, one: [], two: [] }));
+  for (let round = 1; round <= rounds; round++) {
+    for (const p of paired) {
+      p.one.push((await runCell(p.dim, p.k, 'full', 3, windowMs, 1, `paired round ${round}/${rounds}`)).pointsPerSecond);
+      p.two.push((await runCell(p.dim, p.k, 'full', 3, windowMs, 2, `paired round ${round}/${rounds}`)).pointsPerSecond);
+      progress(`engine: paired round ${round}/${rounds}: d=${p.dim} K=${p.k} full: 2 threads / 1 = ${(p.two.at(-1) / p.one.at(-1)).toFixed(2)}x`);
+    }
+  }
+  const pairedThreads = { rounds, cells: paired.map(({ dim, k, one, two }) => ({ dim, k, one: spread(one), two: spread(two), ratio: spread(two.map((x, i) => x / one[i])) })) };
   progress('engine: parallel E-step cost per minibatch (bench/parallel-cost.mjs)');
   const cost = await run(process.execPath, [join(BENCH_DIR, 'parallel-cost.mjs'), '--threads', '2', '--reps', QUICK ? '500' : '3000']);
   if (cost.code !== 0) throw new Error(`bench/parallel-cost.mjs failed:\n${cost.stderr}`);
-  const result = { machine: info, loadAverageAtStart, headline, cells: cells.slice(1), parallelCost: JSON.parse(cost.stdout), loadAverageAtEnd: loadavg() };
+  const result = { machine: info, loadAverageAtStart, headline, cells: cells.slice(1), pairedThreads, parallelCost: JSON.parse(cost.stdout), loadAverageAtEnd: loadavg() };
   save('engine', result);
   return result;
 }

@@ -75,6 +75,9 @@ function threadsSection(e) {
     const b = two.get(`${key}/full`);
     return [dim, k, ...cells, a && b ? `${secs(a.initSeconds)} / ${secs(b.initSeconds)}` : '–'];
   });
+  const paired = e.pairedThreads;
+  const x = (v) => `${v.toFixed(2)}×`;
+  const pairedRows = (paired?.cells ?? []).map((c) => [c.dim, c.k, int(c.one.median), int(c.two.median), x(c.ratio.median), `${x(c.ratio.min)} – ${x(c.ratio.max)}`]);
   const cost = e.parallelCost;
   const us = (x) => x.toFixed(0);
   const costRows = (cost?.cells ?? []).map((c) => [c.dim, c.k, `${c.chunks} × ${c.chunkPoints}`, int(c.partialLength), us(c.serialUs), us(c.poolUs), `${c.speedup.toFixed(2)}×`, us(c.copyUs), us(c.reduceUs), us(c.handoffUs)]);
@@ -94,12 +97,21 @@ On a 2-core machine shared with other work the second thread often finds no free
 figures are the noisiest of the report.
 
 ${table(['d', 'K', 'full 1 thread', 'full 2 threads', 'full ×', 'diag 1 thread', 'diag 2 threads', 'diag ×', 'full init s 1 / 2'], rows)}
-${cost ? `
+${paired ? `
+**Paired rounds.** One process per cell is a lottery here: the same cell on one thread varies by
+±20% from process to process, and some processes keep a slower worker throughout. So the
+compute-bound cells (full) run again as ${paired.rounds} rounds of a 1-thread then a 2-thread
+process, one after the other; the ratio is taken within each pair, and the table gives the
+medians and the range of the ${paired.rounds} ratios.
+
+${table(['d', 'K', '1 thread (median)', '2 threads (median)', '2 / 1 (median)', '2 / 1 (range)'], pairedRows)}
+` : ''}${cost ? `
 ### 1c. Scaling beyond this machine: hand-off and reduction per minibatch
 
 \`bench/parallel-cost.mjs\`: the executor alone on one 200-point minibatch (full covariance), µs
 per minibatch, the median over blocks of 100. *copy*: the rows and the model into shared memory;
-*reduce*: adding the chunks' partial statistics (K·(1 + d + d²) numbers each) in chunk order;
+*reduce*: adding the chunks' partial statistics in chunk order, over the entries a chunk writes
+(K·(1 + d + d(d+1)/2) of its K·(1 + d + d²): the upper triangles), then mirroring the sum once;
 *hand-off*: the rest of the pool's time beyond a perfect split of the chunk work (waking the
 worker, waiting for the last chunk), i.e. pool − copy − reduce − (serial − reduce) / min(${cost.threads}, chunks);
 a minibatch of one chunk is not split, and its hand-off is pool − serial (noise around 0).

@@ -25,7 +25,7 @@ import { WorkerPoolError } from './parallel/worker-pool-error.js';
 import { PrequentialMonitor } from './prequential-monitor.js';
 import { paramsToJson, SNAPSHOT_SCHEMA, type MixtureSnapshot } from './snapshot.js';
 import { stepSize } from './step-size.js';
-import { blendStats, cloneStats, statsAreFinite } from './sufficient-stats.js';
+import { blendedStats, blendStats, cloneStats, statsAreFinite } from './sufficient-stats.js';
 import type { Averaged, Fitting, Phase, WarmingUp } from './engine-phase.js';
 import type { EngineCounters, EngineState, UpdateListener } from './engine-state.js';
 import type { MixtureParams, PointBatch, SufficientStats } from './types.js';
@@ -469,8 +469,7 @@ export class OnlineEm {
       const pointsIncluded = this.pointsInStats + minibatch.n;
       const scheduled = stepSize(o.schedule, minibatch.n, o.batchSize, pointsIncluded);
       const eta = this.change ? this.change.stepSize(scheduled, minibatch.n) : scheduled;
-      const next = cloneStats(f.stats);
-      blendStats(next, batchStats, eta);
+      const next = blendedStats(f.stats, batchStats, eta);
       if (!statsAreFinite(next)) throw new Error('the blended statistics are not finite');
       const reseeds = reseedDeadComponents(next, o.minWeight) + (this.change?.reseedStranded(e, next, (stats, dead, from) => splitInto(stats, from, dead)) ?? 0);
       // The M-step and its factors (full covariances: component by component on the executor's threads).

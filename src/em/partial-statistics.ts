@@ -42,6 +42,15 @@ export function partialStatistics(
  * first, then each missing pattern, each in row order; s2 mirrored at the end.
  */
 export function accumulateRows(stats: SufficientStats, batch: PointBatch, e: EStepResult, means: Float64Array, start: number, end: number): void {
+  accumulateRowsUnmirrored(stats, batch, e, means, start, end);
+  COVARIANCE_MODELS[stats.covarianceType].symmetrise(stats.s2, stats.k, stats.dim);
+}
+
+/**
+ * accumulateRows without the mirroring: only the type's accumulated entries of s2 are
+ * written (accumulatedRanges), for sums that are added up before they are mirrored once.
+ */
+export function accumulateRowsUnmirrored(stats: SufficientStats, batch: PointBatch, e: EStepResult, means: Float64Array, start: number, end: number): void {
   const model = COVARIANCE_MODELS[stats.covarianceType];
   const reference = stats.reference;
   const rows = e.partition.completeRows;
@@ -54,7 +63,6 @@ export function accumulateRows(stats: SufficientStats, batch: PointBatch, e: ESt
     const to = lowerBound(pattern.rows, end);
     if (to > from) accumulateMissing(batch, e, means, pattern, e.conditionals[idx], reference, stats, model, from, to);
   }
-  model.symmetrise(stats.s2, stats.k, stats.dim);
 }
 
 /** The sum of partial statistics (of disjoint rows, about one reference), added in the order given. */

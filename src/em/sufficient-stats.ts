@@ -40,6 +40,18 @@ export function blendStats(s: SufficientStats, batchStats: SufficientStats, eta:
   }
 }
 
+/** (1-η)·s + η·ŝ as new statistics, s unchanged: cloneStats then blendStats, bit for bit, in one pass. */
+export function blendedStats(s: SufficientStats, batchStats: SufficientStats, eta: number): SufficientStats {
+  assertCompatible(s, batchStats);
+  const keep = 1 - eta;
+  const blend = (a: Float64Array, b: Float64Array): Float64Array => {
+    const out = new Float64Array(a.length);
+    for (let i = 0; i < a.length; i++) out[i] = keep * a[i] + eta * b[i];
+    return out;
+  };
+  return { ...s, reference: s.reference.slice(), s0: blend(s.s0, batchStats.s0), s1: blend(s.s1, batchStats.s1), s2: blend(s.s2, batchStats.s2) };
+}
+
 /**
  * Merge two workers' statistics by mass-weighted averaging (the statistics are additive):
  * s = (m_a·s_a + m_b·s_b) / (m_a + m_b), with masses in points.

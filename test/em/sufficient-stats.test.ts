@@ -4,7 +4,7 @@ import { eStep } from '../../src/em/e-step.js';
 import { expectedStatistics } from '../../src/em/expected-statistics.js';
 import { observedColumnMeans, pointBatch, sliceBatch } from '../../src/em/point-batch.js';
 import { SeededRandom } from '../../src/em/random.js';
-import { blendStats, cloneStats, mergeStats, s2Length, statsAreFinite, zeroStats } from '../../src/em/sufficient-stats.js';
+import { blendedStats, blendStats, cloneStats, mergeStats, s2Length, statsAreFinite, zeroStats } from '../../src/em/sufficient-stats.js';
 import { COVARIANCE_TYPES, type CovarianceType, type SufficientStats } from '../../src/em/types.js';
 import { expectArrayClose } from '../helpers/assertions.js';
 import { mixtureOfType, punchMissing, sampleBatch } from '../helpers/fixtures.js';
@@ -59,6 +59,23 @@ describe('blendStats', () => {
     expect(() => blendStats(a, randomStats(2, 3, 'full', 6, Float64Array.from([0, 1, 0])), 0.5)).toThrow(/reference/);
     expect(() => blendStats(a, randomStats(3, 3, 'full', 6), 0.5)).toThrow(/shapes/);
     expect(() => blendStats(a, randomStats(2, 3, 'diag', 6), 0.5)).toThrow(/shapes/);
+  });
+});
+
+describe('blendedStats', () => {
+  it.each(COVARIANCE_TYPES)('%s: the bits of cloneStats then blendStats, its input unchanged and not shared', (covarianceType) => {
+    const a = randomStats(3, 4, covarianceType, 7);
+    const b = randomStats(3, 4, covarianceType, 8);
+    const before = cloneStats(a);
+    const blended = blendedStats(a, b, 0.37);
+    const expected = cloneStats(a);
+    blendStats(expected, b, 0.37);
+    for (const key of ['s0', 's1', 's2', 'reference'] as const) {
+      expect(blended[key]).toStrictEqual(expected[key]);
+      expect(a[key]).toStrictEqual(before[key]);
+      expect(blended[key].buffer).not.toBe(a[key].buffer);
+    }
+    expect(() => blendedStats(a, randomStats(3, 4, covarianceType, 9, Float64Array.from([0, 1, 0, 0])), 0.5)).toThrow(/reference/);
   });
 });
 

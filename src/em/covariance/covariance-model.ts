@@ -35,6 +35,11 @@ export interface CovarianceModel {
   ): void;
   /** Complete accumulated sums (full: mirror the upper triangle). */
   symmetrise(s2: Float64Array, k: number, d: number): void;
+  /**
+   * The entries of S2 (K components) that accumulating writes, as [start, end) pairs in
+   * order (full: each row's upper part): all that a sum must zero and add before symmetrise.
+   */
+  accumulatedRanges(k: number, d: number): Int32Array;
 
   /**
    * M-step Σ_k = S2_k/S0_k - m_k m_kᵀ + λI into `covariances` (K×d×d, zeroed), with

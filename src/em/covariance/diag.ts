@@ -14,6 +14,7 @@ export const DIAG: CovarianceModel = {
     for (let a = 0; a < q; a++) s2[c * d + missing[a]] += g * C[co + a * q + a];
   },
   symmetrise() {},
+  accumulatedRanges: (k, d) => Int32Array.of(0, k * d),
   estimateCovariances(stats, centred, means, regCovar, covariances) {
     const { k, dim: d, s0, s2 } = stats;
     const jitterEvents = writeDiagonalCovariances(k, d, means, regCovar, covariances, (c, out) => {

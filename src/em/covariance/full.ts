@@ -187,6 +187,16 @@ export const FULL: CovarianceModel = {
       for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) s2[o + a * d + b] = s2[o + b * d + a];
     }
   },
+  accumulatedRanges(k, d) {
+    const ranges = new Int32Array(2 * k * d);
+    for (let c = 0, r = 0; c < k; c++) {
+      for (let a = 0; a < d; a++, r += 2) {
+        ranges[r] = c * d * d + a * d + a;
+        ranges[r + 1] = c * d * d + a * d + d;
+      }
+    }
+    return ranges;
+  },
   estimateCovariances,
   precision,
   logJoint,

@@ -19,6 +19,7 @@ export const SPHERICAL: CovarianceModel = {
     s2[c] += g * sq;
   },
   symmetrise() {},
+  accumulatedRanges: (k) => Int32Array.of(0, k),
   estimateCovariances(stats, centred, means, regCovar, covariances) {
     const { k, dim: d, s0, s2 } = stats;
     const jitterEvents = writeDiagonalCovariances(k, d, means, regCovar, covariances, (c, out) =>

@@ -29,8 +29,3 @@ export function chunkLayout(n: number, target: number): { readonly count: number
   const count = Math.max(1, Math.ceil(n / target));
   return { count, size: Math.ceil(n / count) };
 }
-
-/** Entries of one chunk's partial statistics: s0 (K), s1 (K×d), s2 (K × the type's length), in that order. */
-export function partialLength(k: number, d: number, covarianceType: CovarianceType): number {
-  return k * (1 + d + COVARIANCE_MODELS[covarianceType].statisticLength(d));
-}

@@ -3,8 +3,9 @@ import { mStepFactors, type FactoredModel } from '../m-step-factors.js';
 import type { PointBatch, SufficientStats } from '../types.js';
 import { chunkStatistics, slotStatistics } from './chunk-statistics.js';
 import { reduceChunks } from './chunk-reduction.js';
-import { chunkLayout, chunkPoints, partialLength } from './chunk-size.js';
+import { chunkLayout, chunkPoints } from './chunk-size.js';
 import { GrowableBuffer } from './growable-buffer.js';
+import { slotLayout } from './slot-layout.js';
 import type { ChunkedStatistics, StatisticsExecutor } from './statistics-executor.js';
 
 /** Every chunk on the calling thread: what `--threads 1` runs, chunk for chunk as the pool does. */
@@ -19,16 +20,17 @@ export class SerialExecutor implements StatisticsExecutor {
     const { n, data } = batch;
     const { k: K, dim: d, covarianceType } = f;
     const { count, size } = chunkLayout(n, chunkPoints(K, d, covarianceType));
-    const length = partialLength(K, d, covarianceType);
+    const layout = slotLayout(K, d, covarianceType);
+    const { length } = layout;
     const resp = this.resp.view(n * K);
     const logLik = this.logLik.view(n);
     const partials = this.partials.view(count * length);
     const anyMissing = batch.rowsWithMissing > 0;
     for (let c = 0; c < count; c++) {
-      chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length));
+      chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length), layout);
     }
     const sum = this.sum.view(length);
-    reduceChunks(partials, count, length, n, sum);
+    reduceChunks(partials, count, layout, n, sum);
     return { n, k: K, resp, logLik, stats: slotStatistics(sum, f, reference) };
   }
 

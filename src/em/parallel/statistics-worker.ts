@@ -6,11 +6,11 @@
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { chunkStatistics } from './chunk-statistics.js';
-import { partialLength } from './chunk-size.js';
 import { claimItem, controlBlock, covarianceTypeOf, JOB, reportError, SLOT } from './control-block.js';
 import type { CovarianceType } from '../types.js';
 import type { BuffersMessage, SharedBuffers } from './shared-buffers.js';
 import { readFactors } from './shared-factors.js';
+import { slotLayout } from './slot-layout.js';
 import { computeComponent, mStepViews } from './shared-m-step.js';
 
 interface WorkerData {
@@ -44,7 +44,7 @@ function jobViews(k: number, d: number, type: CovarianceType) {
     resp: new Float64Array(buffers.resp),
     logLik: new Float64Array(buffers.logLik),
     partials: new Float64Array(buffers.partials),
-    length: partialLength(k, d, type),
+    layout: slotLayout(k, d, type),
   };
 }
 
@@ -62,8 +62,9 @@ function chunkRunner(): ItemRunner {
   let views: ReturnType<typeof jobViews> | null = null;
   return (chunk) => {
     views ??= jobViews(k, d, type);
-    const { factors, reference, data, resp, logLik, partials, length } = views;
-    chunkStatistics(factors, reference, data, chunk * size, Math.min(n, (chunk + 1) * size), anyMissing, resp, logLik, partials.subarray(chunk * length, (chunk + 1) * length));
+    const { factors, reference, data, resp, logLik, partials, layout } = views;
+    const { length } = layout;
+    chunkStatistics(factors, reference, data, chunk * size, Math.min(n, (chunk + 1) * size), anyMissing, resp, logLik, partials.subarray(chunk * length, (chunk + 1) * length), layout);
   };
 }
 

@@ -8,12 +8,13 @@ import { meanParameters } from '../m-step.js';
 import type { PointBatch, SufficientStats } from '../types.js';
 import { chunkStatistics, slotStatistics } from './chunk-statistics.js';
 import { reduceChunks } from './chunk-reduction.js';
-import { chunkLayout, chunkPoints, partialLength } from './chunk-size.js';
+import { chunkLayout, chunkPoints } from './chunk-size.js';
 import { claimItem, claimWord, controlBlock, covarianceTypeCode, createControlBlock, errorMessage, JOB, SLOT, type ControlBlock } from './control-block.js';
 import { splitsMStep } from './m-step-split.js';
 import { emptyBuffers, grownBuffers, type BuffersMessage, type SharedBuffers } from './shared-buffers.js';
 import { factorsLength, writeFactors } from './shared-factors.js';
 import { COMPONENT_STATUS, computeComponent, mStepLength, mStepViews, writeMStepInputs } from './shared-m-step.js';
+import { slotLayout } from './slot-layout.js';
 import type { ChunkedStatistics, StatisticsExecutor } from './statistics-executor.js';
 import { WorkerPoolError } from './worker-pool-error.js';
 
@@ -72,7 +73,8 @@ export class WorkerPool implements StatisticsExecutor {
     const { n, data } = batch;
     const { k: K, dim: d, covarianceType } = f;
     const { count, size } = chunkLayout(n, chunkPoints(K, d, covarianceType));
-    const length = partialLength(K, d, covarianceType);
+    const layout = slotLayout(K, d, covarianceType);
+    const { length } = layout;
     this.ensureBuffers({ data: n * d, factors: factorsLength(K, d), resp: n * K, logLik: n, partials: count * length });
     const resp = new Float64Array(this.buffers.resp, 0, n * K);
     const logLik = new Float64Array(this.buffers.logLik, 0, n);
@@ -80,7 +82,7 @@ export class WorkerPool implements StatisticsExecutor {
     const anyMissing = batch.rowsWithMissing > 0;
     // This thread reads the caller's rows and factors; the workers, the same values copied.
     const compute = (c: number): void =>
-      chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length));
+      chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length), layout);
     if (count <= 1 || this.workers.length === 0) {
       for (let c = 0; c < count; c++) compute(c);
     } else {
@@ -100,7 +102,7 @@ export class WorkerPool implements StatisticsExecutor {
     }
     if (this.sum.length < length) this.sum = new Float64Array(length);
     const sum = this.sum.subarray(0, length);
-    reduceChunks(partials, count, length, n, sum);
+    reduceChunks(partials, count, layout, n, sum);
     return { n, k: K, resp, logLik, stats: slotStatistics(sum, f, reference) };
   }
 
