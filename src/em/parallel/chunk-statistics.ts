@@ -3,13 +3,12 @@ import { eStepInto } from '../e-step.js';
 import { accumulateRowsUnmirrored } from '../partial-statistics.js';
 import { countRowsWithMissing } from '../point-batch.js';
 import type { SufficientStats } from '../types.js';
-import type { SlotLayout } from './slot-layout.js';
 
 /**
  * One chunk, rows [start, end) of a minibatch: its E-step into rows start… of `resp` (n×K)
  * and `logLik`, and its unnormalised, unmirrored partial statistics about `reference` into
- * `slot` (the layout's ranges, zeroed here; reduceChunks mirrors the sum). The same code on
- * whichever thread, so the same bits.
+ * `slot` (zeroed here; only the layout's ranges are written, and reduceChunks adds those and
+ * mirrors the sum). The same code on whichever thread, so the same bits.
  * `anyMissing` false skips looking for missing coordinates (the minibatch has none).
  */
 export function chunkStatistics(
@@ -22,15 +21,14 @@ export function chunkStatistics(
   resp: Float64Array,
   logLik: Float64Array,
   slot: Float64Array,
-  layout: SlotLayout,
 ): void {
   const { k: K, dim: d } = f;
   const n = end - start;
   const rows = data.subarray(start * d, end * d);
   const batch = { n, dim: d, data: rows, rowsWithMissing: anyMissing ? countRowsWithMissing(rows, n, d) : 0 };
   const e = eStepInto(f, batch, resp.subarray(start * K, end * K), logLik.subarray(start, end));
-  const { ranges } = layout;
-  for (let r = 0; r < ranges.length; r += 2) slot.fill(0, ranges[r], ranges[r + 1]);
+  // The whole slot at once: one fill is several times faster than a fill per range.
+  slot.fill(0);
   accumulateRowsUnmirrored(slotStatistics(slot, f, reference), batch, e, f.means, 0, n);
 }
 

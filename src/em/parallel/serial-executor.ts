@@ -27,7 +27,7 @@ export class SerialExecutor implements StatisticsExecutor {
     const partials = this.partials.view(count * length);
     const anyMissing = batch.rowsWithMissing > 0;
     for (let c = 0; c < count; c++) {
-      chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length), layout);
+      chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length));
     }
     const sum = this.sum.view(length);
     reduceChunks(partials, count, layout, n, sum);

@@ -5,8 +5,8 @@ import type { CovarianceType } from '../types.js';
  * A chunk's slot of partial statistics: s0 (K) | s1 (K×d) | s2 (K × the type's length),
  * `length` entries, of which accumulating writes only `ranges` ([start, end) pairs in
  * order: s0 and s1 whole, then the type's accumulated s2 entries, e.g. full's upper
- * triangles). Chunks zero and add only those; the sum is mirrored once (about half the
- * zeroing, adding and mirroring of whole slots, for the same bits).
+ * triangles). The reduction adds only those and mirrors the sum once: about half the adding
+ * of whole slots, and one mirroring per minibatch instead of one per chunk, for the same bits.
  */
 export interface SlotLayout {
   readonly k: number;

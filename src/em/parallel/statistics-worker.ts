@@ -64,7 +64,7 @@ function chunkRunner(): ItemRunner {
     views ??= jobViews(k, d, type);
     const { factors, reference, data, resp, logLik, partials, layout } = views;
     const { length } = layout;
-    chunkStatistics(factors, reference, data, chunk * size, Math.min(n, (chunk + 1) * size), anyMissing, resp, logLik, partials.subarray(chunk * length, (chunk + 1) * length), layout);
+    chunkStatistics(factors, reference, data, chunk * size, Math.min(n, (chunk + 1) * size), anyMissing, resp, logLik, partials.subarray(chunk * length, (chunk + 1) * length));
   };
 }
 

@@ -82,7 +82,7 @@ export class WorkerPool implements StatisticsExecutor {
     const anyMissing = batch.rowsWithMissing > 0;
     // This thread reads the caller's rows and factors; the workers, the same values copied.
     const compute = (c: number): void =>
-      chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length), layout);
+      chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length));
     if (count <= 1 || this.workers.length === 0) {
       for (let c = 0; c < count; c++) compute(c);
     } else {

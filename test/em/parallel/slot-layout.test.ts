@@ -59,7 +59,7 @@ describe('the slot layout of chunked statistics', () => {
     const logLik = new Float64Array(N);
     for (let c = 0; c < count; c++) {
       const slot = partials.subarray(c * layout.length, (c + 1) * layout.length);
-      chunkStatistics(factors, reference, batch.data, c * size, Math.min(N, (c + 1) * size), true, resp, logLik, slot, layout);
+      chunkStatistics(factors, reference, batch.data, c * size, Math.min(N, (c + 1) * size), true, resp, logLik, slot);
     }
     const reduced = new Float64Array(layout.length);
     reduceChunks(partials, count, layout, N, reduced);
