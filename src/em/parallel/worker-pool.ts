@@ -60,9 +60,9 @@ export class WorkerPool implements StatisticsExecutor {
     for (let w = 1; w < threads; w++) {
       const worker = new Worker(workerUrl, { workerData: { control: this.controlBuffer, version: this.version, buffers: this.buffers } });
       worker.unref();
-      worker.on('error', (error) => (this.failure ??= `a worker thread of the parallel E-step failed: ${error.message}`));
+      worker.on('error', (error) => (this.failure ??= `a worker thread of --threads ${threads} (the parallel E-step and M-step) failed: ${error.message}`));
       worker.on('exit', (code) => {
-        if (!this.closed) this.failure ??= `a worker thread of the parallel E-step exited (code ${code})`;
+        if (!this.closed) this.failure ??= `a worker thread of --threads ${threads} (the parallel E-step and M-step) exited (code ${code})`;
       });
       this.workers.push(worker);
     }
@@ -149,7 +149,7 @@ export class WorkerPool implements StatisticsExecutor {
   }
 
   private assertUsable(): void {
-    if (this.closed) throw new WorkerPoolError('the parallel E-step was closed');
+    if (this.closed) throw new WorkerPoolError('the worker threads of the parallel E-step and M-step were closed');
     if (this.failure) throw new WorkerPoolError(`${this.failure}; rerun with --threads 1`);
   }
 
@@ -207,7 +207,7 @@ export class WorkerPool implements StatisticsExecutor {
       const now = Atomics.load(control, SLOT.done);
       if (now !== done) progressAt = performance.now();
       else if (performance.now() - progressAt > STALL_MS) {
-        this.failure = `a worker thread of the parallel E-step stopped responding (no chunk finished in ${STALL_MS / 1000} s)`;
+        this.failure = `a worker thread of --threads ${this.threads} (the parallel E-step and M-step) stopped responding (no chunk or component finished in ${STALL_MS / 1000} s)`;
         throw new WorkerPoolError(`${this.failure}; rerun with --threads 1`);
       }
       done = now;

@@ -77,7 +77,7 @@ describe('WorkerPool failures', () => {
     }
     expect(error).toBeInstanceOf(WorkerPoolError);
     const message = (error as Error).message;
-    expect(message).toMatch(/^a worker thread of the parallel E-step failed: boom at start; rerun with --threads 1$/);
+    expect(message).toMatch(/^a worker thread of --threads 2 \(the parallel E-step and M-step\) failed: boom at start; rerun with --threads 1$/);
     expect(message).not.toContain('\n');
   });
 });
