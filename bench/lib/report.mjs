@@ -117,8 +117,9 @@ Why the 2-thread figures swing so much here (measured 2026-12-07, AMD EPYC KVM g
 - **Within one 2-thread process the rate moves second by second**: at d = 32, K = 8, 163k to 313k
   points/s (both vCPUs at 100%, no steal time reported), while one thread holds 198k to 209k.
   The best seconds are 1.53× the 1-thread rate; that is about the ceiling of this design here,
-  where the main thread's serial part per minibatch (the reduction, the blend, its half of the
-  M-step, validating the rows) is about 30% of its time at 2 threads (CPU profile at d = 32, K = 8).
+  where the main thread's serial part per minibatch (the blend, its half of the M-step, the
+  copies into shared memory, validating the rows) is about a quarter of its time at 2 threads
+  (CPU profile at d = 32, K = 8, before the reduction was shared out).
 - **Garbage collection on the main thread**: each minibatch allocates its blended statistics and
   the M-step's results (K·d² numbers each), whose backing stores set off a mark-compact every
   ~200 ms (4-7 ms each at d = 16, K = 16): serial time at every thread count.
@@ -135,14 +136,17 @@ a minibatch of one chunk is not split, and its hand-off is pool − serial (nois
 
 ${table(['d', 'K', 'chunks × points', 'partial length', 'serial µs', `pool (${cost.threads} threads) µs`, '×', 'copy µs', 'reduce µs', 'hand-off µs'], costRows)}
 
-How it scales past 2 cores: the chunk work divides by the thread count, while per minibatch the
-main thread alone copies the rows and the model (O(n·d + K·d²), a few µs), reduces the chunks
-(O(chunks·K·d²), serial, and growing with the number of chunks, not threads) and runs the M-step
-(O(K·d³); with full covariances from d = 20 its K components are shared out like chunks, at most K
-threads, and this thread copies their 3·d² results each back); the claims are one compare-and-swap per chunk on one shared word, so contention is
-negligible at these chunk sizes (≥ 64 points, tens of µs to ms each). A 200-point minibatch has at most
+How it scales past 2 cores: the chunk work divides by the thread count, and so does the
+reduction (O(chunks·K·d²), growing with the number of chunks): once the last chunk is done, the
+threads reduce the chunks in groups of components (two groups per thread, at most K), each
+entry in chunk order, in the same job, so it costs no second hand-off (*reduce* above is its
+time on one thread). The main thread alone copies the rows and the model (O(n·d + K·d²), a few
+µs) and runs the M-step (O(K·d³); with full covariances from d = 20 its K components are shared
+out like chunks, at most K threads, and this thread copies their 3·d² results each back); the
+claims are one compare-and-swap per item on one shared word, so contention is negligible at
+these sizes (≥ 64 points, tens of µs to ms each). A 200-point minibatch has at most
 4 chunks at d = 32, K = 8 (2 at d = 16): more than 4 threads cannot help it, and the serial part
-(reduction, M-step, hand-off) bounds the gain (Amdahl) even at 4. Larger minibatches
+(M-step, copies, blending, validation, hand-off) bounds the gain (Amdahl) even at 4. Larger minibatches
 (\`--batch-size\`) give more chunks and amortise the hand-off: the way to use 8 or more cores is
 \`--batch-size\` ≥ 100 × threads on compute-bound models, or more partitions and instances.
 ` : ''}`;

@@ -28,9 +28,11 @@ export const SLOT = {
   stop: 12,
   /** What the items are: a JOB value. */
   job: 13,
+  /** Of a chunks job's items, how many are chunks: the rest reduce them, a group of components each. */
+  chunkItems: 14,
 } as const;
 
-/** The kinds of job: a minibatch's E-step and statistics in chunks, or the M-step of full covariances by component. */
+/** The kinds of job: a minibatch's E-step and statistics in chunks (then their reduction), or the M-step of full covariances by component. */
 export const JOB = { chunks: 0, components: 1 } as const;
 
 const CONTROL_INTS = 16;

@@ -10,6 +10,8 @@ export interface SharedBuffers {
   readonly logLik: SharedArrayBuffer;
   /** One slot of partial statistics per chunk. */
   readonly partials: SharedArrayBuffer;
+  /** ŝ, the chunks' reduced sum (one slot). */
+  readonly sum: SharedArrayBuffer;
   /** The M-step of full covariances, as shared-m-step.ts lays it out. */
   readonly mStep: SharedArrayBuffer;
 }
@@ -38,5 +40,5 @@ export function grownBuffers(current: SharedBuffers, sizes: Partial<BufferSizes>
 
 export function emptyBuffers(): SharedBuffers {
   const empty = (): SharedArrayBuffer => new SharedArrayBuffer(0);
-  return { data: empty(), factors: empty(), resp: empty(), logLik: empty(), partials: empty(), mStep: empty() };
+  return { data: empty(), factors: empty(), resp: empty(), logLik: empty(), partials: empty(), sum: empty(), mStep: empty() };
 }

@@ -14,6 +14,11 @@ export interface SlotLayout {
   readonly covarianceType: CovarianceType;
   readonly length: number;
   readonly ranges: Int32Array;
+  /** The same entries by component: s0[c], s1's row c, then c's own s2 ranges, so that components reduce apart. */
+  readonly componentRanges: readonly Int32Array[];
+  /** Where s2 starts in a slot, and the length of one component's s2 block. */
+  readonly s2Offset: number;
+  readonly s2Length: number;
 }
 
 const layouts = new Map<string, SlotLayout>();
@@ -40,5 +45,16 @@ function buildLayout(k: number, d: number, covarianceType: CovarianceType): Slot
   ranges[0] = 0;
   ranges[1] = s2Offset;
   for (let r = 0; r < s2Ranges.length; r++) ranges[2 + r] = s2Offset + s2Ranges[r];
-  return { k, dim: d, covarianceType, length: s2Offset + k * model.statisticLength(d), ranges };
+  const s2Length = model.statisticLength(d);
+  const componentRanges = Array.from({ length: k }, (_, c) => {
+    const own = [c, c + 1, k + c * d, k + (c + 1) * d];
+    // c's share of each accumulated range (diag's and spherical's one range spans every component).
+    for (let r = 0; r < s2Ranges.length; r += 2) {
+      const start = Math.max(s2Ranges[r], c * s2Length);
+      const end = Math.min(s2Ranges[r + 1], (c + 1) * s2Length);
+      if (end > start) own.push(s2Offset + start, s2Offset + end);
+    }
+    return Int32Array.from(own);
+  });
+  return { k, dim: d, covarianceType, length: s2Offset + k * s2Length, ranges, componentRanges, s2Offset, s2Length };
 }

@@ -1,11 +1,13 @@
 /**
  * A worker thread of the parallel E-step and M-step (worker-pool.ts): sleeps on the job
  * generation, takes items of the current job until none is left, and writes what they give
- * into shared memory: a chunk's responsibilities, log-likelihoods and partial statistics, or
- * a component's covariance and factors. It holds no model state.
+ * into shared memory: a chunk's responsibilities, log-likelihoods and partial statistics, a
+ * group of components of their reduced sum, or a component's covariance and factors. It holds
+ * no model state.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { chunkStatistics } from './chunk-statistics.js';
+import { groupComponents, reduceComponents } from './chunk-reduction.js';
 import { claimItem, controlBlock, covarianceTypeOf, JOB, reportError, SLOT } from './control-block.js';
 import type { CovarianceType } from '../types.js';
 import type { BuffersMessage, SharedBuffers } from './shared-buffers.js';
@@ -44,6 +46,7 @@ function jobViews(k: number, d: number, type: CovarianceType) {
     resp: new Float64Array(buffers.resp),
     logLik: new Float64Array(buffers.logLik),
     partials: new Float64Array(buffers.partials),
+    sum: new Float64Array(buffers.sum),
     layout: slotLayout(k, d, type),
   };
 }
@@ -51,8 +54,11 @@ function jobViews(k: number, d: number, type: CovarianceType) {
 /** Computes one item of the current job (a chunk, or a component) into shared memory. */
 type ItemRunner = (item: number) => void;
 
-/** The E-step job: chunk by chunk, from the job's control slots (read before the first claim, valid if it succeeds). */
-function chunkRunner(): ItemRunner {
+/**
+ * The E-step job, from its control slots (read before the first claim, valid if it
+ * succeeds): chunk by chunk, then the chunks' reduction, a group of components per item.
+ */
+function chunkRunner(items: number, chunks: number): ItemRunner {
   const n = control[SLOT.points];
   const size = control[SLOT.chunkPoints];
   const k = control[SLOT.components];
@@ -60,12 +66,28 @@ function chunkRunner(): ItemRunner {
   const type = covarianceTypeOf(control[SLOT.covarianceType]);
   const anyMissing = control[SLOT.anyMissing] === 1;
   let views: ReturnType<typeof jobViews> | null = null;
-  return (chunk) => {
+  return (item) => {
     views ??= jobViews(k, d, type);
-    const { factors, reference, data, resp, logLik, partials, layout } = views;
+    const { factors, reference, data, resp, logLik, partials, sum, layout } = views;
     const { length } = layout;
-    chunkStatistics(factors, reference, data, chunk * size, Math.min(n, (chunk + 1) * size), anyMissing, resp, logLik, partials.subarray(chunk * length, (chunk + 1) * length));
+    if (item < chunks) {
+      chunkStatistics(factors, reference, data, item * size, Math.min(n, (item + 1) * size), anyMissing, resp, logLik, partials.subarray(item * length, (item + 1) * length));
+      return;
+    }
+    awaitChunks(chunks);
+    const [from, to] = groupComponents(item - chunks, items - chunks, k);
+    reduceComponents(partials, chunks, layout, n, sum, from, to);
   };
+}
+
+/** Until every chunk of the job is done (a reduction item needs them all): spin, then nap a millisecond at a time. */
+function awaitChunks(chunks: number): void {
+  const spinUntil = performance.now() + SPIN_MS;
+  for (let i = 0; ; i++) {
+    const done = Atomics.load(control, SLOT.done);
+    if (done >= chunks) return;
+    if ((i & 63) === 0 && performance.now() > spinUntil) Atomics.wait(control, SLOT.done, done, 1);
+  }
 }
 
 /** The M-step job: component by component. */
@@ -85,7 +107,10 @@ function componentRunner(): ItemRunner {
 function runJob(generation: number): void {
   // Read before the first claim: valid if that claim succeeds (the job cannot end, nor the next be written, before its item is done).
   const items = Atomics.load(control, SLOT.chunks);
-  const run = control[SLOT.job] === JOB.components ? componentRunner() : chunkRunner();
+  const components = control[SLOT.job] === JOB.components;
+  // Those waiting for the chunks are woken when the last chunk is done, as well as the last item.
+  const chunks = components ? items : control[SLOT.chunkItems];
+  const run = components ? componentRunner() : chunkRunner(items, chunks);
   for (let item = claimItem(block, generation, items); item >= 0; item = claimItem(block, generation, items)) {
     try {
       run(item);
@@ -93,7 +118,8 @@ function runJob(generation: number): void {
       reportError(block, error instanceof Error ? error.message : String(error));
     }
     // Counted even when it failed, so the main thread never waits for it.
-    if (Atomics.add(control, SLOT.done, 1) + 1 === items) Atomics.notify(control, SLOT.done);
+    const done = Atomics.add(control, SLOT.done, 1) + 1;
+    if (done === items || done === chunks) Atomics.notify(control, SLOT.done);
   }
 }
 

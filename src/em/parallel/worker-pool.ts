@@ -7,7 +7,7 @@ import { mStepFactors, type FactoredModel } from '../m-step-factors.js';
 import { meanParameters } from '../m-step.js';
 import type { PointBatch, SufficientStats } from '../types.js';
 import { chunkStatistics, slotStatistics } from './chunk-statistics.js';
-import { reduceChunks } from './chunk-reduction.js';
+import { groupComponents, reduceChunks, reduceComponents, reduceGroups } from './chunk-reduction.js';
 import { chunkLayout, chunkPoints } from './chunk-size.js';
 import { claimItem, claimWord, controlBlock, covarianceTypeCode, createControlBlock, errorMessage, JOB, SLOT, type ControlBlock } from './control-block.js';
 import { splitsMStep } from './m-step-split.js';
@@ -31,8 +31,9 @@ export function statisticsWorkerUrl(): URL {
 /**
  * The chunks of each minibatch over `threads` threads: this one and threads - 1 workers.
  * `run` is synchronous: it copies the rows and the model into shared memory, wakes the
- * workers, takes chunks itself, and waits (Atomics.wait) until every chunk is done; then it
- * reduces the chunks in order, so the bits are those of SerialExecutor. `mStep` splits the
+ * workers and takes chunks itself; once every chunk is done, the threads reduce them, a group
+ * of components each, in chunk order (so the bits are those of SerialExecutor), and it waits
+ * (Atomics.wait) until every item is done. `mStep` splits the
  * M-step of full covariances by component the same way (each component's math is the
  * serial one). The workers are unref'd: they never keep the process alive, and `close`
  * stops them.
@@ -75,7 +76,7 @@ export class WorkerPool implements StatisticsExecutor {
     const { count, size } = chunkLayout(n, chunkPoints(K, d, covarianceType));
     const layout = slotLayout(K, d, covarianceType);
     const { length } = layout;
-    this.ensureBuffers({ data: n * d, factors: factorsLength(K, d), resp: n * K, logLik: n, partials: count * length });
+    this.ensureBuffers({ data: n * d, factors: factorsLength(K, d), resp: n * K, logLik: n, partials: count * length, sum: length });
     const resp = new Float64Array(this.buffers.resp, 0, n * K);
     const logLik = new Float64Array(this.buffers.logLik, 0, n);
     const partials = new Float64Array(this.buffers.partials, 0, count * length);
@@ -85,24 +86,35 @@ export class WorkerPool implements StatisticsExecutor {
       chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length));
     if (count <= 1 || this.workers.length === 0) {
       for (let c = 0; c < count; c++) compute(c);
-    } else {
-      new Float64Array(this.buffers.data, 0, n * d).set(data.subarray(0, n * d));
-      writeFactors(new Float64Array(this.buffers.factors), f, reference, anyMissing);
-      const { control } = this.block;
-      control[SLOT.points] = n;
-      control[SLOT.chunkPoints] = size;
-      control[SLOT.components] = K;
-      control[SLOT.dim] = d;
-      control[SLOT.covarianceType] = covarianceTypeCode(covarianceType);
-      control[SLOT.anyMissing] = anyMissing ? 1 : 0;
-      const failed = this.dispatch(JOB.chunks, count, compute);
-      if (failed) throw failed;
-      // A chunk's math failed on a worker: the error this thread would have raised for it (the minibatch is skipped).
-      if (Atomics.load(control, SLOT.error) !== 0) throw new Error(errorMessage(this.block));
+      if (this.sum.length < length) this.sum = new Float64Array(length);
+      const sum = this.sum.subarray(0, length);
+      reduceChunks(partials, count, layout, n, sum);
+      return { n, k: K, resp, logLik, stats: slotStatistics(sum, f, reference) };
     }
-    if (this.sum.length < length) this.sum = new Float64Array(length);
-    const sum = this.sum.subarray(0, length);
-    reduceChunks(partials, count, layout, n, sum);
+    new Float64Array(this.buffers.data, 0, n * d).set(data.subarray(0, n * d));
+    writeFactors(new Float64Array(this.buffers.factors), f, reference, anyMissing);
+    const { control } = this.block;
+    control[SLOT.points] = n;
+    control[SLOT.chunkPoints] = size;
+    control[SLOT.components] = K;
+    control[SLOT.dim] = d;
+    control[SLOT.covarianceType] = covarianceTypeCode(covarianceType);
+    control[SLOT.anyMissing] = anyMissing ? 1 : 0;
+    control[SLOT.chunkItems] = count;
+    // The chunks, then the reduction in groups of components, which wait for every chunk:
+    // one hand-off, and the reduction shared out as well.
+    const sum = new Float64Array(this.buffers.sum, 0, length);
+    const groups = reduceGroups(K, this.threads);
+    const item = (i: number): void => {
+      if (i < count) return compute(i);
+      this.awaitItems(count);
+      const [from, to] = groupComponents(i - count, groups, K);
+      reduceComponents(partials, count, layout, n, sum, from, to);
+    };
+    const failed = this.dispatch(JOB.chunks, count + groups, item);
+    if (failed) throw failed;
+    // A chunk's math failed on a worker: the error this thread would have raised for it (the minibatch is skipped).
+    if (Atomics.load(control, SLOT.error) !== 0) throw new Error(errorMessage(this.block));
     return { n, k: K, resp, logLik, stats: slotStatistics(sum, f, reference) };
   }
 
@@ -123,6 +135,7 @@ export class WorkerPool implements StatisticsExecutor {
     const { control } = this.block;
     control[SLOT.components] = K;
     control[SLOT.dim] = d;
+    control[SLOT.chunkItems] = K;
     // Errors are read from the components' status, in component order, below.
     this.dispatch(JOB.components, K, (c) => computeComponent(views, c));
     let jitterEvents = 0;
@@ -187,7 +200,8 @@ export class WorkerPool implements StatisticsExecutor {
       } catch (error) {
         failed ??= error;
       }
-      Atomics.add(control, SLOT.done, 1);
+      // The last chunk wakes a worker that waits for it to reduce.
+      if (Atomics.add(control, SLOT.done, 1) + 1 === control[SLOT.chunkItems]) Atomics.notify(control, SLOT.done);
     }
     this.awaitItems(count);
     return failed;

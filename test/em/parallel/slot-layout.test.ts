@@ -3,7 +3,7 @@ import { componentFactors } from '../../../src/em/component-factors.js';
 import { COVARIANCE_MODELS } from '../../../src/em/covariance/covariance-models.js';
 import { eStep } from '../../../src/em/e-step.js';
 import { chunkStatistics } from '../../../src/em/parallel/chunk-statistics.js';
-import { reduceChunks } from '../../../src/em/parallel/chunk-reduction.js';
+import { groupComponents, reduceChunks, reduceComponents } from '../../../src/em/parallel/chunk-reduction.js';
 import { slotLayout } from '../../../src/em/parallel/slot-layout.js';
 import { accumulateRows, accumulateRowsUnmirrored } from '../../../src/em/partial-statistics.js';
 import { observedColumnMeans, pointBatch } from '../../../src/em/point-batch.js';
@@ -80,11 +80,48 @@ describe('the slot layout of chunked statistics', () => {
     expect(resp).toStrictEqual(e.resp);
   });
 
+  it.each(COVARIANCE_TYPES)('%s: components reduced in groups, in any order, give the whole reduction bit for bit', (covarianceType) => {
+    const { batch, factors, reference } = fixture(covarianceType);
+    const layout = slotLayout(K, D, covarianceType);
+    const size = 32;
+    const count = Math.ceil(N / size);
+    const partials = new Float64Array(count * layout.length);
+    const resp = new Float64Array(N * K);
+    const logLik = new Float64Array(N);
+    for (let c = 0; c < count; c++) {
+      chunkStatistics(factors, reference, batch.data, c * size, Math.min(N, (c + 1) * size), true, resp, logLik, partials.subarray(c * layout.length, (c + 1) * layout.length));
+    }
+    const whole = new Float64Array(layout.length);
+    reduceChunks(partials, count, layout, N, whole);
+    for (const groups of [1, 2, 3]) {
+      // Stale values where no group writes would show: every entry must be written.
+      const grouped = new Float64Array(layout.length).fill(SENTINEL);
+      for (let g = groups - 1; g >= 0; g--) reduceComponents(partials, count, layout, N, grouped, ...groupComponents(g, groups, K));
+      expect(grouped).toStrictEqual(whole);
+    }
+  });
+
+  it('cuts the components into contiguous groups that cover each once', () => {
+    for (const [k, groups] of [[3, 2], [8, 4], [5, 5], [16, 3]]) {
+      const covered = Array.from({ length: groups }, (_, g) => groupComponents(g, groups, k)).flatMap(([from, to]) => Array.from({ length: to - from }, (_, i) => from + i));
+      expect(covered).toEqual(Array.from({ length: k }, (_, c) => c));
+    }
+  });
+
   it('covers s0 and s1 whole, then the upper triangle of each full S2', () => {
     const layout = slotLayout(2, 3, 'full');
     expect(layout.length).toBe(2 * (1 + 3 + 9));
     expect([...layout.ranges]).toEqual([0, 8, 8, 11, 12, 14, 16, 17, 17, 20, 21, 23, 25, 26]);
     expect([...slotLayout(2, 3, 'diag').ranges]).toEqual([0, 8, 8, 14]);
     expect(slotLayout(2, 3, 'full')).toBe(layout);
+    // By component: s0[c], s1's row c, c's upper triangle; diag's one S2 range split at the components.
+    expect(layout.componentRanges.map((r) => [...r])).toEqual([
+      [0, 1, 2, 5, 8, 11, 12, 14, 16, 17],
+      [1, 2, 5, 8, 17, 20, 21, 23, 25, 26],
+    ]);
+    expect(slotLayout(2, 3, 'diag').componentRanges.map((r) => [...r])).toEqual([
+      [0, 1, 2, 5, 8, 11],
+      [1, 2, 5, 8, 11, 14],
+    ]);
   });
 });
