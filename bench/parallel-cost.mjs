@@ -6,11 +6,12 @@
  *
  * For each (d, K) (full covariance, the default 200-point minibatch) it times, per minibatch:
  *   serial   SerialExecutor.run (what --threads 1 runs: every chunk and the reduction here);
- *   pool     WorkerPool.run at --threads (this thread takes chunks too);
+ *   pool     WorkerPool.run at --threads (this thread takes chunks and reduce groups too);
  *   copy     copying the rows and the model into shared memory (part of pool);
- *   reduce   adding the chunks' partial statistics in chunk order (part of both);
- *   handoff  pool - copy - reduce - (serial - reduce) / min(threads, chunks): waking the workers
- *            and waiting for the last chunk, beyond a perfect split of the chunk work
+ *   reduce   adding the chunks' partial statistics in chunk order, on one thread (part of
+ *            serial; the pool shares it out by component);
+ *   handoff  pool - copy - serial / min(threads, chunks): waking the workers and waiting for
+ *            the last chunk, beyond a perfect split of the chunks and their reduction
  *            (one chunk: pool - serial, as this thread computes it alone).
  * Each figure is the median over blocks of 100 minibatches. Prints one JSON object.
  */
@@ -69,7 +70,7 @@ for (const [d, k] of [[10, 8], [16, 8], [32, 8], [32, 16]]) {
   });
   const reduceUs = time(() => reduceChunks(partials, chunks, layout, BATCH, sum));
   // One chunk is not split (this thread computes it): all beyond the serial time is overhead.
-  const handoffUs = chunks > 1 ? poolUs - copyUs - reduceUs - (serialUs - reduceUs) / Math.min(threads, chunks) : poolUs - serialUs;
+  const handoffUs = chunks > 1 ? poolUs - copyUs - serialUs / Math.min(threads, chunks) : poolUs - serialUs;
   cells.push({ dim: d, k, batch: BATCH, chunkPoints: size, chunks, partialLength: length, serialUs, poolUs, copyUs, reduceUs, handoffUs, speedup: serialUs / poolUs });
 }
 pool.close();

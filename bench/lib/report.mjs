@@ -114,12 +114,12 @@ Why the 2-thread figures swing so much here (measured 2026-12-07, AMD EPYC KVM g
   K = 8, against 189k alone), so both cores are there; what varies is every cache line that the
   threads share (per minibatch the rows and the model one way, the chunks' statistics and the
   split M-step's results the other: about 250 KB at d = 32, K = 8).
-- **Within one 2-thread process the rate moves second by second**: at d = 32, K = 8, 163k to 313k
-  points/s (both vCPUs at 100%, no steal time reported), while one thread holds 198k to 209k.
-  The best seconds are 1.53× the 1-thread rate; that is about the ceiling of this design here,
-  where the main thread's serial part per minibatch (the blend, its half of the M-step, the
-  copies into shared memory, validating the rows) is about a quarter of its time at 2 threads
-  (CPU profile at d = 32, K = 8, before the reduction was shared out).
+- **Within one 2-thread process the rate moves second by second** (both vCPUs at 100%, no steal
+  time reported): at d = 32, K = 8, 163k to 313k points/s before the reduction was shared out, and
+  222k to 340k after it (two processes, 8 s each), while one thread holds 190k to 214k. The best
+  seconds are 1.6× the 1-thread rate, about the ceiling of this design here: the main thread's
+  serial part per minibatch (the blend, its half of the M-step, the copies into shared memory,
+  validating the rows) is about a quarter of its time at 2 threads (CPU profile at d = 32, K = 8).
 - **Garbage collection on the main thread**: each minibatch allocates its blended statistics and
   the M-step's results (K·d² numbers each), whose backing stores set off a mark-compact every
   ~200 ms (4-7 ms each at d = 16, K = 16): serial time at every thread count.
@@ -129,9 +129,10 @@ Why the 2-thread figures swing so much here (measured 2026-12-07, AMD EPYC KVM g
 \`bench/parallel-cost.mjs\`: the executor alone on one 200-point minibatch (full covariance), µs
 per minibatch, the median over blocks of 100. *copy*: the rows and the model into shared memory;
 *reduce*: adding the chunks' partial statistics in chunk order, over the entries a chunk writes
-(K·(1 + d + d(d+1)/2) of its K·(1 + d + d²): the upper triangles), then mirroring the sum once;
-*hand-off*: the rest of the pool's time beyond a perfect split of the chunk work (waking the
-worker, waiting for the last chunk), i.e. pool − copy − reduce − (serial − reduce) / min(${cost.threads}, chunks);
+(K·(1 + d + d(d+1)/2) of its K·(1 + d + d²): the upper triangles), then mirroring the sum once,
+on one thread (part of *serial*; the pool shares it out by component);
+*hand-off*: the rest of the pool's time beyond a perfect split of the chunks and their reduction
+(waking the worker, waiting for the last chunk), i.e. pool − copy − serial / min(${cost.threads}, chunks);
 a minibatch of one chunk is not split, and its hand-off is pool − serial (noise around 0).
 
 ${table(['d', 'K', 'chunks × points', 'partial length', 'serial µs', `pool (${cost.threads} threads) µs`, '×', 'copy µs', 'reduce µs', 'hand-off µs'], costRows)}
