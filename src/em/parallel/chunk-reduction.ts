@@ -3,7 +3,7 @@ import type { SlotLayout } from './slot-layout.js';
 
 /**
  * ŝ = (1/n)·Σ_chunks, into `out` (layout.length): the chunks' partial statistics (`count`
- * unmirrored slots, one after another) added in chunk order over the layout's ranges,
+ * unmirrored slots, one after another) added in chunk order over each component's ranges,
  * whichever thread computed them, then scaled and mirrored. One chunk gives exactly
  * today's single sum (0 + x = x); mirroring a sum equals summing mirrored slots.
  */

@@ -3,18 +3,17 @@ import type { CovarianceType } from '../types.js';
 
 /**
  * A chunk's slot of partial statistics: s0 (K) | s1 (K×d) | s2 (K × the type's length),
- * `length` entries, of which accumulating writes only `ranges` ([start, end) pairs in
- * order: s0 and s1 whole, then the type's accumulated s2 entries, e.g. full's upper
- * triangles). The reduction adds only those and mirrors the sum once: about half the adding
- * of whole slots, and one mirroring per minibatch instead of one per chunk, for the same bits.
+ * `length` entries, of which accumulating writes only some: by component, s0[c], s1's row c
+ * and c's accumulated s2 entries (full: its upper triangle). The reduction adds only those,
+ * component by component, and mirrors each sum once: about half the adding of whole slots,
+ * and one mirroring per minibatch instead of one per chunk, for the same bits.
  */
 export interface SlotLayout {
   readonly k: number;
   readonly dim: number;
   readonly covarianceType: CovarianceType;
   readonly length: number;
-  readonly ranges: Int32Array;
-  /** The same entries by component: s0[c], s1's row c, then c's own s2 ranges, so that components reduce apart. */
+  /** Per component, the entries accumulated, as [start, end) pairs: s0[c], s1's row c, then c's s2 ranges. */
   readonly componentRanges: readonly Int32Array[];
   /** Where s2 starts in a slot, and the length of one component's s2 block. */
   readonly s2Offset: number;
@@ -41,10 +40,6 @@ function buildLayout(k: number, d: number, covarianceType: CovarianceType): Slot
   const model = COVARIANCE_MODELS[covarianceType];
   const s2Offset = k + k * d;
   const s2Ranges = model.accumulatedRanges(k, d);
-  const ranges = new Int32Array(2 + s2Ranges.length);
-  ranges[0] = 0;
-  ranges[1] = s2Offset;
-  for (let r = 0; r < s2Ranges.length; r++) ranges[2 + r] = s2Offset + s2Ranges[r];
   const s2Length = model.statisticLength(d);
   const componentRanges = Array.from({ length: k }, (_, c) => {
     const own = [c, c + 1, k + c * d, k + (c + 1) * d];
@@ -56,5 +51,5 @@ function buildLayout(k: number, d: number, covarianceType: CovarianceType): Slot
     }
     return Int32Array.from(own);
   });
-  return { k, dim: d, covarianceType, length: s2Offset + k * s2Length, ranges, componentRanges, s2Offset, s2Length };
+  return { k, dim: d, covarianceType, length: s2Offset + k * s2Length, componentRanges, s2Offset, s2Length };
 }

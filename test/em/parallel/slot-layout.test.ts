@@ -108,11 +108,9 @@ describe('the slot layout of chunked statistics', () => {
     }
   });
 
-  it('covers s0 and s1 whole, then the upper triangle of each full S2', () => {
+  it("lays out each component: s0[c], s1's row c, then its upper triangle of full S2", () => {
     const layout = slotLayout(2, 3, 'full');
     expect(layout.length).toBe(2 * (1 + 3 + 9));
-    expect([...layout.ranges]).toEqual([0, 8, 8, 11, 12, 14, 16, 17, 17, 20, 21, 23, 25, 26]);
-    expect([...slotLayout(2, 3, 'diag').ranges]).toEqual([0, 8, 8, 14]);
     expect(slotLayout(2, 3, 'full')).toBe(layout);
     // By component: s0[c], s1's row c, c's upper triangle; diag's one S2 range split at the components.
     expect(layout.componentRanges.map((r) => [...r])).toEqual([
