@@ -64,6 +64,15 @@ export function claimWord(generation: number, next: number): bigint {
 }
 
 /**
+ * The claim word of job `generation` once it is over: no item left whatever count a thread
+ * read. A worker late for that job may read the next job's count before the next claim word
+ * is written; against `items` claimed, a larger count would hand it an item of the next job.
+ */
+export function closedClaimWord(generation: number): bigint {
+  return claimWord(generation, 0xffffffff);
+}
+
+/**
  * Take the next item of job `generation`: its index, or -1 when the job has no item left
  * (or is no longer the current one).
  */

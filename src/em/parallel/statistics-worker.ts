@@ -80,13 +80,19 @@ function chunkRunner(items: number, chunks: number): ItemRunner {
   };
 }
 
-/** Until every chunk of the job is done (a reduction item needs them all): spin, then nap a millisecond at a time. */
+/**
+ * Until every chunk of the job is done (a reduction item needs them all): spin, then nap a
+ * millisecond at a time; a pool stopped meanwhile (a stalled chunk) ends the wait with an error.
+ */
 function awaitChunks(chunks: number): void {
   const spinUntil = performance.now() + SPIN_MS;
   for (let i = 0; ; i++) {
     const done = Atomics.load(control, SLOT.done);
     if (done >= chunks) return;
-    if ((i & 63) === 0 && performance.now() > spinUntil) Atomics.wait(control, SLOT.done, done, 1);
+    if ((i & 63) === 0 && performance.now() > spinUntil) {
+      if (Atomics.load(control, SLOT.stop) === 1) throw new Error('the pool stopped before every chunk was done');
+      Atomics.wait(control, SLOT.done, done, 1);
+    }
   }
 }
 

@@ -9,7 +9,7 @@ import type { PointBatch, SufficientStats } from '../types.js';
 import { chunkStatistics, slotStatistics } from './chunk-statistics.js';
 import { groupComponents, reduceChunks, reduceComponents, reduceGroups } from './chunk-reduction.js';
 import { chunkLayout, chunkPoints } from './chunk-size.js';
-import { claimItem, claimWord, controlBlock, covarianceTypeCode, createControlBlock, errorMessage, JOB, SLOT, type ControlBlock } from './control-block.js';
+import { claimItem, claimWord, closedClaimWord, controlBlock, covarianceTypeCode, createControlBlock, errorMessage, JOB, SLOT, type ControlBlock } from './control-block.js';
 import { splitsMStep } from './m-step-split.js';
 import { emptyBuffers, grownBuffers, type BuffersMessage, type SharedBuffers } from './shared-buffers.js';
 import { factorsLength, writeFactors } from './shared-factors.js';
@@ -162,8 +162,8 @@ export class WorkerPool implements StatisticsExecutor {
   }
 
   private assertUsable(): void {
-    if (this.closed) throw new WorkerPoolError('the worker threads of the parallel E-step and M-step were closed');
     if (this.failure) throw new WorkerPoolError(`${this.failure}; rerun with --threads 1`);
+    if (this.closed) throw new WorkerPoolError('the worker threads of the parallel E-step and M-step were closed');
   }
 
   private ensureBuffers(sizes: Parameters<typeof grownBuffers>[1]): void {
@@ -198,12 +198,15 @@ export class WorkerPool implements StatisticsExecutor {
       try {
         compute(c);
       } catch (error) {
+        // The pool failed (a reduce item found a worker stalled): no use waiting for the rest.
+        if (error instanceof WorkerPoolError) throw error;
         failed ??= error;
       }
       // The last chunk wakes a worker that waits for it to reduce.
       if (Atomics.add(control, SLOT.done, 1) + 1 === control[SLOT.chunkItems]) Atomics.notify(control, SLOT.done);
     }
     this.awaitItems(count);
+    Atomics.store(this.block.claim, 0, closedClaimWord(generation));
     return failed;
   }
 
@@ -222,6 +225,8 @@ export class WorkerPool implements StatisticsExecutor {
       if (now !== done) progressAt = performance.now();
       else if (performance.now() - progressAt > STALL_MS) {
         this.failure = `a worker thread of --threads ${this.threads} (the parallel E-step and M-step) stopped responding (no chunk or component finished in ${STALL_MS / 1000} s)`;
+        // Stop the others too (one may be waiting for the stalled chunk to reduce): the pool is done.
+        this.close();
         throw new WorkerPoolError(`${this.failure}; rerun with --threads 1`);
       }
       done = now;
