@@ -29,27 +29,27 @@ export function cloneStats(s: SufficientStats): SufficientStats {
 
 /** Stepwise blend in place: s ← (1-η)·s + η·ŝ. Both must share the reference point. */
 export function blendStats(s: SufficientStats, batchStats: SufficientStats, eta: number): void {
-  assertCompatible(s, batchStats);
-  const keep = 1 - eta;
-  for (const [a, b] of [
-    [s.s0, batchStats.s0],
-    [s.s1, batchStats.s1],
-    [s.s2, batchStats.s2],
-  ] as const) {
-    for (let i = 0; i < a.length; i++) a[i] = keep * a[i] + eta * b[i];
-  }
+  blendInto(s, s, batchStats, eta);
 }
 
 /** (1-η)·s + η·ŝ as new statistics, s unchanged: cloneStats then blendStats, bit for bit, in one pass. */
 export function blendedStats(s: SufficientStats, batchStats: SufficientStats, eta: number): SufficientStats {
+  const out = zeroStats(s.k, s.dim, s.covarianceType, s.reference.slice());
+  blendInto(out, s, batchStats, eta);
+  return out;
+}
+
+/** out ← (1-η)·s + η·ŝ, entry by entry (out may be s). */
+function blendInto(out: SufficientStats, s: SufficientStats, batchStats: SufficientStats, eta: number): void {
   assertCompatible(s, batchStats);
   const keep = 1 - eta;
-  const blend = (a: Float64Array, b: Float64Array): Float64Array => {
-    const out = new Float64Array(a.length);
-    for (let i = 0; i < a.length; i++) out[i] = keep * a[i] + eta * b[i];
-    return out;
-  };
-  return { ...s, reference: s.reference.slice(), s0: blend(s.s0, batchStats.s0), s1: blend(s.s1, batchStats.s1), s2: blend(s.s2, batchStats.s2) };
+  for (const [o, a, b] of [
+    [out.s0, s.s0, batchStats.s0],
+    [out.s1, s.s1, batchStats.s1],
+    [out.s2, s.s2, batchStats.s2],
+  ] as const) {
+    for (let i = 0; i < a.length; i++) o[i] = keep * a[i] + eta * b[i];
+  }
 }
 
 /**

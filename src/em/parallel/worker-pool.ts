@@ -45,7 +45,6 @@ export class WorkerPool implements StatisticsExecutor {
   private buffers: SharedBuffers = emptyBuffers();
   private version = 0;
   private generation = 0;
-  private sum = new Float64Array(0);
   /** Why the pool cannot run (a worker failed or exited): raised by the next run. */
   private failure: string | null = null;
   private closed = false;
@@ -81,13 +80,12 @@ export class WorkerPool implements StatisticsExecutor {
     const logLik = new Float64Array(this.buffers.logLik, 0, n);
     const partials = new Float64Array(this.buffers.partials, 0, count * length);
     const anyMissing = batch.rowsWithMissing > 0;
+    const sum = new Float64Array(this.buffers.sum, 0, length);
     // This thread reads the caller's rows and factors; the workers, the same values copied.
     const compute = (c: number): void =>
       chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length));
     if (count <= 1 || this.workers.length === 0) {
       for (let c = 0; c < count; c++) compute(c);
-      if (this.sum.length < length) this.sum = new Float64Array(length);
-      const sum = this.sum.subarray(0, length);
       reduceChunks(partials, count, layout, n, sum);
       return { n, k: K, resp, logLik, stats: slotStatistics(sum, f, reference) };
     }
@@ -103,7 +101,6 @@ export class WorkerPool implements StatisticsExecutor {
     control[SLOT.chunkItems] = count;
     // The chunks, then the reduction in groups of components, which wait for every chunk:
     // one hand-off, and the reduction shared out as well.
-    const sum = new Float64Array(this.buffers.sum, 0, length);
     const groups = reduceGroups(K, this.threads);
     const item = (i: number): void => {
       if (i < count) return compute(i);
