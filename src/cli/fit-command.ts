@@ -7,6 +7,7 @@ import { CliError } from './cli-error.js';
 import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
 import { formatOptionsHelp, parseCommandLine, withSpec, type OptionSpec } from './option-spec.js';
 import { POINT_FILE_SPECS, pointFileOptionsFrom } from './point-file-options.js';
+import type { IdleDecodeThread } from '../io/decode-thread/decode-thread-spawn.js';
 import { decodeThreadSpec, usesDecodeThread } from './decode-thread-option.js';
 import { fitInputs, type ChunkPosition } from './fit-inputs.js';
 import { formatProgress } from './progress-line.js';
@@ -39,7 +40,20 @@ Options:
 ${formatOptionsHelp(FIT_SPECS)}
   -h, --help                        show this help`;
 
-export async function fitCommand(argv: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WriteStream }): Promise<number> {
+/** `prestarted`: a decode thread main.ts started while this module loaded; ended here if unused. */
+export async function fitCommand(
+  argv: readonly string[],
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WriteStream },
+  prestarted: IdleDecodeThread | null = null,
+): Promise<number> {
+  try {
+    return await fit(argv, io, prestarted);
+  } finally {
+    prestarted?.discard();
+  }
+}
+
+async function fit(argv: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WriteStream }, prestarted: IdleDecodeThread | null): Promise<number> {
   const parsed = parseCommandLine(FIT_SPECS, argv, process.env);
   if (parsed.help) {
     io.stdout.write(`${FIT_HELP}\n`);
@@ -65,6 +79,7 @@ export async function fitCommand(argv: readonly string[], io: { stdout: NodeJS.W
     epochs,
     onNotice: (message) => io.stderr.write(`${clearProgress()}${message}\n`),
     decodeThread: usesDecodeThread(values['decode-thread'], 2),
+    prestarted,
     engineDim: engineOptions.dim ?? null,
     maxAbs: resolveOptions(engineOptions).maxAbsValue,
   });

@@ -1,5 +1,6 @@
 import { Observable } from 'rxjs';
 import { RefusedPoint } from '../em/point-validation.js';
+import type { IdleDecodeThread } from '../io/decode-thread/decode-thread-spawn.js';
 import { readValidatedChunks } from '../io/decode-thread/threaded-point-chunks.js';
 import type { ValidatedChunk } from '../io/decode-thread/validated-chunk.js';
 import { readPointChunks, type PointChunk, type PointFileOptions } from '../io/point-file.js';
@@ -10,6 +11,8 @@ export type ChunkPosition = { readonly lines: ArrayLike<number>; readonly epoch:
 
 export interface FitInputOptions extends PointFileOptions {
   readonly decodeThread: boolean;
+  /** A decode thread started ahead, used when decodeThread is true (and ended if not). */
+  readonly prestarted?: IdleDecodeThread | null;
   /** The engine's fixed dimension (--dim) and largest accepted |x|, which the decode thread validates by. */
   readonly engineDim: number | null;
   readonly maxAbs: number;
@@ -23,8 +26,11 @@ export interface FitInputOptions extends PointFileOptions {
  * and message), which the engine takes to the same model, counts and rejections as the rows.
  */
 export function fitInputs(file: string | null, options: FitInputOptions): Observable<PointInput<ChunkPosition>> {
-  const { decodeThread, engineDim, maxAbs, ...fileOptions } = options;
-  return decodeThread ? itemsOf(readValidatedChunks(file, { ...fileOptions, engineDim, maxAbs }), runItems) : itemsOf(readPointChunks(file, fileOptions), rowItems);
+  const { decodeThread, prestarted, engineDim, maxAbs, ...fileOptions } = options;
+  if (!decodeThread) prestarted?.discard();
+  return decodeThread
+    ? itemsOf(readValidatedChunks(file, { ...fileOptions, engineDim, maxAbs, thread: prestarted }), runItems)
+    : itemsOf(readPointChunks(file, fileOptions), rowItems);
 }
 
 function rowItems({ rows, lines, epoch }: PointChunk): PointInput<ChunkPosition>[] {

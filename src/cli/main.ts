@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { prestartDecodeThread } from '../io/decode-thread/decode-thread-spawn.js';
 import { createLogger } from '../log/logger.js';
 import { redactSecrets } from '../log/secrets.js';
 import { IncompatibleStateError, InvalidOptionError } from '../em/errors.js';
@@ -64,8 +65,11 @@ async function main(argv: readonly string[]): Promise<number> {
     // Each command loads only what it needs: fit starts without loading kafkajs.
     case 'run':
       return (await import('./run-command.js')).runCommand(rest);
-    case 'fit':
-      return (await import('./fit-command.js')).fitCommand(rest, io);
+    case 'fit': {
+      // Its decode thread boots while fit's modules load, rather than after.
+      const decodeThread = prestartDecodeThread();
+      return (await import('./fit-command.js')).fitCommand(rest, io, decodeThread);
+    }
     case 'score':
       return (await import('./score-command.js')).scoreCommand(rest, io);
     case 'demo-producer':

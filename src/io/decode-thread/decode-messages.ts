@@ -20,11 +20,19 @@ export type DecodeMessage =
   /** The reader failed: a PointFileError (`pointFile`: the input cannot be read as asked) or a bug. */
   | { readonly type: 'error'; readonly message: string; readonly pointFile: boolean };
 
+/** The main thread's first message: what to decode. */
+export interface DecodeStart {
+  readonly type: 'start';
+  readonly job: DecodeJob;
+}
+
 /** The main thread's: it took chunks of this many bytes of rows, so the decode thread may read that much further. */
 export interface DecodeCredit {
   readonly type: 'credit';
   readonly bytes: number;
 }
+
+export type DecodeControl = DecodeStart | DecodeCredit;
 
 /** A chunk's weight against the read-ahead: its float64 rows, and a little for each refused row. */
 export function chunkBytes(chunk: ValidatedChunk): number {

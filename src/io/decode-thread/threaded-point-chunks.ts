@@ -1,9 +1,6 @@
-import { existsSync } from 'node:fs';
-import { compiledWorkerUrl } from '../../worker-url.js';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { PointFileError, type PointFileOptions } from '../point-file.js';
-import { chunkBytes, type DecodeCredit, type DecodeJob, type DecodeMessage } from './decode-messages.js';
+import { chunkBytes, type DecodeControl, type DecodeMessage } from './decode-messages.js';
+import { IdleDecodeThread } from './decode-thread-spawn.js';
 import type { ValidatedChunk } from './validated-chunk.js';
 
 /**
@@ -13,14 +10,12 @@ import type { ValidatedChunk } from './validated-chunk.js';
  */
 const READ_AHEAD_BYTES = 32 * 2 ** 20;
 
-function decodeWorkerUrl(): URL {
-  return compiledWorkerUrl(import.meta.url, 'io/decode-thread/decode-worker.js');
-}
-
 export interface ThreadedReadOptions extends PointFileOptions {
   /** The engine's fixed dimension (--dim), or null; and its largest accepted |x|. */
   readonly engineDim: number | null;
   readonly maxAbs: number;
+  /** A thread started ahead (prestartDecodeThread), taken for this read; else one is started here. */
+  readonly thread?: IdleDecodeThread | null;
 }
 
 /**
@@ -30,14 +25,11 @@ export interface ThreadedReadOptions extends PointFileOptions {
  * is raised here as one; stopping the iteration early terminates the thread.
  */
 export async function* readValidatedChunks(source: string | null, options: ThreadedReadOptions): AsyncGenerator<ValidatedChunk> {
-  const { engineDim, maxAbs, onNotice, ...file } = options;
-  const url = decodeWorkerUrl();
-  const path = fileURLToPath(url);
-  if (!existsSync(path)) throw new Error(`the decode thread is missing (${path}): run npm run build, or pass --decode-thread off`);
-  const job: DecodeJob = { source, file, dim: engineDim, maxAbs };
+  const { engineDim, maxAbs, onNotice, thread, ...file } = options;
+  const worker = (thread ?? IdleDecodeThread.spawn()).take();
   const fromStdin = source === null || source === '-';
-  const worker = new Worker(url, { workerData: job, stdin: fromStdin });
   if (fromStdin) process.stdin.pipe(worker.stdin!);
+  else worker.stdin!.end();
   const queue: DecodeMessage[] = [];
   let failure: Error | null = null;
   let exited = false;
@@ -58,7 +50,9 @@ export async function* readValidatedChunks(source: string | null, options: Threa
     exited = true;
     notify();
   });
-  const credit = (bytes: number): void => worker.postMessage({ type: 'credit', bytes } satisfies DecodeCredit);
+  const control = (message: DecodeControl): void => worker.postMessage(message);
+  const credit = (bytes: number): void => control({ type: 'credit', bytes });
+  control({ type: 'start', job: { source, file, dim: engineDim, maxAbs } });
   credit(READ_AHEAD_BYTES);
   try {
     for (;;) {

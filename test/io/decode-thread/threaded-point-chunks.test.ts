@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdleDecodeThread } from '../../../src/io/decode-thread/decode-thread-spawn.js';
 import { readValidatedChunks } from '../../../src/io/decode-thread/threaded-point-chunks.js';
 import { ChunkValidator, type ValidatedChunk } from '../../../src/io/decode-thread/validated-chunk.js';
 import { PointFileError, readPointChunks } from '../../../src/io/point-file.js';
@@ -62,5 +63,26 @@ describe('readValidatedChunks', () => {
       if (seen >= 3) break;
     }
     expect(seen).toBe(3);
+  });
+
+  it('a thread started ahead and left idle takes its job later, once, and reads the same chunks', async () => {
+    const file = join(dir, 'ahead.ndjson');
+    writeFileSync(file, `${Array.from({ length: 1000 }, (_, i) => JSON.stringify([i, i % 3 === 0 ? null : 2 * i])).join('\n')}\n`);
+    const idle = IdleDecodeThread.spawn();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // booted, waiting for its job
+    const ahead = await collect(readValidatedChunks(file, { ...options, thread: idle }));
+    expect(ahead).toStrictEqual(await collect(readValidatedChunks(file, options)));
+    expect(() => idle.take()).toThrow(/already taken/);
+  });
+
+  it('a thread that died before it was taken is replaced, not waited for', async () => {
+    const idle = IdleDecodeThread.spawn();
+    const worker = (idle as unknown as { worker: import('node:worker_threads').Worker }).worker;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await worker.terminate();
+    const file = join(dir, 'replaced.ndjson');
+    writeFileSync(file, '[1, 2]\n[3, 4]\n');
+    const chunks = await collect(readValidatedChunks(file, { ...options, thread: idle }));
+    expect(chunks.flatMap((c) => c.runs)).toMatchObject([{ kind: 'accepted', data: Float64Array.of(1, 2, 3, 4) }]);
   });
 });
