@@ -123,8 +123,8 @@ async function main() {
     'Medians per column; "no batch in hand" is the rest of the interval (kafkajs fetching, decoding). Where the time goes: the processor writes a scores record ' +
       'for every message it reads, to a broker on the same 2 cores: binary, 37 bytes a point at K = 6 (float32 responsibilities; 61 with the float64 ones of version 1, ' +
       'which reached 60%), against 64 of input; JSON about 120. The records are sent ahead in the open transaction while the next messages are fitted, so the commits ' +
-      'themselves are short, and the sending competes with fetching and fitting for the 2 cores. Uncompressed, kafkajs checksums (CRC32C in JavaScript) and copies ' +
-      'every batch on the main thread, about 0.45 µs a point in CPU profiles, and fetches wait behind it; zstd (the default) compresses on libuv\'s thread pool and ' +
+      'themselves are short, and the sending competes with fetching and fitting for the 2 cores. Uncompressed, kafkajs copies every batch several times on the main thread ' +
+      '(its CRC-32C is native, src/kafka/checksum: @node-rs/crc32 in place of kafkajs\'s byte-at-a-time JavaScript, which took 230 ms of a 4 s run), and fetches wait behind it; zstd (the default) compresses on libuv\'s thread pool and ' +
       'leaves batches 3-5 times smaller to checksum, copy and store, but the pool thread takes its CPU from the same 2 cores as the broker and the engine: here the two ' +
       'rates are within the noise of each other (in a 1M-point trial, zstd 81-91% and uncompressed 52-71%). JSON is bound by formatting: 7 numbers a point cost about 1.9 µs a point ' +
       'in process (Number-to-string, shortest round trip), as much as the engine\'s own 1.5-2 µs a point on the same thread, so on one thread JSON cannot come near 70%; ' +

@@ -3,11 +3,14 @@ import type { Logger } from '../log/logger.js';
 import type { ConnectionSettings } from './connection/connection-settings.js';
 import { kafkajsSecurity } from './connection/kafkajs-security.js';
 import { registerZstdCodec } from './compression/zstd-codec.js';
+import { useNativeCrc32c } from './checksum/native-crc32c.js';
 import { errorChain } from './error-chain.js';
 import { RecordTooLargeError, tooLargeAdvice, tooLargeType } from './record-too-large.js';
 
 // Every client made here writes and reads zstd batches (the scores topic's default).
 registerZstdCodec();
+// ... and checksums the batches it writes natively, not in JavaScript on the main thread.
+useNativeCrc32c();
 
 /** kafkajs's log levels by number (its `logLevel` maps names to numbers only). */
 const LEVEL_NAMES: Readonly<Record<number, string>> = { [logLevel.ERROR]: 'ERROR', [logLevel.WARN]: 'WARN', [logLevel.INFO]: 'INFO', [logLevel.DEBUG]: 'DEBUG' };
