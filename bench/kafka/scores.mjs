@@ -6,9 +6,10 @@
 //
 // One backlog of BENCH_SCORES_POINTS (2,000,000) d = 8 points in binary messages of 1,000 (the
 // fastest input, so the cost of scores shows most), fitted with K = 6 as in the main Kafka bench;
-// rounds of four runs, their order rotated: no scores, --scores-format json, --scores-format
-// binary (both zstd-compressed, the default), and binary with --scores-compression none. Timed by the same probe as the main bench (first fetch -> last point through the
-// engine). Each run with scores must leave exactly one committed scores record per message, read
+// rounds of six runs, their order rotated: no scores, --scores-format json, --scores-format
+// binary (both zstd-compressed, the default), binary with --scores-compression none, and JSON
+// and binary with --scores-responsibilities off. Timed by the same probe as the main bench
+// (first fetch -> last point through the engine). Each run with scores must leave exactly one committed scores record per message, read
 // back read_committed. Results to bench/out/scores.json and the <!-- scores-bench --> block of
 // BENCHMARKS.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,9 @@ const VARIANT_ARGS = {
   json: ['--scores-format', 'json'],
   binary: ['--scores-format', 'binary'],
   'binary-uncompressed': ['--scores-format', 'binary', '--scores-compression', 'none'],
+  // Records without the responsibilities (log-likelihood, component, flag): 13 bytes a point in binary.
+  'json-lean': ['--scores-format', 'json', '--scores-responsibilities', 'off'],
+  'binary-lean': ['--scores-format', 'binary', '--scores-responsibilities', 'off'],
 };
 const VARIANTS = Object.keys(VARIANT_ARGS);
 
@@ -103,7 +107,10 @@ async function main() {
   }));
   const result = { date: new Date().toISOString(), machine: facts, points: POINTS, messages: backlog.messages, repeats: REPEATS, summary, runs };
   writeFileSync(OUT_FILE, `${JSON.stringify(result, null, 1)}\n`);
-  const name = { none: 'without scores', json: '`--scores-topic`, JSON (zstd)', binary: '`--scores-topic`, binary (zstd)', 'binary-uncompressed': '`--scores-topic`, binary, `--scores-compression none`' };
+  const name = { none: 'without scores', json: '`--scores-topic`, JSON (zstd)', binary: '`--scores-topic`, binary (zstd)', 'binary-uncompressed': '`--scores-topic`, binary, `--scores-compression none`',
+    'json-lean': '`--scores-topic`, JSON (zstd), `--scores-responsibilities off`',
+    'binary-lean': '`--scores-topic`, binary (zstd), `--scores-responsibilities off`',
+  };
   const block = [
     SCORES_BLOCK.start,
     `### Scores topic (\`npm run bench:scores\`, ${result.date.slice(0, 10)})`,
@@ -122,14 +129,15 @@ async function main() {
     '',
     'Medians per column; "no batch in hand" is the rest of the interval (kafkajs fetching, decoding). Where the time goes: the processor writes a scores record ' +
       'for every message it reads, to a broker on the same 2 cores: binary, 37 bytes a point at K = 6 (float32 responsibilities; 61 with the float64 ones of version 1, ' +
-      'which reached 60%), against 64 of input; JSON about 120. The records are sent ahead in the open transaction while the next messages are fitted, so the commits ' +
-      'themselves are short, and the sending competes with fetching and fitting for the 2 cores. Uncompressed, kafkajs copies every batch several times on the main thread ' +
-      '(its CRC-32C is native, src/kafka/checksum: @node-rs/crc32 in place of kafkajs\'s byte-at-a-time JavaScript, which took 230 ms of a 4 s run), and fetches wait behind it; zstd (the default) compresses on libuv\'s thread pool and ' +
-      'leaves batches 3-5 times smaller to checksum, copy and store, but the pool thread takes its CPU from the same 2 cores as the broker and the engine: here the two ' +
-      'rates are within the noise of each other (in a 1M-point trial, zstd 81-91% and uncompressed 52-71%). JSON is bound by formatting: 7 numbers a point cost about 1.9 µs a point ' +
-      'in process (Number-to-string, shortest round trip), as much as the engine\'s own 1.5-2 µs a point on the same thread, so on one thread JSON cannot come near 70%; ' +
-      'use the binary form for throughput. The next steps for JSON: formatting in a worker (issue 15\'s pool), and a record without the responsibilities ' +
-      '(component and log-likelihood only) for users who need only the anomaly scores.',
+      'which reached 60%), against 64 of input; 13 without the responsibilities (version 3); JSON about 120, roughly half without. The records are sent ahead in the open ' +
+      'transaction while the next messages are fitted, so the commits themselves are short, and the sending competes with fetching and fitting for the 2 cores. ' +
+      'kafkajs copies every batch several times on the main thread (its CRC-32C is native, src/kafka/checksum: @node-rs/crc32 in place of kafkajs\'s byte-at-a-time ' +
+      'JavaScript, which took 230 ms of a 4 s run), and fetches wait behind it; zstd (the default) compresses on libuv\'s thread pool and leaves batches 3-5 times ' +
+      'smaller to copy and store, but the pool thread takes its CPU from the same 2 cores as the broker and the engine. Scoring itself (the spread of each message\'s ' +
+      'scores over its rows, the anomaly sketch, the pending tail scored ahead of its minibatch) and its allocations add about 0.3-0.5 s to the engine\'s 1.5-1.8 s. ' +
+      'JSON is bound by formatting: 7 numbers a point cost about 1.9 µs a point in process (Number-to-string, shortest round trip), as much as the engine\'s own ' +
+      '1.5-2 µs a point on the same thread, so on one thread JSON cannot come near 70%, and even with only the log-likelihood to format it stays below half; ' +
+      'use the binary form for throughput, and `--scores-responsibilities off` where the responsibilities are not needed (anomaly detection, segmentation).',
     '',
     `Machine: ${facts.nproc} cores, ${facts.cpuModel}, Node ${facts.node}.`,
     SCORES_BLOCK.end,

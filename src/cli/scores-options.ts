@@ -23,6 +23,14 @@ export const SCORES_SPECS = [
     description: "the scores topic's record batches: zstd (3–5× smaller; consumers need zstd, which every maintained Kafka client has) or none",
   },
   {
+    name: 'scores-responsibilities',
+    kind: 'choice',
+    choices: ['on', 'off'],
+    default: 'on',
+    env: 'ONLINE_EM_SCORES_RESPONSIBILITIES',
+    description: "each point's responsibilities in the scores records; off: log-likelihood, component and anomaly flag only (binary: 13 bytes a point, a third of the size at K = 6)",
+  },
+  {
     name: 'anomaly-quantile',
     kind: 'number',
     min: 1e-6,
@@ -40,6 +48,7 @@ interface ScoresValues {
   readonly 'scores-topic': string | null;
   readonly 'scores-format': 'json' | 'binary';
   readonly 'scores-compression': 'zstd' | 'none';
+  readonly 'scores-responsibilities': 'on' | 'off';
   readonly 'anomaly-quantile': number;
   readonly 'anomaly-window': number | null;
   readonly 'anomaly-threshold': number | null;
@@ -48,7 +57,7 @@ interface ScoresValues {
 /** The scores topic's name and configuration (both null without --scores-topic). */
 export function scoresConfigFrom(values: ScoresValues, explicit: ReadonlySet<string>, keyed: boolean): { topic: string | null; scores: ProcessorConfig['scores'] } {
   const topic = values['scores-topic'];
-  const anomalyFlags = ['scores-format', 'scores-compression', 'anomaly-quantile', 'anomaly-window', 'anomaly-threshold'].filter((name) => explicit.has(name));
+  const anomalyFlags = ['scores-format', 'scores-compression', 'scores-responsibilities', 'anomaly-quantile', 'anomaly-window', 'anomaly-threshold'].filter((name) => explicit.has(name));
   if (topic === null) {
     if (anomalyFlags.length > 0) throw new CliError(`--${anomalyFlags[0]} applies to the scores topic only: add --scores-topic TOPIC`);
     return { topic: null, scores: null };
@@ -65,6 +74,7 @@ export function scoresConfigFrom(values: ScoresValues, explicit: ReadonlySet<str
       format: values['scores-format'],
       compression: scoresCompression(values['scores-compression'], explicit.has('scores-compression'), zstdAvailable()),
       anomaly: threshold !== null ? { kind: 'fixed', threshold } : { kind: 'quantile', quantile, window: values['anomaly-window'] ?? defaultAnomalyWindow(quantile) },
+      responsibilities: values['scores-responsibilities'] === 'on',
     },
   };
 }

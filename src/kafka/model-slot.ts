@@ -173,7 +173,8 @@ export class ModelSlot {
   private score(message: KafkaMessage, position: MessagePosition, input: PointInput<MessagePosition>, onUpdate: UpdateListener | undefined) {
     const { events, scores } = this.scoring!.ingest(this.session, input, onUpdate);
     if (scores.n > scores.refused.size) {
-      const record = scoresMessage(scores, this.scoresConfig!.format, this.id, position, message.key);
+      const config = this.scoresConfig!;
+      const record = scoresMessage(scores, config.format, this.id, position, message.key, config.responsibilities ?? true);
       this.scores.push(record);
       this.scoresBytesHeld += recordBytes(record);
       this.counters.scoresPublished = (this.counters.scoresPublished ?? 0) + 1;

@@ -41,6 +41,8 @@ export interface ScoresConfig {
   readonly compression: ScoresCompression;
   /** How points are flagged as anomalies. */
   readonly anomaly: AnomalyRule;
+  /** Each point's responsibilities in the records (--scores-responsibilities; default true). */
+  readonly responsibilities?: boolean;
 }
 
 export interface KeyedConfig {

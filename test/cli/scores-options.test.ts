@@ -25,10 +25,17 @@ describe('run: the scores topic options', () => {
   });
 
   it('take the binary form, a window, a fixed threshold, and their variables', () => {
-    expect(config(['--scores-topic', 's', '--scores-format', 'binary', '--anomaly-window', '5000']).scores).toEqual({ format: 'binary', compression: 'zstd', anomaly: { kind: 'quantile', quantile: 0.001, window: 5000 } });
-    expect(config([], { ONLINE_EM_SCORES_TOPIC: 's', ONLINE_EM_ANOMALY_THRESHOLD: '-12.5' }).scores).toEqual({ format: 'json', compression: 'zstd', anomaly: { kind: 'fixed', threshold: -12.5 } });
+    expect(config(['--scores-topic', 's', '--scores-format', 'binary', '--anomaly-window', '5000']).scores).toEqual({
+      format: 'binary',
+      compression: 'zstd',
+      anomaly: { kind: 'quantile', quantile: 0.001, window: 5000 },
+      responsibilities: true,
+    });
+    expect(config([], { ONLINE_EM_SCORES_TOPIC: 's', ONLINE_EM_ANOMALY_THRESHOLD: '-12.5' }).scores).toEqual({ format: 'json', compression: 'zstd', anomaly: { kind: 'fixed', threshold: -12.5 }, responsibilities: true });
     expect(config(['--scores-topic', 's', '--scores-compression', 'none']).scores?.compression).toBe('none');
     expect(config([], { ONLINE_EM_SCORES_TOPIC: 's', ONLINE_EM_SCORES_COMPRESSION: 'none' }).scores?.compression).toBe('none');
+    expect(config(['--scores-topic', 's', '--scores-responsibilities', 'off']).scores?.responsibilities).toBe(false);
+    expect(config([], { ONLINE_EM_SCORES_TOPIC: 's', ONLINE_EM_SCORES_RESPONSIBILITIES: 'off' }).scores?.responsibilities).toBe(false);
   });
 
   it('refuse, in one line each, what cannot apply', () => {
@@ -41,6 +48,8 @@ describe('run: the scores topic options', () => {
     expect(() => config(['--scores-topic', 's', '--scores-format', 'xml'])).toThrow(/--scores-format must be one of json, binary/);
     expect(() => config(['--scores-topic', 's', '--scores-compression', 'gzip'])).toThrow(/--scores-compression must be one of zstd, none/);
     expect(() => config(['--scores-compression', 'none'])).toThrow(/^--scores-compression applies to the scores topic only/);
+    expect(() => config(['--scores-responsibilities', 'off'])).toThrow(/^--scores-responsibilities applies to the scores topic only/);
+    expect(() => config(['--scores-topic', 's', '--scores-responsibilities', 'no'])).toThrow(/--scores-responsibilities must be one of on, off/);
   });
 });
 

@@ -10,7 +10,7 @@ const strict = validator('scores-record', { strict: true });
 const rows = toRows(sampleMixture(randomMixture({ k: 3, dim: 2, seed: 71 }), 1_200, 72).data, 2) as unknown[];
 
 /** The JSON scores records of items, as the processor writes them: warming-up, refused and scored points. */
-function records(): unknown[] {
+function records(responsibilities = true): unknown[] {
   const session = new FittingSession({ components: 3, batchSize: 100, warmup: 500, restarts: 1 }, () => 0);
   const scoring = new ItemScoring({ kind: 'quantile', quantile: 0.05, window: 200 });
   const out: unknown[] = [];
@@ -19,7 +19,7 @@ function records(): unknown[] {
     points[3] = [1, 'x'];
     points[7] = [null, 2];
     const { scores } = scoring.ingest(session, { points, position: i });
-    out.push(JSON.parse(jsonScores(scores, 'model-a', `points/0/${i}`)));
+    out.push(JSON.parse(jsonScores(scores, 'model-a', `points/0/${i}`, responsibilities)));
   }
   return out;
 }
@@ -30,6 +30,12 @@ describe('schemas/scores-record.schema.json', () => {
     for (const r of all) expect(strict(r), errorsOf(strict)).toBe(true);
     const kinds = new Set(all.flatMap((r) => (r as { points: Record<string, unknown>[] }).points.map((p) => ('refused' in p ? 'refused' : 'warmingUp' in p ? 'warmingUp' : 'scored'))));
     expect([...kinds].sort()).toEqual(['refused', 'scored', 'warmingUp']);
+  });
+
+  it('records without responsibilities (--scores-responsibilities off) validate too', () => {
+    const all = records(false) as { points: Record<string, unknown>[] }[];
+    for (const r of all) expect(strict(r), errorsOf(strict)).toBe(true);
+    expect(all.some((r) => r.points.some((p) => 'logLikelihood' in p && !('responsibilities' in p)))).toBe(true);
   });
 
   it('a key, where given, is a string or null', () => {

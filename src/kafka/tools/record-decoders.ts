@@ -67,10 +67,11 @@ export const binaryScoresDecoder: RecordDecoder = {
       if (c === REFUSED_COMPONENT) points[i] = { refused: true };
       else if (c === WARMING_UP_COMPONENT) points[i] = { warmingUp: true };
       else {
+        const r = s.responsibilities;
         points[i] = {
           logLikelihood: finiteOrNull(s.logLikelihood[i]),
           component: c,
-          responsibilities: Array.from(s.responsibilities.subarray(i * s.k, (i + 1) * s.k), finiteOrNull),
+          ...(r === null ? {} : { responsibilities: Array.from(r.subarray(i * s.k, (i + 1) * s.k), finiteOrNull) }),
           anomaly: s.anomaly[i] === 1,
         };
       }

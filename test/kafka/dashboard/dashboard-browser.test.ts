@@ -13,7 +13,8 @@ import { jsonMessages } from '../support/snapshots.js';
  * The dashboard in a real browser (the Debian chromium, driven by playwright-core) against a
  * live processor on the test broker: the model is in the picker, one 1σ ellipse per
  * component is drawn, and the page changes when the next snapshot arrives; with
- * --scores-topic, the histogram of the recent points' log-likelihood (a bar per bin of the
+ * --scores-topic (records without responsibilities: the dashboard needs none), the
+ * histogram of the recent points' log-likelihood (a bar per bin of the
  * served summary), the snapshot's anomaly threshold on it, and a hostile source in
  * the flagged points shown as text. It saves a
  * screenshot (DASHBOARD_SCREENSHOT, as `npm run screenshot` sets it to docs/dashboard.png).
@@ -37,7 +38,7 @@ describe('online-em dashboard in Chromium', () => {
     await createTopic(names.input);
     await produce(names.input, messages.slice(0, 100));
     const scoresTopic = `scores-${names.id}`;
-    const proc = ProcessorProcess.forNames(names, ['--snapshot-interval', '300', '--components', String(K), '--scores-topic', scoresTopic, '--anomaly-quantile', '0.01', '--anomaly-window', '2000']);
+    const proc = ProcessorProcess.forNames(names, ['--snapshot-interval', '300', '--components', String(K), '--scores-topic', scoresTopic, '--scores-responsibilities', 'off', '--anomaly-quantile', '0.01', '--anomaly-window', '2000']);
     cleanups.push(async () => {
       proc.kill('SIGTERM');
       await proc.exited;

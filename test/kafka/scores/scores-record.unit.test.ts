@@ -48,14 +48,15 @@ describe('binary scores record (OEMS)', () => {
     expect(value.length).toBe(16 + 8 * 5 + 4 * 15 + 4 * 5 + 5);
     const d = decodeBinaryScores(value);
     expect([d.version, d.n, d.k]).toEqual([2, 5, 3]);
+    const responsibilities = d.responsibilities!;
     expect(bits(d.logLikelihood)).toBe(bits(s.logLikelihood));
     expect(Array.from(d.logLikelihood, Number.isNaN)).toEqual([false, true, true, false, true]);
-    expect(bits(d.responsibilities)).toBe(bits(Float64Array.from(s.responsibilities, Math.fround)));
+    expect(bits(responsibilities)).toBe(bits(Float64Array.from(s.responsibilities, Math.fround)));
     // float32: within half an ulp (2^-24 relative) of the float64 value; 1e-300 underflows to 0.
-    expect(Math.abs(d.responsibilities[9] - 1 / 3)).toBeLessThanOrEqual((1 / 3) * 2 ** -24);
-    expect(Array.from(d.responsibilities.subarray(0, 3))).toEqual([0.125, 0.75, 0.125]);
-    expect(d.responsibilities[10]).toBe(0);
-    expect(Array.from(d.responsibilities.subarray(3, 9))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Math.abs(responsibilities[9] - 1 / 3)).toBeLessThanOrEqual((1 / 3) * 2 ** -24);
+    expect(Array.from(responsibilities.subarray(0, 3))).toEqual([0.125, 0.75, 0.125]);
+    expect(responsibilities[10]).toBe(0);
+    expect(Array.from(responsibilities.subarray(3, 9))).toEqual([0, 0, 0, 0, 0, 0]);
     expect(Array.from(d.component)).toEqual([1, -1, -2, 2, -1]);
     expect(Array.from(d.anomaly)).toEqual([0, 0, 0, 1, 0]);
   });
@@ -66,6 +67,22 @@ describe('binary scores record (OEMS)', () => {
     expect([e.n, e.k, e.logLikelihood.length]).toEqual([0, 3, 0]);
     const shifted = Buffer.concat([Buffer.from([7]), encodeBinaryScores(sampleScores())]).subarray(1);
     expect(Array.from(decodeBinaryScores(shifted).component)).toEqual([1, -1, -2, 2, -1]);
+  });
+
+  it('without responsibilities: version 3, 13 bytes a point, the other columns as in version 2', () => {
+    const s = sampleScores();
+    const value = encodeBinaryScores(s, false);
+    expect(value[4]).toBe(3);
+    expect(value.length).toBe(16 + (8 + 4 + 1) * 5);
+    const d = decodeBinaryScores(value);
+    const full = decodeBinaryScores(encodeBinaryScores(s));
+    expect([d.version, d.n, d.k, d.responsibilities]).toEqual([3, 5, 3, null]);
+    expect(bits(d.logLikelihood)).toBe(bits(full.logLikelihood));
+    expect(Array.from(d.component)).toEqual(Array.from(full.component));
+    expect(Array.from(d.anomaly)).toEqual(Array.from(full.anomaly));
+    const shifted = Buffer.concat([Buffer.from([7]), value]).subarray(1);
+    expect(Array.from(decodeBinaryScores(shifted).component)).toEqual([1, -1, -2, 2, -1]);
+    expect(() => decodeBinaryScores(value.subarray(0, value.length - 1))).toThrow(/does not hold 5 points of 3 components/);
   });
 
   it('still reads version 1 (float64 responsibilities) bit for bit', () => {
@@ -82,7 +99,7 @@ describe('binary scores record (OEMS)', () => {
     v1.set(s.anomaly, at);
     const d = decodeBinaryScores(v1);
     expect(d.version).toBe(1);
-    expect(bits(d.responsibilities)).toBe(bits(s.responsibilities));
+    expect(bits(d.responsibilities!)).toBe(bits(s.responsibilities));
     expect(bits(d.logLikelihood)).toBe(bits(s.logLikelihood));
     expect(Array.from(d.component)).toEqual([1, -1, -2, 2, -1]);
     expect(Array.from(d.anomaly)).toEqual([0, 0, 0, 1, 0]);
@@ -93,7 +110,7 @@ describe('binary scores record (OEMS)', () => {
     ['a buffer shorter than the header', () => encodeBinaryScores(sampleScores()).subarray(0, 15), /OEMS/],
     ['a bad magic', () => Buffer.concat([Buffer.from('OEMX'), encodeBinaryScores(sampleScores()).subarray(4)]), /OEMS/],
     ['the binary points format instead', () => Buffer.from(new Float64Array([1, 2, 3]).buffer), /OEMS/],
-    ['an unknown version', () => withByte(encodeBinaryScores(sampleScores()), 4, 3), /version 3; this online-em reads versions 1 and 2/],
+    ['an unknown version', () => withByte(encodeBinaryScores(sampleScores()), 4, 4), /version 4; this online-em reads versions 1 to 3/],
     ['a truncated body', () => encodeBinaryScores(sampleScores()).subarray(0, 16 + 8 * 5 + 4 * 15 + 4 * 5 + 4), /140 bytes does not hold 5 points of 3 components/],
     ['trailing bytes', () => Buffer.concat([encodeBinaryScores(sampleScores()), Buffer.alloc(1)]), /142 bytes/],
     ['a count that does not match the body', () => withByte(encodeBinaryScores(sampleScores()), 8, 6), /does not hold 6 points/],
@@ -125,6 +142,13 @@ describe('JSON scores record', () => {
     });
   });
 
+  it('without responsibilities: the same points less their "responsibilities"', () => {
+    const full = JSON.parse(jsonScores(sampleScores(), 'm', 's')) as { points: Record<string, unknown>[] };
+    const lean = JSON.parse(jsonScores(sampleScores(), 'm', 's', false)) as { points: Record<string, unknown>[] };
+    expect(lean.points).toStrictEqual(full.points.map(({ responsibilities: _, ...rest }) => rest));
+    expect(lean.points[0]).toStrictEqual({ logLikelihood: -1.2345678901234567, component: 1, anomaly: false });
+  });
+
   it('keeps every bit of the log-likelihoods and responsibilities (shortest round-trip decimal)', () => {
     const s = sampleScores();
     const record = JSON.parse(jsonScores(s, 'm', 's')) as { points: { logLikelihood?: number; responsibilities?: number[] }[] };
@@ -148,5 +172,10 @@ describe('scoresMessage', () => {
     expect(message.headers).toEqual({ [CONTENT_TYPE_HEADER]: SCORES_CONTENT_TYPE, [SCORES_HEADERS.model]: 'm1', [SCORES_HEADERS.source]: 'points/3/12345678901234' });
     expect(isBinaryScores(message.headers)).toBe(true);
     expect(Buffer.compare(message.value as Buffer, encodeBinaryScores(sampleScores()))).toBe(0);
+  });
+
+  it('without responsibilities, in either form', () => {
+    expect(Buffer.compare(scoresMessage(sampleScores(), 'binary', 'm1', position, null, false).value as Buffer, encodeBinaryScores(sampleScores(), false))).toBe(0);
+    expect(String(scoresMessage(sampleScores(), 'json', 'm1', position, null, false).value)).toBe(jsonScores(sampleScores(), 'm1', 'points/3/12345678901234', false));
   });
 });

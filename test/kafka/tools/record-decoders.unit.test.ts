@@ -64,6 +64,13 @@ describe('record decoders', () => {
     expect(decodeRecordValue(asJson.value as Buffer, asJson.headers)).toEqual({ value: json });
   });
 
+  it('decodes binary scores without responsibilities as the JSON form without them', () => {
+    const binary = scoresMessage(SCORES, 'binary', 'm1', POSITION, 'k', false);
+    expect(decodeRecordValue(binary.value as Buffer, binary.headers)).toEqual({
+      value: { model: 'm1', source: 'points/2/41', points: [{ logLikelihood: -1.5, component: 1, anomaly: true }, { refused: true }, { warmingUp: true }] },
+    });
+  });
+
   it('shows a truncated binary scores record as base64, saying why', () => {
     const binary = scoresMessage(SCORES, 'binary', 'm1', POSITION, 'k');
     const cut = (binary.value as Buffer).subarray(0, 20);
