@@ -117,7 +117,7 @@ async function fit(argv: readonly string[], io: { stdout: NodeJS.WritableStream;
   if (summary !== null) io.stderr.write(`online-em: ${summary}\n`);
   if (failure !== null) throw failure instanceof PointFileError ? new CliError(failure.message) : failure;
   if (!lastSnapshotSeen) {
-    throw new CliError(`not enough valid points to fit ${values.components} components (see the rejected lines above)`);
+    throw new CliError(`not enough valid points to fit ${values.components} components: it takes at least as many points as components (rejected lines, if any, are listed above)`);
   }
   return 0;
 }

@@ -232,7 +232,11 @@ export class OnlineEm {
   flush(onUpdate?: UpdateListener): void {
     this.withListener(onUpdate, () => {
       const p = this.phase;
-      if (p.kind === 'warming-up' && p.count >= Math.min(this.options.components, 2)) this.initialise(p);
+      // A fixed K needs K points at least (as scikit-learn asks): fewer leave no model, rather
+      // than one of duplicated components. With auto, K is chosen among those the points allow.
+      const o = this.options;
+      const enough = o.maxComponents === null ? o.components : Math.min(o.components, 2);
+      if (p.kind === 'warming-up' && p.count >= enough) this.initialise(p);
       const f = this.phase;
       if (f.kind === 'fitting' && f.assembler.pendingCount > 0) this.update(f, f.assembler.takePending());
     });

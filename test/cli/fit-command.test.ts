@@ -256,6 +256,13 @@ describe('online-em fit: bad lines', () => {
     expect(snapshotsOf(run)).toHaveLength(0);
     expect(run.stderr).toMatch(/^online-em: not enough valid points/m);
   });
+
+  it('fails with exit code 2, and no snapshot, on fewer valid points than components', async () => {
+    const run = await runCli(['fit', '-k', '5', write('two-points.ndjson', ndjson(['[1, 2]', '[3, 4]']))]);
+    expect(run.code).toBe(2);
+    expect(snapshotsOf(run)).toHaveLength(0);
+    expect(run.stderr).toMatch(/^online-em: not enough valid points to fit 5 components: it takes at least as many points as components/m);
+  });
 });
 
 describe('online-em fit: options', () => {

@@ -320,11 +320,30 @@ describe('OnlineEm ingestion', () => {
     expect(t.stepSize).not.toBeNull();
   });
 
-  it('flush with fewer than two points does nothing', () => {
-    const engine = new OnlineEm({ components: 3 });
-    engine.ingestRows([[1, 2]]);
-    engine.flush();
-    expect(engine.model).toBeNull();
+  it('flush with fewer points than components leaves no model (a fixed K needs K points)', () => {
+    for (const n of [1, 2]) {
+      const engine = new OnlineEm({ components: 3 });
+      engine.ingestRows([[1, 2], [3, 5]].slice(0, n));
+      engine.flush();
+      expect(engine.model).toBeNull();
+      expect(engine.pointsPending).toBe(n);
+    }
+    const three = new OnlineEm({ components: 3 });
+    three.ingestRows([[1, 2], [3, 5], [-4, 0]]);
+    three.flush();
+    expect(three.snapshot(NOW)!.pointsSeen).toBe(3);
+  });
+
+  it('with auto K, flush fits two points (K is chosen among those they allow), and not one', () => {
+    const one = new OnlineEm({ components: 'auto:4' });
+    one.ingestRows([[1, 2]]);
+    one.flush();
+    expect(one.model).toBeNull();
+    const two = new OnlineEm({ components: 'auto:4' });
+    two.ingestRows([[1, 2], [3, 5]]);
+    two.flush();
+    expect(two.model).not.toBeNull();
+    expect(two.model!.k).toBeLessThanOrEqual(2);
   });
 });
 
