@@ -34,6 +34,16 @@ describe('the zstd codec for kafkajs', () => {
     expect((await codec.decompress(compressed)).equals(record)).toBe(true);
   });
 
+  it('round-trips outputs larger than its first chunk: incompressible bytes, and 12 MiB of zeros', async () => {
+    const rng = new SeededRandom(4);
+    const noise = Buffer.from(Float64Array.from({ length: 40_000 }, () => rng.normal()).buffer);
+    const zeros = Buffer.alloc(12 * 2 ** 20);
+    for (const input of [noise, zeros]) {
+      const compressed: Buffer = await codec.compress({ buffer: input });
+      expect((await codec.decompress(compressed)).equals(input)).toBe(true);
+    }
+  });
+
   it('makes a binary scores record at least 3× smaller', async () => {
     const record = scoresRecord(1000, 6, 2);
     const compressed: Buffer = await codec.compress({ buffer: record });
