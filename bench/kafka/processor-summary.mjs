@@ -65,7 +65,11 @@ export function summariseProcessor({ backlog, label, probe, samples, brokerCpu, 
       gcMs: probe.gcMs,
       fetches: within(probe.fetchLog).length,
       fetchMs: within(probe.fetchLog).reduce((a, [, ms]) => a + ms, 0),
-      cpuUtilisation: probe.cpuAtFirstFetchMs !== null ? (probe.cpuAtLastIngestMs - probe.cpuAtFirstFetchMs) / processingMs : null,
+      // Over the first fetch to the last CPU sample (within 50 ms of the last ingest).
+      cpuUtilisation:
+        probe.cpuAtFirstFetchMs !== null && probe.cpuSampledAt !== null && probe.cpuSampledAt > probe.firstFetchStart
+          ? (probe.cpuAtLastIngestMs - probe.cpuAtFirstFetchMs) / (probe.cpuSampledAt - probe.firstFetchStart)
+          : null,
       brokerCpuUtilisation: cpuIn(brokerCpu, start, end),
     },
     deadLetters,

@@ -90,20 +90,56 @@ export class AnomalyThreshold {
   /** Whether `logLikelihood` is an anomaly under the threshold in force; then it joins the window. */
   observe(logLikelihood: number): boolean {
     const anomaly = this.threshold !== null && logLikelihood < this.threshold;
-    let block = this.blocks[this.blocks.length - 1];
+    const block = this.blocks[this.blocks.length - 1];
     if (this.rule.kind === 'quantile') block.sketch.accept(logLikelihood);
     block.points++;
     if (anomaly) {
       block.flagged++;
       this.flagged++;
     }
-    if (block.points >= this.blockSize()) {
-      if (this.rule.kind === 'quantile') this.threshold = this.quantileOfFullBlocks(this.rule.quantile);
-      if (this.blocks.length === BLOCKS) this.blocks.shift();
-      block = newBlock();
-      this.blocks.push(block);
-    }
+    if (block.points >= this.blockSize()) this.closeBlock();
     return anomaly;
+  }
+
+  /** The filling block is full: refresh the threshold, drop the oldest block if the window is whole, start the next. */
+  private closeBlock(): void {
+    if (this.rule.kind === 'quantile') this.threshold = this.quantileOfFullBlocks(this.rule.quantile);
+    if (this.blocks.length === BLOCKS) this.blocks.shift();
+    this.blocks.push(newBlock());
+  }
+
+  /**
+   * `observe` of logLikelihood[from..to) in order, where none is NaN: flags[i] = 1 for each
+   * anomaly (0 left as it is otherwise); returns how many. The same flags and state as one
+   * `observe` a point, with the block's bookkeeping hoisted out of the loop.
+   */
+  observeRun(logLikelihood: ArrayLike<number>, from: number, to: number, flags: Uint8Array): number {
+    const quantile = this.rule.kind === 'quantile';
+    const size = this.blockSize();
+    let anomalies = 0;
+    let i = from;
+    while (i < to) {
+      const block = this.blocks[this.blocks.length - 1];
+      const end = Math.min(to, i + (size - block.points));
+      const threshold = this.threshold;
+      const sketch = block.sketch;
+      let flagged = 0;
+      for (let j = i; j < end; j++) {
+        const ll = logLikelihood[j];
+        if (quantile) sketch.accept(ll);
+        if (threshold !== null && ll < threshold) {
+          flags[j] = 1;
+          flagged++;
+        }
+      }
+      block.points += end - i;
+      block.flagged += flagged;
+      this.flagged += flagged;
+      anomalies += flagged;
+      i = end;
+      if (block.points >= size) this.closeBlock();
+    }
+    return anomalies;
   }
 
   summary(): AnomalySummary {

@@ -87,15 +87,14 @@ export class ItemScoring {
   private byRow<P>(n: number, k: number, accepted: number, logLik: Float64Array, resp: Float64Array, events: readonly OnlineEmEvent<P>[]): ItemScores {
     const refused = new Map<number, string>();
     for (const e of events) if (e.type === 'rejected') for (const r of e.rejections) refused.set(r.index, r.code);
+    if (refused.size === 0) return this.everyRowAccepted(n, k, logLik, resp);
     const components = argmaxComponents(resp, accepted, k);
-    // Without refused rows, row and accepted index agree: the columns are used as they are.
-    const inPlace = refused.size === 0;
     const out: ItemScores = {
       n,
       k,
-      logLikelihood: inPlace ? logLik : new Float64Array(n).fill(NaN),
+      logLikelihood: new Float64Array(n).fill(NaN),
       component: new Int32Array(n),
-      responsibilities: inPlace ? resp : new Float64Array(n * k),
+      responsibilities: new Float64Array(n * k),
       anomaly: new Uint8Array(n),
       refused,
       scored: 0,
@@ -104,7 +103,7 @@ export class ItemScoring {
     let scored = 0;
     let anomalies = 0;
     for (let row = 0, a = 0; row < n; row++) {
-      if (!inPlace && refused.has(row)) {
+      if (refused.has(row)) {
         out.component[row] = REFUSED_COMPONENT;
         continue;
       }
@@ -112,10 +111,8 @@ export class ItemScoring {
       if (Number.isNaN(ll)) out.component[row] = WARMING_UP_COMPONENT;
       else {
         out.component[row] = components[a];
-        if (!inPlace) {
-          out.logLikelihood[row] = ll;
-          out.responsibilities.set(resp.subarray(a * k, a * k + k), row * k);
-        }
+        out.logLikelihood[row] = ll;
+        out.responsibilities.set(resp.subarray(a * k, a * k + k), row * k);
         if (this.threshold.observe(ll)) {
           out.anomaly[row] = 1;
           anomalies++;
@@ -125,5 +122,29 @@ export class ItemScoring {
       a++;
     }
     return { ...out, scored, anomalies };
+  }
+
+  /**
+   * The common case, no row refused: row and accepted index agree and the columns are used as
+   * they are, and the anomaly rule takes each run of scored points at once (the points taken
+   * while warming up, NaN, are the first ones of the item that completes the warm-up).
+   */
+  private everyRowAccepted(n: number, k: number, logLik: Float64Array, resp: Float64Array): ItemScores {
+    const component = argmaxComponents(resp, n, k);
+    const anomaly = new Uint8Array(n);
+    let scored = 0;
+    let anomalies = 0;
+    for (let i = 0; i < n; ) {
+      if (Number.isNaN(logLik[i])) {
+        component[i++] = WARMING_UP_COMPONENT;
+        continue;
+      }
+      let end = i + 1;
+      while (end < n && !Number.isNaN(logLik[end])) end++;
+      anomalies += this.threshold.observeRun(logLik, i, end, anomaly);
+      scored += end - i;
+      i = end;
+    }
+    return { n, k, logLikelihood: logLik, component, responsibilities: resp, anomaly, refused: new Map(), scored, anomalies };
   }
 }

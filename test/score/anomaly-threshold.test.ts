@@ -128,3 +128,26 @@ describe('AnomalyThreshold, quantile rule', () => {
     expect(whole.flags.filter((f) => f).length).toBeGreaterThan(100);
   });
 });
+
+describe('AnomalyThreshold.observeRun', () => {
+  it('flags, counts and keeps the same state as observe point by point, in runs that cross blocks', () => {
+    const values = logLikelihoods(23_456, 9);
+    for (const rule of [{ kind: 'quantile', quantile: 0.01, window: 4000 }, { kind: 'fixed', threshold: -6 }] as AnomalyRule[]) {
+      const one = new AnomalyThreshold(rule);
+      const expected = run(one, values).flags;
+      const runs = new AnomalyThreshold(rule);
+      const flags = new Uint8Array(values.length);
+      const rng = new SeededRandom(10);
+      let anomalies = 0;
+      for (let i = 0; i < values.length; ) {
+        const end = Math.min(values.length, i + 1 + Math.floor(rng.uniform() * 2500));
+        anomalies += runs.observeRun(values, i, end, flags);
+        i = end;
+      }
+      expect(Array.from(flags, (f) => f === 1)).toEqual(expected);
+      expect(anomalies).toBe(expected.filter(Boolean).length);
+      expect(runs.state()).toStrictEqual(one.state());
+      expect(runs.summary()).toStrictEqual(one.summary());
+    }
+  });
+});
