@@ -27,6 +27,13 @@ try {
   process.exit(3);
 }
 const { Kafka, logLevel } = kafkajs.default ?? kafkajs;
+// kafkajs 2.2.4 schedules `throttledUntil - Date.now()` with throttledUntil 0, and Node 24 prints
+// a TimeoutNegativeWarning for it (harmless: src/log/process-warnings.ts): keep it out of the
+// broker's start-up output, which `npm start` shows; other warnings are printed as before.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name !== 'TimeoutNegativeWarning') console.error(`(node) ${warning.name}: ${warning.message}`);
+});
 
 const brokers = values.brokers.split(',').map((s) => s.trim()).filter(Boolean);
 const timeoutMs = Math.max(0, Number(values.timeout) * 1000);
