@@ -142,8 +142,9 @@ async function main() {
       'JavaScript, which took 230 ms of a 4 s run), and fetches wait behind it; zstd (the default) compresses on libuv\'s thread pool and leaves batches 3-5 times ' +
       'smaller to copy and store, but the pool thread takes its CPU from the same 2 cores as the broker and the engine. Scoring itself (the spread of each message\'s ' +
       'scores over its rows, the anomaly sketch, the pending tail scored ahead of its minibatch) and its allocations add about 0.3-0.5 s to the engine\'s 1.5-1.8 s. ' +
-      'JSON is bound by formatting: 7 numbers a point cost about 1.9 µs a point in process (Number-to-string, shortest round trip), as much as the engine\'s own ' +
-      '1.5-2 µs a point on the same thread, so on one thread JSON cannot come near 70%, and even with only the log-likelihood to format it stays below half; ' +
+      'JSON is bound by formatting and size: a point\'s record costs 0.7-0.9 µs in process (0.25-0.35 of it turning its 6 responsibilities into shortest ' +
+      'round-trip decimals; 0.3 µs without them), on the thread that also runs the engine (0.7-0.9 µs a point here), and is 3 times the binary record\'s ' +
+      'size to compress, copy and store, so on one thread JSON cannot come near 70%, and even with only the log-likelihood it stays near half; ' +
       'use the binary form for throughput, and `--scores-responsibilities off` where the responsibilities are not needed (anomaly detection, segmentation).',
     '',
     `Machine: ${facts.nproc} cores, ${facts.cpuModel}, Node ${facts.node}.`,
