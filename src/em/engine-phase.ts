@@ -34,6 +34,20 @@ export interface Fitting {
   averaged: Averaged | null;
   /** Accepted points before the next minibatch's first one (see MinibatchUpdate.firstPoint). */
   pointsBeforePending: number;
+  /**
+   * The E-step of the first waiting points, as scorePendingTail computed it under `factors`
+   * (null: none): the next update takes it instead of computing it again. Not state: a
+   * restored engine computes it again, to the same bits.
+   */
+  pendingScores?: PendingScores | null;
+}
+
+/** KnownScores of the waiting points [0, rows), and the factors they were computed under. */
+export interface PendingScores {
+  factors: ComponentFactors;
+  rows: number;
+  readonly resp: Float64Array;
+  readonly logLik: Float64Array;
 }
 
 export type Phase = AwaitingDimension | WarmingUp | Fitting;

@@ -252,7 +252,30 @@ export class OnlineEm {
     if (p.kind !== 'fitting' || count === 0) return null;
     const pending = p.assembler.pendingCount;
     if (count > pending) throw new RangeError(`${count} points asked for, ${pending} pending`);
-    return eStep(p.factors, p.assembler.pendingRows(pending - count, pending));
+    const e = eStep(p.factors, p.assembler.pendingRows(pending - count, pending));
+    this.keepPendingScores(p, pending - count, e);
+    return e;
+  }
+
+  /**
+   * Keep the E-step of waiting points [from, from + e.n) for their update, when it extends
+   * the kept ones [0, from) under the same factors (a tail scored after a gap is not kept).
+   */
+  private keepPendingScores(p: Fitting, from: number, e: Pick<EStepResult, 'n' | 'logLik' | 'resp'>): void {
+    const K = p.factors.k;
+    let kept = p.pendingScores;
+    if (kept === null || kept === undefined || kept.factors !== p.factors || from === 0) {
+      if (from !== 0) return;
+      const size = this.options.batchSize;
+      kept = kept && kept.resp.length === size * K ? kept : { factors: p.factors, rows: 0, resp: new Float64Array(size * K), logLik: new Float64Array(size) };
+      kept.factors = p.factors;
+      kept.rows = 0;
+      p.pendingScores = kept;
+    }
+    if (kept.rows !== from) return;
+    kept.resp.set(e.resp.subarray(0, e.n * K), from * K);
+    kept.logLik.set(e.logLik.subarray(0, e.n), from);
+    kept.rows = from + e.n;
   }
 
   snapshot(now: Date = new Date()): MixtureSnapshot | null {
@@ -452,8 +475,13 @@ export class OnlineEm {
     let scored: BatchScores | null = null;
     let skipped = false;
     try {
-      // The E-step and the minibatch's statistics ŝ, chunk by chunk (on the executor's threads).
-      const chunked = this.executor.run(f.factors, minibatch, f.stats.reference);
+      // The E-step and the minibatch's statistics ŝ, chunk by chunk (on the executor's threads);
+      // the waiting points scored already (scorePendingTail) are not scored again.
+      const kept = f.pendingScores;
+      const known = kept && kept.factors === f.factors && kept.rows > 0 ? { rows: kept.rows, resp: kept.resp, logLik: kept.logLik } : null;
+      // Whatever this update gives, the waiting points it took are no longer waiting.
+      if (kept) kept.rows = 0;
+      const chunked = this.executor.run(f.factors, minibatch, f.stats.reference, known);
       e = chunked;
       // The minibatch's score is the incumbent's (test-then-train), even when a challenger takes over on it.
       scored = e;

@@ -291,3 +291,32 @@ describe('ItemScoring and FittingSession restored from a checkpoint', () => {
     expect(wholeScoring.anomaly.flagged).toBeGreaterThan(200);
   });
 });
+
+describe('ItemScoring and the model', () => {
+  it('leaves the model and the updates\' scores as the session alone gives them, bit for bit, with tails scored ahead of their minibatch', () => {
+    // Complete rows: the update then takes the tails' E-step as scored (known rows) instead of computing it again.
+    const sizes = [600, 37, 150, 73, 210, 15, 15, 99, 301, 1, 199, 250];
+    const data = sampleMixture(truth, sizes.reduce((s, n) => s + n, 0), 77).data;
+    const alone = new FittingSession(options, () => 0);
+    const scored = new FittingSession(options, () => 0);
+    const scoring = new ItemScoring({ kind: 'quantile', quantile: 0.05, window: 400 });
+    const updates = (into: number[]) => (u: { logLik: Float64Array; resp: Float64Array }) => into.push(...u.logLik, ...u.resp);
+    const aloneUpdates: number[] = [];
+    const scoredUpdates: number[] = [];
+    let at = 0;
+    let tails = 0;
+    for (const n of sizes) {
+      const item = { data: data.slice(at * D, (at + n) * D), dim: D };
+      at += n;
+      alone.ingest({ data: item.data.slice(), dim: D }, updates(aloneUpdates));
+      scoring.ingest(scored, item, updates(scoredUpdates));
+      // A tail scored ahead: the next update takes its E-step.
+      if (scored.engine.model !== null && scored.engine.pointsPending > 0) tails++;
+    }
+    expect(tails).toBe(8);
+    expect(scored.engine.counters.batches).toBeGreaterThanOrEqual(12);
+    const now = new Date(0);
+    expect(scored.engine.snapshot(now)).toStrictEqual(alone.engine.snapshot(now));
+    expect(Float64Array.from(scoredUpdates)).toStrictEqual(Float64Array.from(aloneUpdates));
+  });
+});

@@ -1,5 +1,5 @@
 import type { ComponentFactors } from '../component-factors.js';
-import { eStepInto } from '../e-step.js';
+import { eStepInto, type EStepResult } from '../e-step.js';
 import { accumulateRowsUnmirrored } from '../partial-statistics.js';
 import { countRowsWithMissing } from '../point-batch.js';
 import type { SufficientStats } from '../types.js';
@@ -10,6 +10,8 @@ import type { SufficientStats } from '../types.js';
  * `slot` (zeroed here; only the layout's ranges are written, and reduceChunks adds those and
  * mirrors the sum). The same code on whichever thread, so the same bits.
  * `anyMissing` false skips looking for missing coordinates (the minibatch has none).
+ * `knownRows`: rows [0, knownRows) of `resp` and `logLik` already hold their E-step (no
+ * missing coordinates in the minibatch); only the chunk's other rows are computed.
  */
 export function chunkStatistics(
   f: ComponentFactors,
@@ -21,15 +23,37 @@ export function chunkStatistics(
   resp: Float64Array,
   logLik: Float64Array,
   slot: Float64Array,
+  knownRows = 0,
 ): void {
   const { k: K, dim: d } = f;
   const n = end - start;
   const rows = data.subarray(start * d, end * d);
   const batch = { n, dim: d, data: rows, rowsWithMissing: anyMissing ? countRowsWithMissing(rows, n, d) : 0 };
-  const e = eStepInto(f, batch, resp.subarray(start * K, end * K), logLik.subarray(start, end));
+  const e = knownRows > start && !anyMissing ? partlyKnownEStep(f, batch, start, Math.min(end, knownRows), resp, logLik) : eStepInto(f, batch, resp.subarray(start * K, end * K), logLik.subarray(start, end));
   // The whole slot at once: one fill is several times faster than a fill per range.
   slot.fill(0);
   accumulateRowsUnmirrored(slotStatistics(slot, f, reference), batch, e, f.means, 0, n);
+}
+
+/**
+ * The E-step of a chunk without missing coordinates whose rows before `known` (minibatch
+ * indexes) are already in `resp` and `logLik`: the rest is computed in place.
+ */
+function partlyKnownEStep(
+  f: ComponentFactors,
+  chunk: { readonly n: number; readonly dim: number; readonly data: Float64Array },
+  start: number,
+  known: number,
+  resp: Float64Array,
+  logLik: Float64Array,
+): EStepResult {
+  const { k: K, dim: d } = f;
+  const end = start + chunk.n;
+  if (known < end) {
+    const rest = { n: end - known, dim: d, data: chunk.data.subarray((known - start) * d), rowsWithMissing: 0 };
+    eStepInto(f, rest, resp.subarray(known * K, end * K), logLik.subarray(known, end));
+  }
+  return { n: chunk.n, k: K, resp: resp.subarray(start * K, end * K), logLik: logLik.subarray(start, end), partition: { completeRows: null, patterns: [] }, conditionals: [] };
 }
 
 /** The s0 | s1 | s2 views of one chunk's slot (or of the reduced sum) as statistics about `reference`. */

@@ -6,7 +6,7 @@ import { reduceChunks } from './chunk-reduction.js';
 import { chunkLayout, chunkPoints } from './chunk-size.js';
 import { GrowableBuffer } from './growable-buffer.js';
 import { slotLayout } from './slot-layout.js';
-import type { ChunkedStatistics, StatisticsExecutor } from './statistics-executor.js';
+import type { ChunkedStatistics, KnownScores, StatisticsExecutor } from './statistics-executor.js';
 
 /** Every chunk on the calling thread: what `--threads 1` runs, chunk for chunk as the pool does. */
 export class SerialExecutor implements StatisticsExecutor {
@@ -16,7 +16,8 @@ export class SerialExecutor implements StatisticsExecutor {
   private readonly partials = new GrowableBuffer();
   private readonly sum = new GrowableBuffer();
 
-  run(f: ComponentFactors, batch: PointBatch, reference: Float64Array): ChunkedStatistics {
+  /** `known` is taken for a batch without missing coordinates (with them, each chunk's missing patterns are factored in its E-step). */
+  run(f: ComponentFactors, batch: PointBatch, reference: Float64Array, known: KnownScores | null = null): ChunkedStatistics {
     const { n, data } = batch;
     const { k: K, dim: d, covarianceType } = f;
     const { count, size } = chunkLayout(n, chunkPoints(K, d, covarianceType));
@@ -26,8 +27,13 @@ export class SerialExecutor implements StatisticsExecutor {
     const logLik = this.logLik.view(n);
     const partials = this.partials.view(count * length);
     const anyMissing = batch.rowsWithMissing > 0;
+    const knownRows = known !== null && !anyMissing ? Math.min(known.rows, n) : 0;
+    if (knownRows > 0) {
+      resp.set(known!.resp.subarray(0, knownRows * K));
+      logLik.set(known!.logLik.subarray(0, knownRows));
+    }
     for (let c = 0; c < count; c++) {
-      chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length));
+      chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length), knownRows);
     }
     const sum = this.sum.view(length);
     reduceChunks(partials, count, layout, n, sum);

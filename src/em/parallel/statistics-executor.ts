@@ -15,6 +15,20 @@ export interface ChunkedStatistics {
 }
 
 /**
+ * The E-step of a minibatch's first `rows` points under the factors it is run with, computed
+ * before (the engine scores the points waiting for their minibatch, issue 12's test-then-train
+ * scores): an executor may take them instead of computing them again. A row's E-step depends
+ * on the factors alone, so the bits are the same either way.
+ */
+export interface KnownScores {
+  readonly rows: number;
+  /** rows×K responsibilities, then room. */
+  readonly resp: Float64Array;
+  /** rows log-likelihoods, then room. */
+  readonly logLik: Float64Array;
+}
+
+/**
  * Computes a minibatch's E-step and statistics in fixed chunks (chunk-size.ts) and reduces
  * them in chunk order, and the M-step that follows, on one thread or several: the results
  * have the same bits either way. The arrays of a `run` are the executor's own, valid until
@@ -23,7 +37,8 @@ export interface ChunkedStatistics {
 export interface StatisticsExecutor {
   /** Threads that compute chunks, the calling thread included. */
   readonly threads: number;
-  run(f: ComponentFactors, batch: PointBatch, reference: Float64Array): ChunkedStatistics;
+  /** `known`: the E-step of the batch's first rows, if computed before (taken where it saves work; the same bits). */
+  run(f: ComponentFactors, batch: PointBatch, reference: Float64Array, known?: KnownScores | null): ChunkedStatistics;
   /** θ̄(s) and its E-step factors, with the bits (and the errors) of mStepFactors on any number of threads; the result is the caller's. */
   mStep(stats: SufficientStats, regCovar: number): FactoredModel;
 }

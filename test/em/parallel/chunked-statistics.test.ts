@@ -44,6 +44,35 @@ describe('chunked statistics (SerialExecutor)', () => {
     for (const name of ['s0', 's1', 's2'] as const) expect(chunked.stats[name]).toStrictEqual(direct[name]);
   });
 
+  it.each(COVARIANCE_TYPES)('%s: the E-step of the first rows given (known) leaves every bit as computing it', (covarianceType) => {
+    const size = chunkPoints(K, D, covarianceType);
+    const n = 3 * size + 7;
+    const params = mixtureOfType(K, D, covarianceType, 31);
+    const batch = pointBatch(sampleBatch(params, n, 34).data, D);
+    const factors = componentFactors(params);
+    const reference = observedColumnMeans(batch);
+    const copy = (c: { resp: Float64Array; logLik: Float64Array; stats: { s0: Float64Array; s1: Float64Array; s2: Float64Array } }) =>
+      [c.resp, c.logLik, c.stats.s0, c.stats.s1, c.stats.s2].map((a) => Float64Array.from(a));
+    const computed = copy(new SerialExecutor().run(factors, batch, reference));
+    const e = eStep(factors, batch);
+    // Known rows ending before, at, inside and after chunk boundaries, and all of them.
+    for (const rows of [1, size - 1, size, size + 1, 2 * size + 3, n]) {
+      // Where the executor reads only the known rows: the rest of the buffers is poison.
+      const resp = new Float64Array(n * K).fill(Number.NaN);
+      const logLik = new Float64Array(n).fill(Number.NaN);
+      resp.set(e.resp.subarray(0, rows * K));
+      logLik.set(e.logLik.subarray(0, rows));
+      expect(copy(new SerialExecutor().run(factors, batch, reference, { rows, resp, logLik })), `${rows} known rows`).toStrictEqual(computed);
+    }
+  });
+
+  it('with missing coordinates, known rows are not taken (the chunks factor their patterns in the E-step)', () => {
+    const { batch, factors, reference } = batchOf('full', 200);
+    const poison = { rows: 200, resp: new Float64Array(200 * K).fill(Number.NaN), logLik: new Float64Array(200).fill(Number.NaN) };
+    const chunked = new SerialExecutor().run(factors, batch, reference, poison);
+    expect(chunked.logLik.every(Number.isFinite)).toBe(true);
+  });
+
   it('cuts n points into ceil(n / target) near-equal chunks, whatever the threads', () => {
     expect(chunkLayout(200, 64)).toEqual({ count: 4, size: 50 });
     expect(chunkLayout(201, 64)).toEqual({ count: 4, size: 51 });
