@@ -141,7 +141,7 @@ async function main() {
       'kafkajs copies every batch several times on the main thread (its CRC-32C is native, src/kafka/checksum: @node-rs/crc32 in place of kafkajs\'s byte-at-a-time ' +
       'JavaScript, which took 230 ms of a 4 s run), and fetches wait behind it; zstd (the default) compresses on libuv\'s thread pool and leaves batches 3-5 times ' +
       'smaller to copy and store, but the pool thread takes its CPU from the same 2 cores as the broker and the engine. Scoring itself (the spread of each message\'s ' +
-      'scores over its rows, the anomaly sketch, the pending tail scored ahead of its minibatch) and its allocations add about 0.3-0.5 s to the engine\'s 1.3-1.8 s (2M points). ' +
+      'scores over its rows, the anomaly sketch, the E-step of the pending tail, scored ahead of its minibatch, which its update then takes rather than computing it again) and its allocations add about 0.3-0.5 s to the engine\'s 1.3-1.8 s (2M points). ' +
       'JSON is bound by formatting and size: a point\'s record costs 0.7-0.9 µs in process (0.25-0.35 of it turning its 6 responsibilities into shortest ' +
       'round-trip decimals; 0.3 µs without them), on the thread that also runs the engine (0.7-0.9 µs a point here), and is 3 times the binary record\'s ' +
       'size to compress, copy and store, so on one thread JSON cannot come near 70%, and even with only the log-likelihood it stays near half; ' +
