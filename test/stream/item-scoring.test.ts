@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { closeStatisticsExecutors } from '../../src/em/parallel/executors.js';
 import { RefusedPoint } from '../../src/em/point-validation.js';
 import { SeededRandom } from '../../src/em/random.js';
 import type { MixtureParams } from '../../src/em/types.js';
@@ -292,8 +293,13 @@ describe('ItemScoring and FittingSession restored from a checkpoint', () => {
   });
 });
 
+const sessionOptions = options;
+
 describe('ItemScoring and the model', () => {
-  it('leaves the model and the updates\' scores as the session alone gives them, bit for bit, with tails scored ahead of their minibatch', () => {
+  afterAll(() => closeStatisticsExecutors());
+
+  it.each([1, 2])('leaves the model and the updates\' scores as the session alone gives them, bit for bit, with tails scored ahead of their minibatch (%i threads)', (threads) => {
+    const options = { ...sessionOptions, threads };
     // Complete rows: the update then takes the tails' E-step as scored (known rows) instead of computing it again.
     const sizes = [600, 37, 150, 73, 210, 15, 15, 99, 301, 1, 199, 250];
     const data = sampleMixture(truth, sizes.reduce((s, n) => s + n, 0), 77).data;

@@ -30,6 +30,8 @@ export const SLOT = {
   job: 13,
   /** Of a chunks job's items, how many are chunks: the rest reduce them, a group of components each. */
   chunkItems: 14,
+  /** A chunks job's first rows whose E-step is in the shared resp and logLik already (KnownScores). */
+  knownRows: 15,
 } as const;
 
 /** The kinds of job: a minibatch's E-step and statistics in chunks (then their reduction), or the M-step of full covariances by component. */

@@ -65,13 +65,14 @@ function chunkRunner(items: number, chunks: number): ItemRunner {
   const d = control[SLOT.dim];
   const type = covarianceTypeOf(control[SLOT.covarianceType]);
   const anyMissing = control[SLOT.anyMissing] === 1;
+  const knownRows = control[SLOT.knownRows];
   let views: ReturnType<typeof jobViews> | null = null;
   return (item) => {
     views ??= jobViews(k, d, type);
     const { factors, reference, data, resp, logLik, partials, sum, layout } = views;
     const { length } = layout;
     if (item < chunks) {
-      chunkStatistics(factors, reference, data, item * size, Math.min(n, (item + 1) * size), anyMissing, resp, logLik, partials.subarray(item * length, (item + 1) * length));
+      chunkStatistics(factors, reference, data, item * size, Math.min(n, (item + 1) * size), anyMissing, resp, logLik, partials.subarray(item * length, (item + 1) * length), knownRows);
       return;
     }
     awaitChunks(chunks);

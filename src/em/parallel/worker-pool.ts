@@ -15,7 +15,7 @@ import { emptyBuffers, grownBuffers, type BuffersMessage, type SharedBuffers } f
 import { factorsLength, writeFactors } from './shared-factors.js';
 import { COMPONENT_STATUS, computeComponent, mStepLength, mStepViews, writeMStepInputs } from './shared-m-step.js';
 import { slotLayout } from './slot-layout.js';
-import type { ChunkedStatistics, StatisticsExecutor } from './statistics-executor.js';
+import type { ChunkedStatistics, KnownScores, StatisticsExecutor } from './statistics-executor.js';
 import { WorkerPoolError } from './worker-pool-error.js';
 
 /** No item finished for this long: a worker died without a word (a chunk or a component takes milliseconds). */
@@ -68,7 +68,8 @@ export class WorkerPool implements StatisticsExecutor {
     }
   }
 
-  run(f: ComponentFactors, batch: PointBatch, reference: Float64Array): ChunkedStatistics {
+  /** `known`, for a batch without missing coordinates, is copied into the shared rows, and the chunks compute the others only. */
+  run(f: ComponentFactors, batch: PointBatch, reference: Float64Array, known: KnownScores | null = null): ChunkedStatistics {
     this.assertUsable();
     const { n, data } = batch;
     const { k: K, dim: d, covarianceType } = f;
@@ -81,9 +82,14 @@ export class WorkerPool implements StatisticsExecutor {
     const partials = new Float64Array(this.buffers.partials, 0, count * length);
     const anyMissing = batch.rowsWithMissing > 0;
     const sum = new Float64Array(this.buffers.sum, 0, length);
+    const knownRows = known !== null && !anyMissing ? Math.min(known.rows, n) : 0;
+    if (knownRows > 0) {
+      resp.set(known!.resp.subarray(0, knownRows * K));
+      logLik.set(known!.logLik.subarray(0, knownRows));
+    }
     // This thread reads the caller's rows and factors; the workers, the same values copied.
     const compute = (c: number): void =>
-      chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length));
+      chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length), knownRows);
     if (count <= 1 || this.workers.length === 0) {
       for (let c = 0; c < count; c++) compute(c);
       reduceChunks(partials, count, layout, n, sum);
@@ -98,6 +104,7 @@ export class WorkerPool implements StatisticsExecutor {
     control[SLOT.dim] = d;
     control[SLOT.covarianceType] = covarianceTypeCode(covarianceType);
     control[SLOT.anyMissing] = anyMissing ? 1 : 0;
+    control[SLOT.knownRows] = knownRows;
     control[SLOT.chunkItems] = count;
     // The chunks, then the reduction in groups of components, which wait for every chunk:
     // one hand-off, and the reduction shared out as well.

@@ -8,6 +8,7 @@ import { WorkerPool } from '../../../src/em/parallel/worker-pool.js';
 import { WorkerPoolError } from '../../../src/em/parallel/worker-pool-error.js';
 import { observedColumnMeans, pointBatch } from '../../../src/em/point-batch.js';
 import { COVARIANCE_TYPES } from '../../../src/em/types.js';
+import { ensureDistBuilt } from '../../cli/build-dist.js';
 import { mixtureOfType, punchMissing, sampleBatch } from '../../helpers/fixtures.js';
 
 const D = 5;
@@ -63,6 +64,36 @@ describe('chunked statistics (SerialExecutor)', () => {
       resp.set(e.resp.subarray(0, rows * K));
       logLik.set(e.logLik.subarray(0, rows));
       expect(copy(new SerialExecutor().run(factors, batch, reference, { rows, resp, logLik })), `${rows} known rows`).toStrictEqual(computed);
+    }
+  });
+
+  it('a pool of 3 threads takes known rows to the same bits as computing them', async () => {
+    ensureDistBuilt();
+    const pool = new WorkerPool(3);
+    try {
+      for (const covarianceType of ['full', 'diag'] as const) {
+        const size = chunkPoints(K, D, covarianceType);
+        const n = 3 * size + 7;
+        const params = mixtureOfType(K, D, covarianceType, 35);
+        const batch = pointBatch(sampleBatch(params, n, 36).data, D);
+        const factors = componentFactors(params);
+        const reference = observedColumnMeans(batch);
+        const copy = (c: { resp: Float64Array; logLik: Float64Array; stats: { s0: Float64Array; s1: Float64Array; s2: Float64Array } }) =>
+          [c.resp, c.logLik, c.stats.s0, c.stats.s1, c.stats.s2].map((a) => Float64Array.from(a));
+        const computed = copy(new SerialExecutor().run(factors, batch, reference));
+        const e = eStep(factors, batch);
+        for (const rows of [1, size + 1, 2 * size + 3, n]) {
+          const resp = new Float64Array(n * K).fill(Number.NaN);
+          const logLik = new Float64Array(n).fill(Number.NaN);
+          resp.set(e.resp.subarray(0, rows * K));
+          logLik.set(e.logLik.subarray(0, rows));
+          expect(copy(pool.run(factors, batch, reference, { rows, resp, logLik })), `${covarianceType}, ${rows} known rows`).toStrictEqual(computed);
+          // And the next job without known rows computes them all again.
+          expect(copy(pool.run(factors, batch, reference)), `${covarianceType}, after ${rows} known rows`).toStrictEqual(computed);
+        }
+      }
+    } finally {
+      pool.close();
     }
   });
 
