@@ -20,6 +20,34 @@ function batchOf(covarianceType: (typeof COVARIANCE_TYPES)[number], n: number) {
   return { params, batch, factors: componentFactors(params), reference: observedColumnMeans(batch) };
 }
 
+/** A run's columns, copied (an executor's arrays are valid until its next run). */
+function copyOf(c: { resp: Float64Array; logLik: Float64Array; stats: { s0: Float64Array; s1: Float64Array; s2: Float64Array } }): Float64Array[] {
+  return [c.resp, c.logLik, c.stats.s0, c.stats.s1, c.stats.s2].map((a) => Float64Array.from(a));
+}
+
+/**
+ * Four chunks of complete rows, what the serial executor computes of them, and `known(rows)`:
+ * the E-step of the first rows as KnownScores, the rest of its buffers NaN (read past the
+ * known rows, they would show).
+ */
+function knownRowsCase(covarianceType: (typeof COVARIANCE_TYPES)[number], seed: number) {
+  const size = chunkPoints(K, D, covarianceType);
+  const n = 3 * size + 7;
+  const params = mixtureOfType(K, D, covarianceType, seed);
+  const batch = pointBatch(sampleBatch(params, n, seed + 3).data, D);
+  const factors = componentFactors(params);
+  const reference = observedColumnMeans(batch);
+  const e = eStep(factors, batch);
+  const known = (rows: number) => {
+    const resp = new Float64Array(n * K).fill(Number.NaN);
+    const logLik = new Float64Array(n).fill(Number.NaN);
+    resp.set(e.resp.subarray(0, rows * K));
+    logLik.set(e.logLik.subarray(0, rows));
+    return { rows, resp, logLik };
+  };
+  return { size, n, batch, factors, reference, known, computed: copyOf(new SerialExecutor().run(factors, batch, reference)) };
+}
+
 describe('chunked statistics (SerialExecutor)', () => {
   it.each(COVARIANCE_TYPES)('%s: the E-step of the whole batch per point, and its statistics to rounding', (covarianceType) => {
     // Four chunks, a quarter of the coordinates missing.
@@ -46,50 +74,23 @@ describe('chunked statistics (SerialExecutor)', () => {
   });
 
   it.each(COVARIANCE_TYPES)('%s: the E-step of the first rows given (known) leaves every bit as computing it', (covarianceType) => {
-    const size = chunkPoints(K, D, covarianceType);
-    const n = 3 * size + 7;
-    const params = mixtureOfType(K, D, covarianceType, 31);
-    const batch = pointBatch(sampleBatch(params, n, 34).data, D);
-    const factors = componentFactors(params);
-    const reference = observedColumnMeans(batch);
-    const copy = (c: { resp: Float64Array; logLik: Float64Array; stats: { s0: Float64Array; s1: Float64Array; s2: Float64Array } }) =>
-      [c.resp, c.logLik, c.stats.s0, c.stats.s1, c.stats.s2].map((a) => Float64Array.from(a));
-    const computed = copy(new SerialExecutor().run(factors, batch, reference));
-    const e = eStep(factors, batch);
+    const c = knownRowsCase(covarianceType, 31);
     // Known rows ending before, at, inside and after chunk boundaries, and all of them.
-    for (const rows of [1, size - 1, size, size + 1, 2 * size + 3, n]) {
-      // Where the executor reads only the known rows: the rest of the buffers is poison.
-      const resp = new Float64Array(n * K).fill(Number.NaN);
-      const logLik = new Float64Array(n).fill(Number.NaN);
-      resp.set(e.resp.subarray(0, rows * K));
-      logLik.set(e.logLik.subarray(0, rows));
-      expect(copy(new SerialExecutor().run(factors, batch, reference, { rows, resp, logLik })), `${rows} known rows`).toStrictEqual(computed);
+    for (const rows of [1, c.size - 1, c.size, c.size + 1, 2 * c.size + 3, c.n]) {
+      expect(copyOf(new SerialExecutor().run(c.factors, c.batch, c.reference, c.known(rows))), `${rows} known rows`).toStrictEqual(c.computed);
     }
   });
 
-  it('a pool of 3 threads takes known rows to the same bits as computing them', async () => {
+  it('a pool of 3 threads takes known rows to the same bits as computing them', () => {
     ensureDistBuilt();
     const pool = new WorkerPool(3);
     try {
       for (const covarianceType of ['full', 'diag'] as const) {
-        const size = chunkPoints(K, D, covarianceType);
-        const n = 3 * size + 7;
-        const params = mixtureOfType(K, D, covarianceType, 35);
-        const batch = pointBatch(sampleBatch(params, n, 36).data, D);
-        const factors = componentFactors(params);
-        const reference = observedColumnMeans(batch);
-        const copy = (c: { resp: Float64Array; logLik: Float64Array; stats: { s0: Float64Array; s1: Float64Array; s2: Float64Array } }) =>
-          [c.resp, c.logLik, c.stats.s0, c.stats.s1, c.stats.s2].map((a) => Float64Array.from(a));
-        const computed = copy(new SerialExecutor().run(factors, batch, reference));
-        const e = eStep(factors, batch);
-        for (const rows of [1, size + 1, 2 * size + 3, n]) {
-          const resp = new Float64Array(n * K).fill(Number.NaN);
-          const logLik = new Float64Array(n).fill(Number.NaN);
-          resp.set(e.resp.subarray(0, rows * K));
-          logLik.set(e.logLik.subarray(0, rows));
-          expect(copy(pool.run(factors, batch, reference, { rows, resp, logLik })), `${covarianceType}, ${rows} known rows`).toStrictEqual(computed);
+        const c = knownRowsCase(covarianceType, 35);
+        for (const rows of [1, c.size + 1, 2 * c.size + 3, c.n]) {
+          expect(copyOf(pool.run(c.factors, c.batch, c.reference, c.known(rows))), `${covarianceType}, ${rows} known rows`).toStrictEqual(c.computed);
           // And the next job without known rows computes them all again.
-          expect(copy(pool.run(factors, batch, reference)), `${covarianceType}, after ${rows} known rows`).toStrictEqual(computed);
+          expect(copyOf(pool.run(c.factors, c.batch, c.reference)), `${covarianceType}, after ${rows} known rows`).toStrictEqual(c.computed);
         }
       }
     } finally {
