@@ -19,6 +19,9 @@ export function decodeThreadSpec(description: string, defaultChoice: DecodeThrea
   } as const satisfies OptionSpec;
 }
 
+/** Cores from which `fit`'s --decode-thread auto is on (main.ts starts the thread ahead on as many). */
+export const FIT_DECODE_THREAD_CORES = 2;
+
 export function usesDecodeThread(choice: DecodeThreadChoice, autoCores: number): boolean {
   return choice === 'on' || (choice === 'auto' && availableParallelism() >= autoCores);
 }

@@ -8,7 +8,7 @@ import { ENGINE_OPTION_SPECS, engineOptionsFrom } from './engine-options.js';
 import { formatOptionsHelp, parseCommandLine, withSpec, type OptionSpec } from './option-spec.js';
 import { POINT_FILE_SPECS, pointFileOptionsFrom } from './point-file-options.js';
 import type { IdleDecodeThread } from '../io/decode-thread/decode-thread-spawn.js';
-import { decodeThreadSpec, usesDecodeThread } from './decode-thread-option.js';
+import { decodeThreadSpec, FIT_DECODE_THREAD_CORES, usesDecodeThread } from './decode-thread-option.js';
 import { fitInputs, type ChunkPosition } from './fit-inputs.js';
 import { formatProgress } from './progress-line.js';
 
@@ -78,7 +78,7 @@ async function fit(argv: readonly string[], io: { stdout: NodeJS.WritableStream;
     ...fileOptions,
     epochs,
     onNotice: (message) => io.stderr.write(`${clearProgress()}${message}\n`),
-    decodeThread: usesDecodeThread(values['decode-thread'], 2),
+    decodeThread: usesDecodeThread(values['decode-thread'], FIT_DECODE_THREAD_CORES),
     prestarted,
     engineDim: engineOptions.dim ?? null,
     maxAbs: resolveOptions(engineOptions).maxAbsValue,

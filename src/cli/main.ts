@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { prestartDecodeThread } from '../io/decode-thread/decode-thread-spawn.js';
+import { FIT_DECODE_THREAD_CORES, usesDecodeThread } from './decode-thread-option.js';
 import { createLogger } from '../log/logger.js';
 import { redactSecrets } from '../log/secrets.js';
 import { IncompatibleStateError, InvalidOptionError } from '../em/errors.js';
@@ -66,8 +67,8 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'run':
       return (await import('./run-command.js')).runCommand(rest);
     case 'fit': {
-      // Its decode thread boots while fit's modules load, rather than after.
-      const decodeThread = prestartDecodeThread();
+      // Its decode thread boots while fit's modules load, rather than after (where auto would use one).
+      const decodeThread = usesDecodeThread('auto', FIT_DECODE_THREAD_CORES) ? prestartDecodeThread() : null;
       return (await import('./fit-command.js')).fitCommand(rest, io, decodeThread);
     }
     case 'score':

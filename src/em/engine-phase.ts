@@ -39,7 +39,7 @@ export interface Fitting {
    * (null: none): the next update takes it instead of computing it again. Not state: a
    * restored engine computes it again, to the same bits.
    */
-  pendingScores?: PendingScores | null;
+  pendingScores: PendingScores | null;
 }
 
 /** KnownScores of the waiting points [0, rows), and the factors they were computed under. */

@@ -263,16 +263,14 @@ export class OnlineEm {
    */
   private keepPendingScores(p: Fitting, from: number, e: Pick<EStepResult, 'n' | 'logLik' | 'resp'>): void {
     const K = p.factors.k;
-    let kept = p.pendingScores;
-    if (kept === null || kept === undefined || kept.factors !== p.factors || from === 0) {
-      if (from !== 0) return;
-      const size = this.options.batchSize;
-      kept = kept && kept.resp.length === size * K ? kept : { factors: p.factors, rows: 0, resp: new Float64Array(size * K), logLik: new Float64Array(size) };
+    const size = this.options.batchSize;
+    // The buffers live as long as the phase: a minibatch never has more waiting points.
+    const kept = (p.pendingScores ??= { factors: p.factors, rows: 0, resp: new Float64Array(size * K), logLik: new Float64Array(size) });
+    if (from === 0) {
       kept.factors = p.factors;
       kept.rows = 0;
-      p.pendingScores = kept;
     }
-    if (kept.rows !== from) return;
+    if (kept.factors !== p.factors || kept.rows !== from) return;
     kept.resp.set(e.resp.subarray(0, e.n * K), from * K);
     kept.logLik.set(e.logLik.subarray(0, e.n), from);
     kept.rows = from + e.n;
@@ -461,6 +459,7 @@ export class OnlineEm {
       factors: m.factors,
       averaged,
       pointsBeforePending,
+      pendingScores: null,
     };
   }
 

@@ -174,7 +174,7 @@ export class ModelSlot {
     const { events, scores } = this.scoring!.ingest(this.session, input, onUpdate);
     if (scores.n > scores.refused.size) {
       const config = this.scoresConfig!;
-      const record = scoresMessage(scores, config.format, this.id, position, message.key, config.responsibilities ?? true);
+      const record = scoresMessage(scores, config.format, this.id, position, message.key, config.responsibilities);
       this.scores.push(record);
       this.scoresBytesHeld += recordBytes(record);
       this.counters.scoresPublished = (this.counters.scoresPublished ?? 0) + 1;

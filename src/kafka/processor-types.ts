@@ -41,8 +41,8 @@ export interface ScoresConfig {
   readonly compression: ScoresCompression;
   /** How points are flagged as anomalies. */
   readonly anomaly: AnomalyRule;
-  /** Each point's responsibilities in the records (--scores-responsibilities; default true). */
-  readonly responsibilities?: boolean;
+  /** Each point's responsibilities in the records (--scores-responsibilities). */
+  readonly responsibilities: boolean;
 }
 
 export interface KeyedConfig {

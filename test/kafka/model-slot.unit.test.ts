@@ -77,7 +77,7 @@ describe('ModelSlot', () => {
   it('sends its scores records (ahead and with the commit) in the configured compression', () => {
     const anomaly = { kind: 'quantile', quantile: 0.01, window: 400 } as const;
     for (const [compression, type] of [['zstd', kafkajs.CompressionTypes.ZSTD], ['none', kafkajs.CompressionTypes.None]] as const) {
-      const slot = new ModelSlot('m', options, null, () => 0, { format: 'binary', compression, anomaly });
+      const slot = new ModelSlot('m', options, null, () => 0, { format: 'binary', compression, anomaly, responsibilities: true });
       feed(slot, 0, 10);
       const ahead = slot.takeScoresAhead({ ...topics, scores: 'sc' });
       feed(slot, 10, 20);

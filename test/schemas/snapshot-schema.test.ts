@@ -54,7 +54,7 @@ describe('schemas/snapshot.schema.json', () => {
   });
 
   it('a snapshot-topic record (model, offsets, input, final, anomaly) validates', () => {
-    const scores = { format: 'json' as const, compression: 'none' as const, anomaly: { kind: 'quantile' as const, quantile: 0.01, window: 400 } };
+    const scores = { format: 'json' as const, compression: 'none' as const, anomaly: { kind: 'quantile' as const, quantile: 0.01, window: 400 }, responsibilities: true };
     const slot = new ModelSlot('m', { ...options, snapshotEvery: null, snapshotIntervalMs: null }, null, () => 0, scores);
     for (let i = 0; i < 20; i++) {
       const value = i === 4 ? '{"points": "nope"}' : JSON.stringify(rows.slice(i * 100, (i + 1) * 100));

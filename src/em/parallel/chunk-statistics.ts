@@ -1,8 +1,10 @@
 import type { ComponentFactors } from '../component-factors.js';
 import { eStepInto, type EStepResult } from '../e-step.js';
+import { partitionByMissingPattern } from '../missing-patterns.js';
 import { accumulateRowsUnmirrored } from '../partial-statistics.js';
 import { countRowsWithMissing } from '../point-batch.js';
 import type { SufficientStats } from '../types.js';
+import type { KnownScores } from './statistics-executor.js';
 
 /**
  * One chunk, rows [start, end) of a minibatch: its E-step into rows start… of `resp` (n×K)
@@ -10,8 +12,8 @@ import type { SufficientStats } from '../types.js';
  * `slot` (zeroed here; only the layout's ranges are written, and reduceChunks adds those and
  * mirrors the sum). The same code on whichever thread, so the same bits.
  * `anyMissing` false skips looking for missing coordinates (the minibatch has none).
- * `knownRows`: rows [0, knownRows) of `resp` and `logLik` already hold their E-step (no
- * missing coordinates in the minibatch); only the chunk's other rows are computed.
+ * `knownRows`: rows [0, knownRows) of `resp` and `logLik` already hold their E-step (0 when
+ * the minibatch has missing coordinates: takeKnownRows); only the chunk's other rows are computed.
  */
 export function chunkStatistics(
   f: ComponentFactors,
@@ -29,7 +31,7 @@ export function chunkStatistics(
   const n = end - start;
   const rows = data.subarray(start * d, end * d);
   const batch = { n, dim: d, data: rows, rowsWithMissing: anyMissing ? countRowsWithMissing(rows, n, d) : 0 };
-  const e = knownRows > start && !anyMissing ? partlyKnownEStep(f, batch, start, Math.min(end, knownRows), resp, logLik) : eStepInto(f, batch, resp.subarray(start * K, end * K), logLik.subarray(start, end));
+  const e = knownRows > start ? partlyKnownEStep(f, batch, start, Math.min(end, knownRows), resp, logLik) : eStepInto(f, batch, resp.subarray(start * K, end * K), logLik.subarray(start, end));
   // The whole slot at once: one fill is several times faster than a fill per range.
   slot.fill(0);
   accumulateRowsUnmirrored(slotStatistics(slot, f, reference), batch, e, f.means, 0, n);
@@ -41,7 +43,7 @@ export function chunkStatistics(
  */
 function partlyKnownEStep(
   f: ComponentFactors,
-  chunk: { readonly n: number; readonly dim: number; readonly data: Float64Array },
+  chunk: { readonly n: number; readonly dim: number; readonly data: Float64Array; readonly rowsWithMissing: number },
   start: number,
   known: number,
   resp: Float64Array,
@@ -53,7 +55,21 @@ function partlyKnownEStep(
     const rest = { n: end - known, dim: d, data: chunk.data.subarray((known - start) * d), rowsWithMissing: 0 };
     eStepInto(f, rest, resp.subarray(known * K, end * K), logLik.subarray(known, end));
   }
-  return { n: chunk.n, k: K, resp: resp.subarray(start * K, end * K), logLik: logLik.subarray(start, end), partition: { completeRows: null, patterns: [] }, conditionals: [] };
+  return { n: chunk.n, k: K, resp: resp.subarray(start * K, end * K), logLik: logLik.subarray(start, end), partition: partitionByMissingPattern(chunk), conditionals: [] };
+}
+
+/**
+ * The rows of `known` a minibatch of n rows takes (none when it has missing coordinates: each
+ * chunk factors its missing patterns in its own E-step), copied into the run's `resp` and
+ * `logLik`; returns how many, the `knownRows` of its chunks.
+ */
+export function takeKnownRows(known: KnownScores | null, anyMissing: boolean, n: number, k: number, resp: Float64Array, logLik: Float64Array): number {
+  const rows = known !== null && !anyMissing ? Math.min(known.rows, n) : 0;
+  if (rows > 0) {
+    resp.set(known!.resp.subarray(0, rows * k));
+    logLik.set(known!.logLik.subarray(0, rows));
+  }
+  return rows;
 }
 
 /** The s0 | s1 | s2 views of one chunk's slot (or of the reduced sum) as statistics about `reference`. */

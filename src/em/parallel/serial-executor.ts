@@ -1,7 +1,7 @@
 import type { ComponentFactors } from '../component-factors.js';
 import { mStepFactors, type FactoredModel } from '../m-step-factors.js';
 import type { PointBatch, SufficientStats } from '../types.js';
-import { chunkStatistics, slotStatistics } from './chunk-statistics.js';
+import { chunkStatistics, slotStatistics, takeKnownRows } from './chunk-statistics.js';
 import { reduceChunks } from './chunk-reduction.js';
 import { chunkLayout, chunkPoints } from './chunk-size.js';
 import { GrowableBuffer } from './growable-buffer.js';
@@ -27,11 +27,7 @@ export class SerialExecutor implements StatisticsExecutor {
     const logLik = this.logLik.view(n);
     const partials = this.partials.view(count * length);
     const anyMissing = batch.rowsWithMissing > 0;
-    const knownRows = known !== null && !anyMissing ? Math.min(known.rows, n) : 0;
-    if (knownRows > 0) {
-      resp.set(known!.resp.subarray(0, knownRows * K));
-      logLik.set(known!.logLik.subarray(0, knownRows));
-    }
+    const knownRows = takeKnownRows(known, anyMissing, n, K, resp, logLik);
     for (let c = 0; c < count; c++) {
       chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length), knownRows);
     }

@@ -6,7 +6,7 @@ import { factorsFromPrecision, type ComponentFactors } from '../component-factor
 import { mStepFactors, type FactoredModel } from '../m-step-factors.js';
 import { meanParameters } from '../m-step.js';
 import type { PointBatch, SufficientStats } from '../types.js';
-import { chunkStatistics, slotStatistics } from './chunk-statistics.js';
+import { chunkStatistics, slotStatistics, takeKnownRows } from './chunk-statistics.js';
 import { groupComponents, reduceChunks, reduceComponents, reduceGroups } from './chunk-reduction.js';
 import { chunkLayout, chunkPoints } from './chunk-size.js';
 import { claimItem, claimWord, closedClaimWord, controlBlock, covarianceTypeCode, createControlBlock, errorMessage, JOB, SLOT, type ControlBlock } from './control-block.js';
@@ -82,11 +82,7 @@ export class WorkerPool implements StatisticsExecutor {
     const partials = new Float64Array(this.buffers.partials, 0, count * length);
     const anyMissing = batch.rowsWithMissing > 0;
     const sum = new Float64Array(this.buffers.sum, 0, length);
-    const knownRows = known !== null && !anyMissing ? Math.min(known.rows, n) : 0;
-    if (knownRows > 0) {
-      resp.set(known!.resp.subarray(0, knownRows * K));
-      logLik.set(known!.logLik.subarray(0, knownRows));
-    }
+    const knownRows = takeKnownRows(known, anyMissing, n, K, resp, logLik);
     // This thread reads the caller's rows and factors; the workers, the same values copied.
     const compute = (c: number): void =>
       chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length), knownRows);

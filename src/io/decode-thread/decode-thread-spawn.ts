@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { compiledWorkerUrl } from '../../worker-url.js';
@@ -51,11 +50,10 @@ export class IdleDecodeThread {
 
 /**
  * `fit`'s decode thread, started before fit's modules are loaded so that both boot at once
- * (the thread's start was ~50-70 ms of idle main thread in a 1 s fit). Null where `fit` would
- * not use one by default (a single core) or where it cannot be started; `fit` then starts its own if asked.
+ * (the thread's start was ~50-70 ms of idle main thread in a 1 s fit). Null where it cannot be
+ * started; `fit` then starts its own if asked.
  */
 export function prestartDecodeThread(): IdleDecodeThread | null {
-  if (availableParallelism() < 2) return null;
   try {
     return IdleDecodeThread.spawn();
   } catch {
