@@ -12,12 +12,17 @@
  *            serial; the pool shares it out by component);
  *   handoff  pool - copy - serial / min(threads, chunks): waking the workers and waiting for
  *            the last chunk, beyond a perfect split of the chunks and their reduction
- *            (one chunk: pool - serial, as this thread computes it alone).
+ *            (one chunk: pool - serial, as this thread computes it alone);
+ *   update   the whole step, E-step to factors: serial.run, then blendedStats and mStepFactors
+ *            (updateSerial), against the pool's run given the update, which blends and
+ *            factors each reduce group's components in the same job (updatePool).
  * Each figure is the median over blocks of 100 minibatches. Prints one JSON object.
  */
 import { parseArgs } from 'node:util';
 import { randomMixture, sampleMixture } from '../dist/index.js';
 import { componentFactors } from '../dist/em/component-factors.js';
+import { mStepFactors } from '../dist/em/m-step-factors.js';
+import { blendedStats, cloneStats } from '../dist/em/sufficient-stats.js';
 import { pointBatch } from '../dist/em/point-batch.js';
 import { reduceChunks } from '../dist/em/parallel/chunk-reduction.js';
 import { chunkLayout, chunkPoints } from '../dist/em/parallel/chunk-size.js';
@@ -69,9 +74,33 @@ for (const [d, k] of [[10, 8], [16, 8], [32, 8], [32, 16]]) {
     writeFactors(shared, f, reference, false);
   });
   const reduceUs = time(() => reduceChunks(partials, chunks, layout, BATCH, sum));
+  // The statistics before the update: the batch's own (every component has mass in them).
+  const before = cloneStats(serial.run(f, batch, reference).stats);
+  const update = { stats: before, eta: 0.1, regCovar: 1e-6 };
+  const updateSerialUs = time(() => mStepFactors(blendedStats(before, serial.run(f, batch, reference).stats, update.eta), update.regCovar));
+  const updatePoolUs = time(() => {
+    const run = pool.run(f, batch, reference, null, update);
+    return run.blended?.model() ?? pool.mStep(blendedStats(before, run.stats, update.eta), update.regCovar);
+  });
   // One chunk is not split (this thread computes it): all beyond the serial time is overhead.
   const handoffUs = chunks > 1 ? poolUs - copyUs - serialUs / Math.min(threads, chunks) : poolUs - serialUs;
-  cells.push({ dim: d, k, batch: BATCH, chunkPoints: size, chunks, partialLength: length, serialUs, poolUs, copyUs, reduceUs, handoffUs, speedup: serialUs / poolUs });
+  cells.push({
+    dim: d,
+    k,
+    batch: BATCH,
+    chunkPoints: size,
+    chunks,
+    partialLength: length,
+    serialUs,
+    poolUs,
+    copyUs,
+    reduceUs,
+    handoffUs,
+    speedup: serialUs / poolUs,
+    updateSerialUs,
+    updatePoolUs,
+    updateSpeedup: updateSerialUs / updatePoolUs,
+  });
 }
 pool.close();
 process.stdout.write(`${JSON.stringify({ threads, reps, cells })}\n`);

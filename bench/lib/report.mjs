@@ -80,7 +80,19 @@ function threadsSection(e) {
   const pairedRows = (paired?.cells ?? []).map((c) => [c.dim, c.k, int(c.one.median), int(c.two.median), x(c.ratio.median), `${x(c.ratio.min)} – ${x(c.ratio.max)}`]);
   const cost = e.parallelCost;
   const us = (x) => x.toFixed(0);
-  const costRows = (cost?.cells ?? []).map((c) => [c.dim, c.k, `${c.chunks} × ${c.chunkPoints}`, int(c.partialLength), us(c.serialUs), us(c.poolUs), `${c.speedup.toFixed(2)}×`, us(c.copyUs), us(c.reduceUs), us(c.handoffUs)]);
+  const costRows = (cost?.cells ?? []).map((c) => [
+    c.dim,
+    c.k,
+    `${c.chunks} × ${c.chunkPoints}`,
+    int(c.partialLength),
+    us(c.serialUs),
+    us(c.poolUs),
+    `${c.speedup.toFixed(2)}×`,
+    us(c.copyUs),
+    us(c.reduceUs),
+    us(c.handoffUs),
+    c.updateSerialUs === undefined ? '–' : `${us(c.updateSerialUs)} / ${us(c.updatePoolUs)} (${c.updateSpeedup.toFixed(2)}×)`,
+  ]);
   return `
 ### 1b. Threads (\`--threads\`)
 
@@ -90,9 +102,11 @@ alone (\`src/em/parallel/chunk-size.ts\`: about 2¹⁸ multiply-adds, at least 6
 whose E-step and partial statistics are computed by whichever thread takes them and added in
 chunk order, so the results have the same bits at every thread count. A minibatch of one chunk
 (the cheap cells: d ≤ 10 at K ≤ 8 full, most diag cells at the default 200-point minibatch) runs on
-this thread alone. The M-step runs on this thread too, except with full covariances from d = 20
-(\`src/em/parallel/m-step-split.ts\`), where the components are shared out, each computed as on one
-thread. The warm-up's EM goes through the same chunks (*init*). Target: ≥ 1.5× from 2 threads on the compute-bound cells (d = 16/32, K = 8, full).
+this thread alone. With full covariances, a split minibatch's update is shared out in the same
+job: once the chunks are done, each thread reduces a group of components, blends their
+statistics and runs their M-step (\`src/em/parallel/fused-update.ts\`), each computed as on one
+thread; an M-step outside that job (after a re-seed, or with change detection on) is shared out
+from d = 20 (\`src/em/parallel/m-step-split.ts\`). The warm-up's EM goes through the same chunks (*init*). Target: ≥ 1.5× from 2 threads on the compute-bound cells (d = 16/32, K = 8, full).
 On a 2-core machine shared with other work the second thread often finds no free core: these
 figures are the noisiest of the report.
 
@@ -133,21 +147,27 @@ per minibatch, the median over blocks of 100. *copy*: the rows and the model int
 on one thread (part of *serial*; the pool shares it out by component);
 *hand-off*: the rest of the pool's time beyond a perfect split of the chunks and their reduction
 (waking the worker, waiting for the last chunk), i.e. pool − copy − serial / min(${cost.threads}, chunks);
-a minibatch of one chunk is not split, and its hand-off is pool − serial (noise around 0).
+a minibatch of one chunk is not split, and its hand-off is pool − serial (noise around 0);
+*update*: the whole step from the E-step to the next factors, on one thread (the executor, then
+blending and the M-step) against the pool given the update (blended and factored in its job).
 
-${table(['d', 'K', 'chunks × points', 'partial length', 'serial µs', `pool (${cost.threads} threads) µs`, '×', 'copy µs', 'reduce µs', 'hand-off µs'], costRows)}
+${table(['d', 'K', 'chunks × points', 'partial length', 'serial µs', `pool (${cost.threads} threads) µs`, '×', 'copy µs', 'reduce µs', 'hand-off µs', 'update µs 1 / 2 threads'], costRows)}
 
 How it scales past 2 cores: the chunk work divides by the thread count, and so does the
 reduction (O(chunks·K·d²), growing with the number of chunks): once the last chunk is done, the
 threads reduce the chunks in groups of components (two groups per thread, at most K), each
 entry in chunk order, in the same job, so it costs no second hand-off (*reduce* above is its
-time on one thread). The main thread alone copies the rows and the model (O(n·d + K·d²), a few
-µs) and runs the M-step (O(K·d³); with full covariances from d = 20 its K components are shared
-out like chunks, at most K threads, and this thread copies their 3·d² results each back); the
-claims are one compare-and-swap per item on one shared word, so contention is negligible at
-these sizes (≥ 64 points, tens of µs to ms each). A 200-point minibatch has at most
-4 chunks at d = 32, K = 8 (2 at d = 16): more than 4 threads cannot help it, and the serial part
-(M-step, copies, blending, validation, hand-off) bounds the gain (Amdahl) even at 4. Larger minibatches
+time on one thread). With full covariances the same groups then blend their components'
+statistics and run their M-step (O(K·d³) in all, at most K threads), so the main thread's own
+share of an update is O(n·d + K·d²): copying the rows, the model and the statistics in, and the
+blended statistics and the factors (3·d² numbers a component) out, plus π and μ (O(K·d)). On
+this 2-core machine those copies cost about what the second thread saves of the M-step (it was
+measured neutral against the M-step on this thread), but past 2 cores the M-step, O(K·d³), is no
+longer part of the serial share that bounds the gain. The claims are one compare-and-swap
+per item on one shared word, so contention is negligible at these sizes (≥ 64 points, tens of
+µs to ms each). A 200-point minibatch has at most 4 chunks at d = 32, K = 8 (2 at d = 16): more
+than 4 threads cannot help it, and the serial part (copies, validation, hand-off) bounds the gain
+(Amdahl) even at 4. Larger minibatches
 (\`--batch-size\`) give more chunks and amortise the hand-off: the way to use 8 or more cores is
 \`--batch-size\` ≥ 100 × threads on compute-bound models, or more partitions and instances.
 ` : ''}`;

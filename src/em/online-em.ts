@@ -480,7 +480,12 @@ export class OnlineEm {
       const known = kept && kept.factors === f.factors && kept.rows > 0 ? { rows: kept.rows, resp: kept.resp, logLik: kept.logLik } : null;
       // Whatever this update gives, the waiting points it took are no longer waiting.
       if (kept) kept.rows = 0;
-      const chunked = this.executor.run(f.factors, minibatch, f.stats.reference, known);
+      const pointsIncluded = this.pointsInStats + minibatch.n;
+      const scheduled = stepSize(o.schedule, minibatch.n, o.batchSize, pointsIncluded);
+      // Without change recovery nothing the E-step finds changes η: the executor may blend and
+      // factor in the E-step's job (the M-step off this thread, at 2 threads and more).
+      const following = this.change ? null : { stats: f.stats, eta: scheduled, regCovar: o.regCovar };
+      const chunked = this.executor.run(f.factors, minibatch, f.stats.reference, known, following);
       e = chunked;
       // The minibatch's score is the incumbent's (test-then-train), even when a challenger takes over on it.
       scored = e;
@@ -497,14 +502,13 @@ export class OnlineEm {
         this.counters.reseeds += adoption.reseeds;
       }
       const batchStats = adoption ? expectedStatistics(minibatch, adoption.e, f.factors.means, f.stats.reference, o.covarianceType) : chunked.stats;
-      const pointsIncluded = this.pointsInStats + minibatch.n;
-      const scheduled = stepSize(o.schedule, minibatch.n, o.batchSize, pointsIncluded);
       const eta = this.change ? this.change.stepSize(scheduled, minibatch.n) : scheduled;
-      const next = blendedStats(f.stats, batchStats, eta);
+      const next = chunked.blended?.stats ?? blendedStats(f.stats, batchStats, eta);
       if (!statsAreFinite(next)) throw new Error('the blended statistics are not finite');
       const reseeds = reseedDeadComponents(next, o.minWeight) + (this.change?.reseedStranded(e, next, (stats, dead, from) => splitInto(stats, from, dead)) ?? 0);
       // The M-step and its factors (full covariances: component by component on the executor's threads).
-      const m = this.executor.mStep(next, o.regCovar);
+      // A re-seed changed the blended statistics after their M-step in the job: run it again.
+      const m = (reseeds === 0 ? chunked.blended?.model() : null) ?? this.executor.mStep(next, o.regCovar);
       const logLik = mean(scored.logLik);
       if (!Number.isFinite(logLik)) throw new Error('the batch log-likelihood is not finite');
       f.stats = next;

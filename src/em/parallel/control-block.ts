@@ -32,12 +32,15 @@ export const SLOT = {
   chunkItems: 14,
   /** A chunks job's first rows whose E-step is in the shared resp and logLik already (KnownScores). */
   knownRows: 15,
+  /** 1 when a chunks job's reduce items also blend and factor their components (fused-update.ts). */
+  fusedUpdate: 16,
 } as const;
 
 /** The kinds of job: a minibatch's E-step and statistics in chunks (then their reduction), or the M-step of full covariances by component. */
 export const JOB = { chunks: 0, components: 1 } as const;
 
-const CONTROL_INTS = 16;
+/** Slots, rounded up to keep the claim word 8-byte aligned. */
+const CONTROL_INTS = 18;
 const CLAIM_OFFSET = CONTROL_INTS * 4;
 const ERROR_TEXT_BYTES = 1024;
 

@@ -1,7 +1,9 @@
 import type { CovarianceType } from '../types.js';
 
 /**
- * Below these, a minibatch's M-step is computed on the calling thread: handing the components
+ * For an M-step that runs as a job of its own (the update was not fused into the E-step's job,
+ * fused-update.ts: the first after the warm-up, one after a re-seed, every one with change
+ * detection on). Below these, it is computed on the calling thread: handing the components
  * out and copying their results back (3·d² numbers each, through shared memory) costs about
  * what the second thread saves. A full component costs ~d³/3 multiply-adds (its Cholesky
  * factor and the triangular inverse). Measured on 2 cores (engine at 2 threads, default

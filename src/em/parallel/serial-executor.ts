@@ -16,7 +16,11 @@ export class SerialExecutor implements StatisticsExecutor {
   private readonly partials = new GrowableBuffer();
   private readonly sum = new GrowableBuffer();
 
-  /** `known` is taken for a batch without missing coordinates (with them, each chunk's missing patterns are factored in its E-step). */
+  /**
+   * `known` is taken for a batch without missing coordinates (with them, each chunk's missing
+   * patterns are factored in its E-step). A following update is left to the caller: on one
+   * thread, blending and factoring here would save nothing.
+   */
   run(f: ComponentFactors, batch: PointBatch, reference: Float64Array, known: KnownScores | null = null): ChunkedStatistics {
     const { n, data } = batch;
     const { k: K, dim: d, covarianceType } = f;
@@ -33,7 +37,7 @@ export class SerialExecutor implements StatisticsExecutor {
     }
     const sum = this.sum.view(length);
     reduceChunks(partials, count, layout, n, sum);
-    return { n, k: K, resp, logLik, stats: slotStatistics(sum, f, reference) };
+    return { n, k: K, resp, logLik, stats: slotStatistics(sum, f, reference), blended: null };
   }
 
   /** The serial M-step, component after component. */

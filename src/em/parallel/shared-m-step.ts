@@ -1,4 +1,7 @@
+import { factorsFromPrecision } from '../component-factors.js';
 import { estimateFullCovariance, fullPrecision } from '../covariance/full-component.js';
+import type { FactoredModel } from '../m-step-factors.js';
+import { meanParameters } from '../m-step.js';
 import type { SufficientStats } from '../types.js';
 
 /** What a component's slot in `status` holds once its job is over. */
@@ -7,7 +10,10 @@ export const COMPONENT_STATUS = { failed: 0, factored: 1, jittered: 2 } as const
 /**
  * The M-step of full covariances, laid out in one Float64Array that every thread sees:
  * inputs  λ (1) | S0 (K) | m = S1/S0 (K×d) | S2 (K×d×d),
- * outputs Σ (K×d×d) | P = L⁻¹ (K×d×d) | diag P (K×d) | log|Σ| (K) | status (K).
+ * outputs Σ (K×d×d) | P = L⁻¹ (K×d×d) | diag P (K×d) | log|Σ| (K) | status (K);
+ * and for an update fused into the E-step's job (fused-update.ts): η (1), the statistics
+ * before it (`previous`: S0 | S1 | S2 as one chunk's slot lays them out) and the blended S1
+ * (K×d), whose S0 and S2 are the inputs above.
  */
 export interface MStepViews {
   readonly k: number;
@@ -21,10 +27,13 @@ export interface MStepViews {
   readonly precisionDiagonal: Float64Array;
   readonly logDet: Float64Array;
   readonly status: Float64Array;
+  readonly eta: Float64Array;
+  readonly previous: Float64Array;
+  readonly s1: Float64Array;
 }
 
 export function mStepLength(k: number, d: number): number {
-  return 1 + 3 * k + 2 * k * d + 3 * k * d * d;
+  return 2 + 4 * k + 4 * k * d + 4 * k * d * d;
 }
 
 export function mStepViews(buffer: Float64Array, k: number, d: number): MStepViews {
@@ -42,6 +51,9 @@ export function mStepViews(buffer: Float64Array, k: number, d: number): MStepVie
     precisionDiagonal: take(k * d),
     logDet: take(k),
     status: take(k),
+    eta: take(1),
+    previous: take(k + k * d + k * d * d),
+    s1: take(k * d),
   };
 }
 
@@ -63,4 +75,19 @@ export function computeComponent(v: MStepViews, c: number): void {
   const { lower, jitter } = estimateFullCovariance(v.s2, v.s0[c], v.centred, c, v.dim, v.regCovar[0], v.covariances);
   fullPrecision(lower, c, v.dim, v);
   v.status[c] = jitter > 0 ? COMPONENT_STATUS.jittered : COMPONENT_STATUS.factored;
+}
+
+/**
+ * θ̄(stats) once every component of the job is computed (none `failed`): π and μ from the
+ * statistics (O(Kd), as the serial M-step computes them), the rest copied out of the job's
+ * memory, which the next job reuses.
+ */
+export function factoredModelOf(v: MStepViews, stats: SufficientStats): FactoredModel {
+  const { k, dim, covarianceType } = stats;
+  const { weights, means } = meanParameters(stats);
+  let jitterEvents = 0;
+  for (let c = 0; c < k; c++) if (v.status[c] === COMPONENT_STATUS.jittered) jitterEvents++;
+  const params = { k, dim, covarianceType, weights, means, covariances: v.covariances.slice() };
+  const precision = { precisionCholesky: v.precisionCholesky.slice(), precisionDiagonal: v.precisionDiagonal.slice(), logDet: v.logDet.slice() };
+  return { params, jitterEvents, factors: factorsFromPrecision(params, precision) };
 }

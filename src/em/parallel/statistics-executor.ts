@@ -1,6 +1,7 @@
 import type { ComponentFactors } from '../component-factors.js';
 import type { FactoredModel } from '../m-step-factors.js';
 import type { PointBatch, SufficientStats } from '../types.js';
+import type { BlendedUpdate, FollowingUpdate } from './fused-update.js';
 
 /** What the E-step and the statistics of one minibatch give, chunk by chunk. */
 export interface ChunkedStatistics {
@@ -12,6 +13,8 @@ export interface ChunkedStatistics {
   readonly logLik: Float64Array;
   /** ŝ, the statistics per point about the reference: the chunks' sums in chunk order, over n. */
   readonly stats: SufficientStats;
+  /** The `update` asked for, blended and factored in the same job; null where the executor computed none (the caller blends ŝ and runs `mStep`). */
+  readonly blended: BlendedUpdate | null;
 }
 
 /**
@@ -37,8 +40,12 @@ export interface KnownScores {
 export interface StatisticsExecutor {
   /** Threads that compute chunks, the calling thread included. */
   readonly threads: number;
-  /** `known`: the E-step of the batch's first rows, if computed before (taken where it saves work; the same bits). */
-  run(f: ComponentFactors, batch: PointBatch, reference: Float64Array, known?: KnownScores | null): ChunkedStatistics;
+  /**
+   * `known`: the E-step of the batch's first rows, if computed before (taken where it saves work;
+   * the same bits). `update`: the blend and M-step that will follow, which an executor may
+   * compute in the same job (`blended`; the same bits).
+   */
+  run(f: ComponentFactors, batch: PointBatch, reference: Float64Array, known?: KnownScores | null, update?: FollowingUpdate | null): ChunkedStatistics;
   /** θ̄(s) and its E-step factors, with the bits (and the errors) of mStepFactors on any number of threads; the result is the caller's. */
   mStep(stats: SufficientStats, regCovar: number): FactoredModel;
 }

@@ -2,7 +2,8 @@
  * A worker thread of the parallel E-step and M-step (worker-pool.ts): sleeps on the job
  * generation, takes items of the current job until none is left, and writes what they give
  * into shared memory: a chunk's responsibilities, log-likelihoods and partial statistics, a
- * group of components of their reduced sum, or a component's covariance and factors. It holds
+ * group of components of their reduced sum (and of the update fused with it), or a component's
+ * covariance and factors. It holds
  * no model state.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
@@ -14,6 +15,7 @@ import type { BuffersMessage, SharedBuffers } from './shared-buffers.js';
 import { readFactors } from './shared-factors.js';
 import { slotLayout } from './slot-layout.js';
 import { computeComponent, mStepViews } from './shared-m-step.js';
+import { blendAndFactor } from './fused-update.js';
 
 interface WorkerData {
   readonly control: SharedArrayBuffer;
@@ -38,9 +40,10 @@ function refreshBuffers(): void {
 }
 
 /** Views of the current job's shared memory. */
-function jobViews(k: number, d: number, type: CovarianceType) {
+function jobViews(k: number, d: number, type: CovarianceType, fused: boolean) {
   refreshBuffers();
   return {
+    update: fused ? mStepViews(new Float64Array(buffers.mStep), k, d) : null,
     ...readFactors(new Float64Array(buffers.factors), k, d, type),
     data: new Float64Array(buffers.data),
     resp: new Float64Array(buffers.resp),
@@ -66,10 +69,11 @@ function chunkRunner(items: number, chunks: number): ItemRunner {
   const type = covarianceTypeOf(control[SLOT.covarianceType]);
   const anyMissing = control[SLOT.anyMissing] === 1;
   const knownRows = control[SLOT.knownRows];
+  const fused = control[SLOT.fusedUpdate] === 1;
   let views: ReturnType<typeof jobViews> | null = null;
   return (item) => {
-    views ??= jobViews(k, d, type);
-    const { factors, reference, data, resp, logLik, partials, sum, layout } = views;
+    views ??= jobViews(k, d, type, fused);
+    const { factors, reference, data, resp, logLik, partials, sum, layout, update } = views;
     const { length } = layout;
     if (item < chunks) {
       chunkStatistics(factors, reference, data, item * size, Math.min(n, (item + 1) * size), anyMissing, resp, logLik, partials.subarray(item * length, (item + 1) * length), knownRows);
@@ -78,6 +82,7 @@ function chunkRunner(items: number, chunks: number): ItemRunner {
     awaitChunks(chunks);
     const [from, to] = groupComponents(item - chunks, items - chunks, k);
     reduceComponents(partials, chunks, layout, n, sum, from, to);
+    if (update) blendAndFactor(update, sum, layout, from, to);
   };
 }
 

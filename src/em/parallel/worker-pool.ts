@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { compiledWorkerUrl } from '../../worker-url.js';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { factorsFromPrecision, type ComponentFactors } from '../component-factors.js';
+import type { ComponentFactors } from '../component-factors.js';
 import { mStepFactors, type FactoredModel } from '../m-step-factors.js';
 import { meanParameters } from '../m-step.js';
 import type { PointBatch, SufficientStats } from '../types.js';
@@ -13,7 +13,8 @@ import { claimItem, claimWord, closedClaimWord, controlBlock, covarianceTypeCode
 import { splitsMStep } from './m-step-split.js';
 import { emptyBuffers, grownBuffers, type BuffersMessage, type SharedBuffers } from './shared-buffers.js';
 import { factorsLength, writeFactors } from './shared-factors.js';
-import { COMPONENT_STATUS, computeComponent, mStepLength, mStepViews, writeMStepInputs } from './shared-m-step.js';
+import { COMPONENT_STATUS, computeComponent, factoredModelOf, mStepLength, mStepViews, writeMStepInputs, type MStepViews } from './shared-m-step.js';
+import { blendAndFactor, blendedUpdate, fusesUpdate, writeUpdateInputs, type FollowingUpdate } from './fused-update.js';
 import { slotLayout } from './slot-layout.js';
 import type { ChunkedStatistics, KnownScores, StatisticsExecutor } from './statistics-executor.js';
 import { WorkerPoolError } from './worker-pool-error.js';
@@ -33,9 +34,10 @@ export function statisticsWorkerUrl(): URL {
  * `run` is synchronous: it copies the rows and the model into shared memory, wakes the
  * workers and takes chunks itself; once every chunk is done, the threads reduce them, a group
  * of components each, in chunk order (so the bits are those of SerialExecutor), and it waits
- * (Atomics.wait) until every item is done. `mStep` splits the
- * M-step of full covariances by component the same way (each component's math is the
- * serial one). The workers are unref'd: they never keep the process alive, and `close`
+ * (Atomics.wait) until every item is done. Given the update that follows (full covariances),
+ * each reduce group also blends and factors its components (fused-update.ts), so the M-step
+ * leaves this thread with no second hand-off. `mStep` splits an M-step of its own by component
+ * the same way (each component's math is the serial one). The workers are unref'd: they never keep the process alive, and `close`
  * stops them.
  */
 export class WorkerPool implements StatisticsExecutor {
@@ -68,15 +70,21 @@ export class WorkerPool implements StatisticsExecutor {
     }
   }
 
-  /** `known`, for a batch without missing coordinates, is copied into the shared rows, and the chunks compute the others only. */
-  run(f: ComponentFactors, batch: PointBatch, reference: Float64Array, known: KnownScores | null = null): ChunkedStatistics {
+  /**
+   * `known`, for a batch without missing coordinates, is copied into the shared rows, and the
+   * chunks compute the others only. `update`, for full covariances split over the threads, is
+   * blended and factored by the reduce items, each for its components (fused-update.ts).
+   */
+  run(f: ComponentFactors, batch: PointBatch, reference: Float64Array, known: KnownScores | null = null, update: FollowingUpdate | null = null): ChunkedStatistics {
     this.assertUsable();
     const { n, data } = batch;
     const { k: K, dim: d, covarianceType } = f;
     const { count, size } = chunkLayout(n, chunkPoints(K, d, covarianceType));
     const layout = slotLayout(K, d, covarianceType);
     const { length } = layout;
-    this.ensureBuffers({ data: n * d, factors: factorsLength(K, d), resp: n * K, logLik: n, partials: count * length, sum: length });
+    const split = count > 1 && this.workers.length > 0;
+    const fused = split && update !== null && fusesUpdate(covarianceType);
+    this.ensureBuffers({ data: n * d, factors: factorsLength(K, d), resp: n * K, logLik: n, partials: count * length, sum: length, ...(fused ? { mStep: mStepLength(K, d) } : {}) });
     const resp = new Float64Array(this.buffers.resp, 0, n * K);
     const logLik = new Float64Array(this.buffers.logLik, 0, n);
     const partials = new Float64Array(this.buffers.partials, 0, count * length);
@@ -86,10 +94,10 @@ export class WorkerPool implements StatisticsExecutor {
     // This thread reads the caller's rows and factors; the workers, the same values copied.
     const compute = (c: number): void =>
       chunkStatistics(f, reference, data, c * size, Math.min(n, (c + 1) * size), anyMissing, resp, logLik, partials.subarray(c * length, (c + 1) * length), knownRows);
-    if (count <= 1 || this.workers.length === 0) {
+    if (!split) {
       for (let c = 0; c < count; c++) compute(c);
       reduceChunks(partials, count, layout, n, sum);
-      return { n, k: K, resp, logLik, stats: slotStatistics(sum, f, reference) };
+      return { n, k: K, resp, logLik, stats: slotStatistics(sum, f, reference), blended: null };
     }
     new Float64Array(this.buffers.data, 0, n * d).set(data.subarray(0, n * d));
     writeFactors(new Float64Array(this.buffers.factors), f, reference, anyMissing);
@@ -102,6 +110,12 @@ export class WorkerPool implements StatisticsExecutor {
     control[SLOT.anyMissing] = anyMissing ? 1 : 0;
     control[SLOT.knownRows] = knownRows;
     control[SLOT.chunkItems] = count;
+    let views: MStepViews | null = null;
+    if (fused) {
+      views = mStepViews(new Float64Array(this.buffers.mStep), K, d);
+      writeUpdateInputs(views, update!);
+    }
+    control[SLOT.fusedUpdate] = fused ? 1 : 0;
     // The chunks, then the reduction in groups of components, which wait for every chunk:
     // one hand-off, and the reduction shared out as well.
     const groups = reduceGroups(K, this.threads);
@@ -110,12 +124,13 @@ export class WorkerPool implements StatisticsExecutor {
       this.awaitItems(count);
       const [from, to] = groupComponents(i - count, groups, K);
       reduceComponents(partials, count, layout, n, sum, from, to);
+      if (views) blendAndFactor(views, sum, layout, from, to);
     };
     const failed = this.dispatch(JOB.chunks, count + groups, item);
     if (failed) throw failed;
     // A chunk's math failed on a worker: the error this thread would have raised for it (the minibatch is skipped).
     if (Atomics.load(control, SLOT.error) !== 0) throw new Error(errorMessage(this.block));
-    return { n, k: K, resp, logLik, stats: slotStatistics(sum, f, reference) };
+    return { n, k: K, resp, logLik, stats: slotStatistics(sum, f, reference), blended: views ? blendedUpdate(views, update!.stats) : null };
   }
 
   /**
@@ -127,8 +142,8 @@ export class WorkerPool implements StatisticsExecutor {
     this.assertUsable();
     const { k: K, dim: d, covarianceType } = stats;
     if (this.workers.length === 0 || !splitsMStep(K, d, covarianceType)) return mStepFactors(stats, regCovar);
-    // π and μ (and the check that every component has mass) are O(Kd): this thread, before any component.
-    const { weights, means, centred } = meanParameters(stats);
+    // The check that every component has mass, and m = S1/S0: this thread, before any component.
+    const { centred } = meanParameters(stats);
     this.ensureBuffers({ mStep: mStepLength(K, d) });
     const views = mStepViews(new Float64Array(this.buffers.mStep), K, d);
     writeMStepInputs(views, stats, centred, regCovar);
@@ -138,17 +153,10 @@ export class WorkerPool implements StatisticsExecutor {
     control[SLOT.chunkItems] = K;
     // Errors are read from the components' status, in component order, below.
     this.dispatch(JOB.components, K, (c) => computeComponent(views, c));
-    let jitterEvents = 0;
-    for (let c = 0; c < K; c++) {
-      // A failed component, computed again here from the same inputs, throws what the serial M-step
-      // throws for it (the minibatch is skipped); should it not, its failure was not the math's.
-      if (views.status[c] === COMPONENT_STATUS.failed) computeComponent(views, c);
-      if (views.status[c] === COMPONENT_STATUS.jittered) jitterEvents++;
-    }
-    // Copies: the next job reuses the shared memory.
-    const params = { k: K, dim: d, covarianceType, weights, means, covariances: views.covariances.slice() };
-    const precision = { precisionCholesky: views.precisionCholesky.slice(), precisionDiagonal: views.precisionDiagonal.slice(), logDet: views.logDet.slice() };
-    return { params, jitterEvents, factors: factorsFromPrecision(params, precision) };
+    // A failed component, computed again here from the same inputs, throws what the serial M-step
+    // throws for it (the minibatch is skipped); should it not, its failure was not the math's.
+    for (let c = 0; c < K; c++) if (views.status[c] === COMPONENT_STATUS.failed) computeComponent(views, c);
+    return factoredModelOf(views, stats);
   }
 
   /** Stop the workers (they are unref'd, so a process may also just exit). */

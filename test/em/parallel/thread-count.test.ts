@@ -69,6 +69,24 @@ describe('the parallel E-step', () => {
       expect(one.counters.skippedBatches).toBe(0);
     });
   });
+
+  // At 2 threads and more, each update of full covariances is blended and factored in the
+  // E-step's job (fused-update.ts); a re-seed changes the blended statistics after that, so the
+  // M-step runs again.
+  it('re-seeding a component on one update and not on the others (full): the same bits', () => {
+    const shape: Shape = { k: K, d: D, covarianceType: 'full' };
+    const chunk = chunkPoints(K, D, 'full');
+    const batchSize = 3 * chunk + 5;
+    const params = mixtureOfType(K, D, 'full', 21);
+    // Component 3 stops drawing points after two updates: forgetting at half a minibatch, its weight falls below minWeight.
+    const first = sampleBatch(params, 2 * chunk + 3 + 2 * batchSize, 22).data;
+    const rest = sampleBatch({ ...params, weights: Float64Array.from([0.5, 0.3, 0.2, 0]) }, 10 * batchSize, 23).data;
+    const data = Float64Array.from([...first, ...rest]);
+    const one = sameAtEveryThreadCount(shape, data, { minWeight: 0.05, halfLife: batchSize, changeDetection: 'off' });
+    expect(one.counters.batches).toBe(12);
+    expect(one.counters.reseeds).toBe(1);
+    expect(one.counters.skippedBatches).toBe(0);
+  });
 });
 
 /**
