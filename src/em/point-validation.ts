@@ -130,17 +130,18 @@ export function validateFloat64Rows(data: Float64Array, dim: number, maxAbs: num
   const rejected: IndexedRejection[] = [];
   let kept = 0;
   let rowsWithMissing = 0;
+  // Finite even if maxAbs is not, so that ±Infinity never passes the test below.
+  const limit = Math.min(maxAbs, Number.MAX_VALUE);
   for (let i = 0; i < n; i++) {
     let missing = 0;
     let problem: PointRejection | null = null;
     for (let j = 0; j < dim; j++) {
       const v = data[i * dim + j];
-      if (Number.isNaN(v)) missing++;
-      else if (!Number.isFinite(v)) problem = { code: 'non-finite', message: `coordinate ${j} is ${v}` };
-      else if (Math.abs(v) > maxAbs) {
-        problem = { code: 'out-of-range', message: `coordinate ${j} is ${v}, beyond the accepted magnitude ${maxAbs}` };
-      }
+      // One comparison for the usual value: false for NaN (missing), ±Infinity and beyond maxAbs alike.
+      if (Math.abs(v) <= limit) continue;
+      problem = float64Problem(v, j, maxAbs);
       if (problem) break;
+      missing++;
     }
     if (!problem && missing === dim) problem = { code: 'all-missing', message: 'every coordinate is missing' };
     if (problem) {
@@ -152,6 +153,13 @@ export function validateFloat64Rows(data: Float64Array, dim: number, maxAbs: num
     kept++;
   }
   return { batch: { n: kept, dim, data: data.subarray(0, kept * dim), rowsWithMissing }, rejected };
+}
+
+/** Why coordinate j's value v (not within ±maxAbs) refuses its row: null for NaN, a missing coordinate. */
+function float64Problem(v: number, j: number, maxAbs: number): PointRejection | null {
+  if (Number.isNaN(v)) return null;
+  if (!Number.isFinite(v)) return { code: 'non-finite', message: `coordinate ${j} is ${v}` };
+  return { code: 'out-of-range', message: `coordinate ${j} is ${v}, beyond the accepted magnitude ${maxAbs}` };
 }
 
 function describe(v: unknown): string {

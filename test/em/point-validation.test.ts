@@ -125,6 +125,19 @@ describe('validateFloat64Rows', () => {
     expect(rejected[3].message).toBe('coordinate 1 is -Infinity');
   });
 
+  it('refuses ±Infinity even with no magnitude limit, and keeps values exactly at the limit', () => {
+    const data = Float64Array.from([Infinity, 1, -Number.MAX_VALUE, 2, NaN, -Infinity]);
+    const { batch, rejected } = validateFloat64Rows(data, 2, Infinity);
+    expect(Array.from(batch.data)).toEqual([-Number.MAX_VALUE, 2]);
+    expect(rejected.map((r) => [r.index, r.code])).toEqual([
+      [0, 'non-finite'],
+      [2, 'non-finite'],
+    ]);
+    const atLimit = validateFloat64Rows(Float64Array.from([MAX, -MAX, NaN, MAX * 1.0000001]), 2, MAX);
+    expect(atLimit.batch.n).toBe(1);
+    expect(atLimit.rejected.map((r) => r.code)).toEqual(['out-of-range']);
+  });
+
   it('keeps everything when all rows are valid', () => {
     const data = Float64Array.from([1, 2, 3, 4, 5, 6]);
     const { batch, rejected } = validateFloat64Rows(data, 3, MAX);
