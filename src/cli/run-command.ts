@@ -49,7 +49,7 @@ export const RUN_SPECS = [
   { name: 'progress-interval', kind: 'int', min: 100, default: 5000, env: 'ONLINE_EM_PROGRESS_INTERVAL', valueName: 'MS', description: 'how often the progress line is printed' },
   // At most what a dead letter keeps of a value: every message read keeps its value whole in its dead letter.
   { name: 'max-message-bytes', kind: 'int', min: 16, max: DEAD_LETTER_BUDGET.valueBytes, default: 8 * 1024 * 1024, env: 'ONLINE_EM_MAX_MESSAGE_BYTES', description: 'larger input messages are dead-lettered unread' },
-  decodeThreadSpec('parse JSON messages on a thread of its own while the main thread fits (auto: with 4 cores or more; not with --keyed); the same results either way; on 2 cores beside a broker it cost 5-25%', 'off'),
+  decodeThreadSpec('parse JSON messages on a thread of its own while the main thread fits (auto: with 4 cores or more; with --keyed too); the same results either way; on 2 cores beside a broker it cost 5-25%', 'off'),
   { name: 'session-timeout', kind: 'int', min: 1000, max: 3_600_000, default: 10_000, env: 'ONLINE_EM_SESSION_TIMEOUT', valueName: 'MS', description: 'consumer group session timeout: how soon a dead instance\'s partitions are taken over (the broker allows 6000 and up by default)' },
   ...SCORES_SPECS,
   { name: 'metrics-port', kind: 'int', min: 0, max: 65535, env: 'ONLINE_EM_METRICS_PORT', valueName: 'PORT', description: 'serve /metrics (Prometheus), /healthz and /readyz on this port (0: any free port, logged; default: off)' },
@@ -219,7 +219,7 @@ export function processorConfig({ values, explicit }: RunCommandLine, connection
     snapshotIntervalMs: values['snapshot-interval'],
     progressIntervalMs: values['progress-interval'],
     maxMessageBytes: values['max-message-bytes'],
-    decodeThread: !values.keyed && usesDecodeThread(values['decode-thread'], 4),
+    decodeThread: usesDecodeThread(values['decode-thread'], 4),
     startFrom: values['start-from'],
     sessionTimeoutMs: values['session-timeout'],
     resetModel: values['reset-model'],

@@ -269,7 +269,7 @@ export class Processor {
       // A partition's keys are indexed by reading one state partition: as many as the input has.
       const input = (await admin.listTopics()).includes(config.topics.input) ? (await admin.fetchTopicOffsets(config.topics.input)).length : config.topicSettings.inputPartitions;
       await ensureTopics(admin, config.topics, { ...config.topicSettings, statePartitions: input }, this.logger);
-      await new KeyedSession({ kafka, admin, config, events: this.events, stopRequested: this.stopRequested, isStopping: () => this.stopping }).run();
+      await new KeyedSession({ kafka, admin, config, events: this.events, stopRequested: this.stopRequested, isStopping: () => this.stopping, decodeThread: this.messageDecodeThread() }).run();
     } catch (error) {
       if (isFenced(error)) throw new FencedError(config.transactionalId);
       throw error;

@@ -108,11 +108,12 @@ describe('run: the embedded port\'s variable', () => {
 
 describe('run --decode-thread', () => {
   const args = ['--brokers', '127.0.0.1:9092', '-k', '2'];
-  it('is off by default (on 2 cores beside a broker it cost throughput), on when asked, never with --keyed', () => {
+  it('is off by default (on 2 cores beside a broker it cost throughput), on when asked, with --keyed too', () => {
     expect(configOf(args).decodeThread).toBe(false);
     expect(configOf([...args, '--decode-thread', 'on']).decodeThread).toBe(true);
     expect(configOf(args, { ONLINE_EM_DECODE_THREAD: 'on' }).decodeThread).toBe(true);
-    expect(configOf([...args, '--decode-thread', 'on', '--keyed']).decodeThread).toBe(false);
+    expect(configOf([...args, '--decode-thread', 'on', '--keyed']).decodeThread).toBe(true);
+    expect(configOf([...args, '--keyed']).decodeThread).toBe(false);
   });
 
   it('auto takes it from 4 cores', async () => {

@@ -13,6 +13,8 @@ import { TransactionalProducer } from '../transactional-producer.js';
 import { DEAD_LETTER_BATCH_BYTES } from '../transactional-publisher.js';
 import { CAUGHT_UP_COMMIT_MS, HEARTBEAT_EVERY_MESSAGES, MAX_BUFFERED_DEAD_LETTERS } from '../commit-policy.js';
 import { SerialWork } from '../serial-work.js';
+import { BatchDecoding } from '../message-decode/batch-decoding.js';
+import type { MessageDecodeThread } from '../message-decode/message-decode-thread.js';
 import { decodeKeyCheckpoint } from './keyed-records.js';
 import { indexPartition, type PartitionIndex } from './partition-index.js';
 import { KeyMemory } from './key-memory.js';
@@ -29,6 +31,8 @@ export interface KeyedSessionContext {
   readonly events: ProcessorEvents;
   readonly stopRequested: Promise<void>;
   isStopping(): boolean;
+  /** Parses the JSON messages of each batch ahead of the fit (absent: each is decoded when its turn comes). */
+  readonly decodeThread?: MessageDecodeThread | null;
 }
 
 /**
@@ -255,14 +259,21 @@ export class KeyedSession {
     const { events, config } = this.context;
     // The stop may have come while the batch waited: it is fetched again by the next owner.
     if (this.units.get(batch.partition) !== unit || this.context.isStopping()) return;
+    // Sent before the read-back: the thread parses while the evicted keys come back.
+    const decoding = this.context.decodeThread ? new BatchDecoding(batch.messages, config.maxMessageBytes, this.context.decodeThread) : null;
     await this.readBack(unit, batch.messages, heartbeat);
     let handled = 0;
     const onUpdate = events.updateListener();
-    for (const message of batch.messages) {
+    for (let m = 0; m < batch.messages.length; m++) {
+      const message = batch.messages[m];
       if (this.context.isStopping() || !isRunning() || isStale()) break;
-      const target = unit.warmingUpTarget(message);
+      const decoded = decoding?.input(m, unit.positionOf(message));
+      // An await only where the decode thread is behind: once fitting, the hot path stays synchronous.
+      const input = decoded instanceof Promise ? await decoded : decoded;
+      if (decoded instanceof Promise && (this.context.isStopping() || !isRunning() || isStale())) break;
+      const target = unit.warmingUpTarget(message, input);
       if (target && (await warmupBeforeIngest(target.engine, target.input, heartbeat, this.context)) && (this.context.isStopping() || !isRunning() || isStale())) break;
-      const result = unit.ingest(message, onUpdate, target?.input);
+      const result = unit.ingest(message, onUpdate, target?.input ?? input);
       if (result.kind === 'fitted') this.memory.use(unit, result.model);
       payload.resolveOffset(message.offset);
       if (++handled % HEARTBEAT_EVERY_MESSAGES === 0 && !(await heartbeatUnlessRebalancing(heartbeat))) break;

@@ -140,29 +140,34 @@ export class PartitionKeys {
    * When the message goes to a key whose model is warming up: that engine and the message's
    * points, decoded (give them to `ingest`), so that the caller can fit the warm-up off the
    * event loop if they fill it (warmup-off-loop.ts). Null otherwise; changes nothing.
+   * `decoded`: the message's points as the decode thread gave them, if it did.
    */
-  warmingUpTarget(message: KafkaMessage): { engine: OnlineEm; input: PointInput<MessagePosition> } | null {
+  warmingUpTarget(message: KafkaMessage, decoded?: PointInput<MessagePosition>): { engine: OnlineEm; input: PointInput<MessagePosition> } | null {
     const offset = BigInt(message.offset);
     if (this.next !== null && offset < this.next) return null;
     const key = modelKey(message.key);
     const model = typeof key === 'string' ? this.models.get(key) : undefined;
     if (!model || model.holds(offset) || model.engine.warmupRemaining === 0) return null;
-    return { engine: model.engine, input: this.decode(message) };
+    return { engine: model.engine, input: decoded ?? this.decode(message) };
+  }
+
+  /** Where a message of this partition is, as its dead letters and scores name it. */
+  positionOf(message: KafkaMessage): MessagePosition {
+    return { topic: this.topics.input, partition: this.partition, offset: message.offset };
   }
 
   private decode(message: KafkaMessage): PointInput<MessagePosition> {
-    const position: MessagePosition = { topic: this.topics.input, partition: this.partition, offset: message.offset };
-    return decodeMessage(message.value, message.headers, position, this.maxMessageBytes);
+    return decodeMessage(message.value, message.headers, this.positionOf(message), this.maxMessageBytes);
   }
 
   /**
    * One message: skipped when already in (below the restored offsets), refused for its key, or
-   * fitted into its key's model. `decoded`: its points as `warmingUpTarget` gave them.
+   * fitted into its key's model. `decoded`: its points as `warmingUpTarget` or the decode thread gave them.
    */
   ingest(message: KafkaMessage, onUpdate?: UpdateListener, decoded?: PointInput<MessagePosition>): Ingested {
     const offset = BigInt(message.offset);
     if (this.next !== null && offset < this.next) return { kind: 'skipped' };
-    const position: MessagePosition = { topic: this.topics.input, partition: this.partition, offset: message.offset };
+    const position = this.positionOf(message);
     const key = modelKey(message.key);
     if (typeof key !== 'string') {
       this.advance(offset);
