@@ -3,8 +3,7 @@
  * generation, takes items of the current job until none is left, and writes what they give
  * into shared memory: a chunk's responsibilities, log-likelihoods and partial statistics, a
  * group of components of their reduced sum (and of the update fused with it), or a component's
- * covariance and factors. It holds
- * no model state.
+ * covariance and factors. It holds no model state.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { chunkStatistics } from './chunk-statistics.js';
