@@ -134,6 +134,12 @@ Why the 2-thread figures swing so much here (measured 2026-12-07, AMD EPYC KVM g
   seconds are 1.6× the 1-thread rate, about the ceiling of this design here: the main thread's
   serial part per minibatch (the blend, its half of the M-step, the copies into shared memory,
   validating the rows) is about a quarter of its time at 2 threads (CPU profile at d = 32, K = 8).
+  Since the update is fused into the job (the blend and the M-step shared out), an instrumented
+  build at d = 16, K = 8 gives per 200-point minibatch (µs): 204–208 in all at 2 threads against
+  293–304 at 1; this thread's chunk of 100 points 135–148 (114–119 a chunk at 1 thread: both cores
+  busy and the lines they share cost 17%; two independent 1-thread processes lose 3–7% each);
+  copies into shared memory 12–28; waiting for the worker's chunk 13–25; its reduce groups with
+  their blend and M-step 28–39; waiting for the last item 8–20.
 - **Garbage collection on the main thread**: each minibatch allocates its blended statistics and
   the M-step's results (K·d² numbers each), whose backing stores set off a mark-compact every
   ~200 ms (4-7 ms each at d = 16, K = 16): serial time at every thread count.
