@@ -78,7 +78,7 @@ describe('the parallel E-step', () => {
     const chunk = chunkPoints(K, D, 'full');
     const batchSize = 3 * chunk + 5;
     const params = mixtureOfType(K, D, 'full', 21);
-    // Component 3 stops drawing points after two updates: forgetting at half a minibatch, its weight falls below minWeight.
+    // Component 3 stops drawing points after two updates: forgetting with a half-life of one minibatch, its weight falls below minWeight.
     const first = sampleBatch(params, 2 * chunk + 3 + 2 * batchSize, 22).data;
     const rest = sampleBatch({ ...params, weights: Float64Array.from([0.5, 0.3, 0.2, 0]) }, 10 * batchSize, 23).data;
     const data = Float64Array.from([...first, ...rest]);
