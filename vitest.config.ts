@@ -30,7 +30,7 @@ export default defineConfig({
           include: ['test/kafka/**/*.test.ts'],
           exclude: ['test/kafka/**/*.unit.test.ts'],
           globalSetup: ['test/kafka/global-setup.ts'],
-          setupFiles: ['test/kafka/support/harmless-warnings.ts'],
+          setupFiles: ['test/kafka/support/harmless-warnings.ts', 'test/kafka/support/read-committed.ts'],
           testTimeout: 240_000,
           hookTimeout: 240_000,
           // The tests share one broker on a 2-core machine: run the files one at a time.

@@ -4,6 +4,7 @@ import type { ConnectionSettings } from './connection/connection-settings.js';
 import { kafkajsSecurity } from './connection/kafkajs-security.js';
 import { registerZstdCodec } from './compression/zstd-codec.js';
 import { useNativeCrc32c } from './checksum/native-crc32c.js';
+import { hideAbortedRecordsInFetches } from './read-committed/aborted-records.js';
 import { errorChain } from './error-chain.js';
 import { RecordTooLargeError, tooLargeAdvice, tooLargeType } from './record-too-large.js';
 
@@ -11,6 +12,8 @@ import { RecordTooLargeError, tooLargeAdvice, tooLargeType } from './record-too-
 registerZstdCodec();
 // ... and checksums the batches it writes natively, not in JavaScript on the main thread.
 useNativeCrc32c();
+// ... and never hands a read_committed consumer a record of an aborted transaction.
+hideAbortedRecordsInFetches();
 
 /** kafkajs's log levels by number (its `logLevel` maps names to numbers only). */
 const LEVEL_NAMES: Readonly<Record<number, string>> = { [logLevel.ERROR]: 'ERROR', [logLevel.WARN]: 'WARN', [logLevel.INFO]: 'INFO', [logLevel.DEBUG]: 'DEBUG' };
