@@ -14,6 +14,8 @@ export { decodeEngineState, encodeEngineState, FLOAT64_AS_NUMBERS, type Float64J
 export { SNAPSHOT_SCHEMA, paramsFromSnapshot, type MixtureSnapshot } from './em/snapshot.js';
 export type { PublishedSnapshot } from './kafka/published-snapshot.js';
 export type { PartitionOffset } from './kafka/checkpoint.js';
+// For a kafkajs consumer of the topics of your own: read_committed without kafkajs 2.2.4's aborted records.
+export { hideAbortedRecordsInFetches } from './kafka/read-committed/aborted-records.js';
 export type { AnomalySummary } from './score/anomaly-threshold.js';
 export type { IndexedRejection, PointRejection, RejectionCode } from './em/point-validation.js';
 export type { CovarianceType, MixtureParams, PointBatch, SufficientStats } from './em/types.js';

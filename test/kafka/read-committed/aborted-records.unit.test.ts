@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { hideAbortedRecords, type FetchedPartition, type FetchedRecord } from '../../../src/kafka/read-committed/aborted-records.js';
+import { hideAbortedRecordsInFetches as exported } from '../../../src/index.js';
+import { hideAbortedRecords, hideAbortedRecordsInFetches, type FetchedPartition, type FetchedRecord } from '../../../src/kafka/read-committed/aborted-records.js';
 
 const require = createRequire(import.meta.url);
 // kafkajs's own filter and the Batch that applies it (consumer/batch.js), as its consumers use them.
@@ -84,5 +85,14 @@ describe('hideAbortedRecords (read_committed past kafkajs 2.2.4)', () => {
     const partition = { abortedTransactions: [], messages: [data(1, '1'), marker(2, '1', COMMIT)] };
     hideAbortedRecords(partition);
     expect(partition.messages.map((m) => m.isControlRecord)).toEqual([false, true]);
+  });
+
+  it('is installed once per process for the fetch decoders of kafkajs (exported by the package for other kafkajs consumers)', () => {
+    expect(exported).toBe(hideAbortedRecordsInFetches);
+    expect(hideAbortedRecordsInFetches()).toBe(true);
+    const decoder = require('kafkajs/src/protocol/requests/fetch/v11/response.js') as { decode: unknown };
+    expect(hideAbortedRecordsInFetches()).toBe(true);
+    // A second call wraps nothing again.
+    expect(require('kafkajs/src/protocol/requests/fetch/v11/response.js')).toBe(decoder);
   });
 });
