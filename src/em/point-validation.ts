@@ -69,10 +69,7 @@ export function validatePointInto(
     if (typeof v !== 'number') {
       return { code: 'not-a-number', message: `coordinate ${j} is ${describe(v)}, not a number or null` };
     }
-    if (!Number.isFinite(v)) return { code: 'non-finite', message: `coordinate ${j} is ${v}` };
-    if (Math.abs(v) > maxAbs) {
-      return { code: 'out-of-range', message: `coordinate ${j} is ${v}, beyond the accepted magnitude ${maxAbs}` };
-    }
+    if (!Number.isFinite(v) || Math.abs(v) > maxAbs) return numberProblem(v, j, maxAbs)!;
     out[offset + j] = v;
   }
   if (missing === dim) return { code: 'all-missing', message: 'every coordinate is missing' };
@@ -139,7 +136,7 @@ export function validateFloat64Rows(data: Float64Array, dim: number, maxAbs: num
       const v = data[i * dim + j];
       // One comparison for the usual value: false for NaN (missing), ±Infinity and beyond maxAbs alike.
       if (Math.abs(v) <= limit) continue;
-      problem = float64Problem(v, j, maxAbs);
+      problem = numberProblem(v, j, maxAbs);
       if (problem) break;
       missing++;
     }
@@ -155,8 +152,8 @@ export function validateFloat64Rows(data: Float64Array, dim: number, maxAbs: num
   return { batch: { n: kept, dim, data: data.subarray(0, kept * dim), rowsWithMissing }, rejected };
 }
 
-/** Why coordinate j's value v (not within ±maxAbs) refuses its row: null for NaN, a missing coordinate. */
-function float64Problem(v: number, j: number, maxAbs: number): PointRejection | null {
+/** Why coordinate j's value v (not a finite number within ±maxAbs) refuses its point: null for NaN, a missing coordinate. */
+function numberProblem(v: number, j: number, maxAbs: number): PointRejection | null {
   if (Number.isNaN(v)) return null;
   if (!Number.isFinite(v)) return { code: 'non-finite', message: `coordinate ${j} is ${v}` };
   return { code: 'out-of-range', message: `coordinate ${j} is ${v}, beyond the accepted magnitude ${maxAbs}` };

@@ -42,14 +42,23 @@ export function blendedStats(s: SufficientStats, batchStats: SufficientStats, et
 /** out ← (1-η)·s + η·ŝ, entry by entry (out may be s). */
 function blendInto(out: SufficientStats, s: SufficientStats, batchStats: SufficientStats, eta: number): void {
   assertCompatible(s, batchStats);
-  const keep = 1 - eta;
   for (const [o, a, b] of [
     [out.s0, s.s0, batchStats.s0],
     [out.s1, s.s1, batchStats.s1],
     [out.s2, s.s2, batchStats.s2],
   ] as const) {
-    for (let i = 0; i < a.length; i++) o[i] = keep * a[i] + eta * b[i];
+    blendRange(o, 0, a, 0, b, 0, a.length, eta);
   }
+}
+
+/**
+ * The stepwise blend of `length` entries: out[o+i] ← (1-η)·a[ao+i] + η·b[bo+i]. Every blend of
+ * statistics goes through it (here, and a component at a time in the parallel update), so they
+ * all have the same bits.
+ */
+export function blendRange(out: Float64Array, o: number, a: Float64Array, ao: number, b: Float64Array, bo: number, length: number, eta: number): void {
+  const keep = 1 - eta;
+  for (let i = 0; i < length; i++) out[o + i] = keep * a[ao + i] + eta * b[bo + i];
 }
 
 /**

@@ -73,6 +73,9 @@ export class AnomalyThreshold {
   private readonly blocks: Block[];
   private threshold: number | null;
   private flagged: number;
+  /** observe's run of one point (reused: no allocation per point). */
+  private readonly one = new Float64Array(1);
+  private readonly oneFlag = new Uint8Array(1);
 
   constructor(
     readonly rule: AnomalyRule,
@@ -89,16 +92,9 @@ export class AnomalyThreshold {
 
   /** Whether `logLikelihood` is an anomaly under the threshold in force; then it joins the window. */
   observe(logLikelihood: number): boolean {
-    const anomaly = this.threshold !== null && logLikelihood < this.threshold;
-    const block = this.blocks[this.blocks.length - 1];
-    if (this.rule.kind === 'quantile') block.sketch.accept(logLikelihood);
-    block.points++;
-    if (anomaly) {
-      block.flagged++;
-      this.flagged++;
-    }
-    if (block.points >= this.blockSize()) this.closeBlock();
-    return anomaly;
+    this.one[0] = logLikelihood;
+    this.oneFlag[0] = 0;
+    return this.observeRun(this.one, 0, 1, this.oneFlag) === 1;
   }
 
   /** The filling block is full: refresh the threshold, drop the oldest block if the window is whole, start the next. */

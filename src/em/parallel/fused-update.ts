@@ -1,4 +1,5 @@
 import type { FactoredModel } from '../m-step-factors.js';
+import { blendRange } from '../sufficient-stats.js';
 import type { CovarianceType, SufficientStats } from '../types.js';
 import { COMPONENT_STATUS, computeComponent, factoredModelOf, type MStepViews } from './shared-m-step.js';
 import type { SlotLayout } from './slot-layout.js';
@@ -47,9 +48,9 @@ export function writeUpdateInputs(v: MStepViews, update: FollowingUpdate): void 
 
 /**
  * Components [from, to) of the update, once ŝ (`sum`, reduced and mirrored) has them: each
- * blended, s_c ← (1-η)s_c + ηŝ_c, then m_c = S1_c/S0_c and its M-step (computeComponent), entry
- * for entry the arithmetic of blendedStats, meanParameters and mStepFactors, so the bits are
- * theirs. A component that cannot be computed (no mass, not finite, not factorable) stays
+ * blended, s_c ← (1-η)s_c + ηŝ_c (blendRange, as blendedStats), then m_c = S1_c/S0_c and its
+ * M-step (computeComponent), entry for entry the arithmetic of meanParameters and mStepFactors,
+ * so the bits are theirs. A component that cannot be computed (no mass, not finite, not factorable) stays
  * `failed`: the main thread decides (a re-seed, or the serial M-step's error).
  */
 export function blendAndFactor(v: MStepViews, sum: Float64Array, layout: SlotLayout, from: number, to: number): void {
@@ -58,11 +59,10 @@ export function blendAndFactor(v: MStepViews, sum: Float64Array, layout: SlotLay
   const { previous, s0, s1, s2, centred } = v;
   const { s2Offset } = layout;
   const eta = v.eta[0];
-  const keep = 1 - eta;
   for (let c = from; c < to; c++) {
-    s0[c] = keep * previous[c] + eta * sum[c];
-    for (let j = c * d; j < (c + 1) * d; j++) s1[j] = keep * previous[K + j] + eta * sum[K + j];
-    for (let i = c * dd; i < (c + 1) * dd; i++) s2[i] = keep * previous[s2Offset + i] + eta * sum[s2Offset + i];
+    blendRange(s0, c, previous, c, sum, c, 1, eta);
+    blendRange(s1, c * d, previous, K + c * d, sum, K + c * d, d, eta);
+    blendRange(s2, c * dd, previous, s2Offset + c * dd, sum, s2Offset + c * dd, dd, eta);
     const w = s0[c];
     for (let j = c * d; j < (c + 1) * d; j++) centred[j] = s1[j] / w;
     try {
