@@ -1,11 +1,11 @@
 /**
  * The most responsible component of each point: argmax_k γ_ik over the n×K
  * responsibilities `resp` (row-major, as the E-step returns them). Ties go to the
- * lowest index; a row with no finite maximum (all NaN) gives -1.
+ * lowest index; a row with no finite maximum (all NaN) gives -1. Into `out` when given.
  */
-export function argmaxComponents(resp: ArrayLike<number>, n: number, k: number): Int32Array {
+export function argmaxComponents(resp: ArrayLike<number>, n: number, k: number, out: Int32Array = new Int32Array(n)): Int32Array {
   if (resp.length < n * k) throw new RangeError(`argmaxComponents: ${resp.length} responsibilities cannot hold ${n}×${k}`);
-  const out = new Int32Array(n);
+  if (out.length < n) throw new RangeError(`argmaxComponents: ${out.length} entries cannot hold ${n} components`);
   for (let i = 0; i < n; i++) {
     const o = i * k;
     let best = -1;

@@ -195,6 +195,24 @@ describe('ItemScoring: test-then-train scores of each item', () => {
     expect(session.engine.pointsPending).toBe((size - 40) % BATCH);
   });
 
+  it('reuses its columns from item to item: a warming-up item after scored ones has no responsibilities or flags left over, and flags follow the threshold', () => {
+    const scoring = new ItemScoring({ kind: 'fixed', threshold: -4 });
+    const fitted = new FittingSession(options, () => 0);
+    const [warmup, large, small] = items([WARMUP, 3 * BATCH, 40], 12, false);
+    scoring.ingest(fitted, { points: warmup.rows });
+    for (const item of [large, small]) {
+      const { scores } = scoring.ingest(fitted, { points: item.rows });
+      expect([scores.n, scores.scored]).toEqual([item.rows.length, item.rows.length]);
+      for (let row = 0; row < scores.n; row++) expect(scores.anomaly[row]).toBe(scores.logLikelihood[row] < -4 ? 1 : 0);
+      expect(scores.anomalies).toBeGreaterThan(0);
+    }
+    // The same scoring on a session still warming up (as after a model reset): every row as if fresh.
+    const { scores } = scoring.ingest(new FittingSession(options, () => 0), { points: large.rows });
+    expect(checkItem(large, scores, 0, () => null)).toEqual({ scored: 0, warming: 3 * BATCH });
+    expect(Array.from(scores.anomaly).every((f) => f === 0)).toBe(true);
+    expect(scores.responsibilities.every((r) => r === 0)).toBe(true);
+  });
+
   it('an empty item scores nothing and changes nothing', () => {
     const session = new FittingSession(options, () => 0);
     const scoring = new ItemScoring({ kind: 'fixed', threshold: -8 });
