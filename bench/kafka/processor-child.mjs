@@ -1,7 +1,7 @@
 // One run of the processor, `online-em run --components 6` as a child process with the probe
 // preloaded, over one backlog: until a snapshot shows all its points, then SIGTERM.
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,6 +108,8 @@ export async function runProcessor(backlog, label, { sampleEveryMs = RSS_SAMPLE_
   const probe = readProbe(probeFile);
   rmSync(probeFile, { force: true });
   const { lines, snapshots, progressLines, allSeenAt, deadLetters } = milestones;
+  // BENCH_PROCESSOR_LOG_DIR: each run's output kept as <label>.log (with BENCH_PROCESSOR_NODE_ARGS='--trace-gc', its GCs).
+  if (process.env.BENCH_PROCESSOR_LOG_DIR) writeFileSync(join(process.env.BENCH_PROCESSOR_LOG_DIR, `${label}.log`), `${lines.join('\n')}\n`);
   const error =
     outcome === 'timeout' ? `no snapshot showed all ${backlog.points} points within ${RUN_TIMEOUT_MS / 1000} s` : allSeenAt === null ? `the processor exited early (${JSON.stringify(exit)})` : !probe?.firstIngestStart ? 'the probe recorded nothing' : null;
   if (error) {

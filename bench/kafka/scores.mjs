@@ -8,7 +8,7 @@
 // fastest input, so the cost of scores shows most), fitted with K = 6 as in the main Kafka bench;
 // BENCH_SCORES_REPEATS (5) rounds of six runs, their order rotated: no scores, --scores-format json, --scores-format
 // binary (both zstd-compressed, the default), binary with --scores-compression none, and JSON
-// and binary with --scores-responsibilities off. Timed by the same probe as the main bench
+// and binary with --scores-responsibilities off (BENCH_SCORES_VARIANTS=none,binary-lean: a subset). Timed by the same probe as the main bench
 // (first fetch -> last point through the engine). Each run with scores must leave exactly one committed scores record per message, read
 // back read_committed. Results to bench/out/scores.json and the <!-- scores-bench --> block of
 // BENCHMARKS.md.
@@ -41,7 +41,16 @@ const VARIANT_ARGS = {
   'json-lean': ['--scores-format', 'json', '--scores-responsibilities', 'off'],
   'binary-lean': ['--scores-format', 'binary', '--scores-responsibilities', 'off'],
 };
-const VARIANTS = Object.keys(VARIANT_ARGS);
+// BENCH_SCORES_VARIANTS=none,binary-lean runs a subset (for A/B runs of a change; 'none' is always run, the ratios need it).
+const VARIANTS = variantsFromEnv(process.env.BENCH_SCORES_VARIANTS);
+
+function variantsFromEnv(value) {
+  if (!value) return Object.keys(VARIANT_ARGS);
+  const asked = value.split(',').map((v) => v.trim()).filter(Boolean);
+  const unknown = asked.filter((v) => !(v in VARIANT_ARGS));
+  if (unknown.length > 0) throw new Error(`BENCH_SCORES_VARIANTS: unknown variant(s) ${unknown.join(', ')}; known: ${Object.keys(VARIANT_ARGS).join(', ')}`);
+  return ['none', ...asked.filter((v) => v !== 'none')];
+}
 
 const kafka = createKafka({ connection: { brokers: BROKERS, clientId: 'online-em-scores-bench', securityProtocol: 'PLAINTEXT', sasl: null, tls: null }, logger: silentLogger });
 const admin = kafka.admin();
@@ -150,6 +159,8 @@ async function main() {
     `Machine: ${facts.nproc} cores, ${facts.cpuModel}, Node ${facts.node}.`,
     SCORES_BLOCK.end,
   ].join('\n');
+  // A subset is an A/B run: its table would leave rows out of BENCHMARKS.md.
+  if (VARIANTS.length < Object.keys(VARIANT_ARGS).length) return log(`subset of variants: BENCHMARKS.md left as it is (${summary.map((s) => `${s.variant} ${Math.round(s.ofWithout * 100)}%`).join(', ')})`);
   writeBlock(BENCHMARKS, SCORES_BLOCK, block);
   log(`BENCHMARKS.md: scores-bench block updated (${summary.map((s) => `${s.variant} ${Math.round(s.ofWithout * 100)}%`).join(', ')})`);
 }

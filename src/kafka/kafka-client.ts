@@ -4,6 +4,7 @@ import type { ConnectionSettings } from './connection/connection-settings.js';
 import { kafkajsSecurity } from './connection/kafkajs-security.js';
 import { registerZstdCodec } from './compression/zstd-codec.js';
 import { useNativeCrc32c } from './checksum/native-crc32c.js';
+import { useExactEncoderGrowth } from './encoding/encoder-growth.js';
 import { hideAbortedRecordsInFetches } from './read-committed/aborted-records.js';
 import { errorChain } from './error-chain.js';
 import { RecordTooLargeError, tooLargeAdvice, tooLargeType } from './record-too-large.js';
@@ -12,6 +13,8 @@ import { RecordTooLargeError, tooLargeAdvice, tooLargeType } from './record-too-
 registerZstdCodec();
 // ... and checksums the batches it writes natively, not in JavaScript on the main thread.
 useNativeCrc32c();
+// ... and encodes what it produces without a zero-filled doubling at every level of a request.
+useExactEncoderGrowth();
 // ... and never hands a read_committed consumer a record of an aborted transaction.
 hideAbortedRecordsInFetches();
 
