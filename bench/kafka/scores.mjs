@@ -148,7 +148,9 @@ async function main() {
       'which reached 60%), against 64 of input; 13 without the responsibilities (version 3); JSON about 120, roughly half without. The records are sent ahead in the open ' +
       'transaction while the next messages are fitted, so the commits themselves are short, and the sending competes with fetching and fitting for the 2 cores. ' +
       'kafkajs copies every batch several times on the main thread (its CRC-32C is native, src/kafka/checksum: @node-rs/crc32 in place of kafkajs\'s byte-at-a-time ' +
-      'JavaScript, which took 230 ms of a 4 s run), and fetches wait behind it; zstd (the default) compresses on libuv\'s thread pool and leaves batches 3-5 times ' +
+      'JavaScript, which took 230 ms of a 4 s run), and fetches wait behind it. Each copy is a new buffer outside V8\'s heap, and V8 runs a full GC for every few tens of MB of those: ' +
+      'kafkajs\'s encoders grow to what they need here (src/kafka/encoding; its zero-filled doubling at each level of a request) and the scores\' columns are reused, ' +
+      'which took a run over 2M points from 754 to 534 MB allocated (266 MB without scores) and from ~20 full GCs to ~17 (1-2 without); zstd (the default) compresses on libuv\'s thread pool and leaves batches 3-5 times ' +
       'smaller to copy and store, but the pool thread takes its CPU from the same 2 cores as the broker and the engine. Scoring itself (the spread of each message\'s ' +
       'scores over its rows, the anomaly sketch, the E-step of the pending tail, scored ahead of its minibatch, which its update then takes rather than computing it again) and its allocations add about 0.3-0.5 s to the engine\'s 1.3-1.8 s (2M points). ' +
       'JSON is bound by formatting and size: a point\'s record costs 0.7-0.9 µs in process (0.25-0.35 of it turning its 6 responsibilities into shortest ' +
