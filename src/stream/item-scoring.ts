@@ -45,9 +45,10 @@ export interface ItemScores {
 export class ItemScoring {
   private readonly threshold: AnomalyThreshold;
   /**
-   * The columns of the common case (no row refused), reused from item to item: the
-   * processor encodes each item's scores before the next, and fresh columns of 1,000 points
-   * at K = 6 were 60 kB a message outside V8's heap, which it pays for in full GCs.
+   * The accepted points' scores, which are the item's columns when no row is refused, reused
+   * from item to item: the processor encodes each item's scores before the next, and fresh
+   * columns of 1,000 points at K = 6 were 60 kB a message outside V8's heap, which it pays
+   * for in full GCs.
    */
   private readonly columns = new ScoreColumns();
 
@@ -63,7 +64,7 @@ export class ItemScoring {
     return this.threshold.state();
   }
 
-  /** Ingest one item into `session` and score its points; `onUpdate` hears each update too. */
+  /** Ingest one item into `session` and score its points (valid until the next ingest); `onUpdate` hears each update too. */
   ingest<P>(session: FittingSession<P>, input: PointInput<P>, onUpdate?: UpdateListener): { events: OnlineEmEvent<P>[]; scores: ItemScores } {
     const engine = session.engine;
     const n = rowCount(input);
