@@ -127,7 +127,11 @@ Why the 2-thread figures swing so much here (measured 2026-12-07, AMD EPYC KVM g
   1-thread processes each keep their full rate at the same time (190k points/s each at d = 32,
   K = 8, against 189k alone), so both cores are there; what varies is every cache line that the
   threads share (per minibatch the rows and the model one way, the chunks' statistics and the
-  split M-step's results the other: about 250 KB at d = 32, K = 8).
+  split M-step's results the other: about 250 KB at d = 32, K = 8). That is not the whole story:
+  measured side by side (2026-12-08, the probe just before and after each of 8 2-thread runs at
+  d = 16, K = 8), the rate did not follow the round trip (578k points/s at 184 ns, 836k at
+  545 ns; 578k to 836k in all, against a steady ~640k at 1 thread), so the host also takes the
+  second vCPU's core in ways the guest cannot see (no steal time is reported).
 - **Within one 2-thread process the rate moves second by second** (both vCPUs at 100%, no steal
   time reported): at d = 32, K = 8, 163k to 313k points/s before the reduction was shared out, and
   222k to 340k after it (two processes, 8 s each), while one thread holds 190k to 214k. The best
