@@ -5,6 +5,7 @@ import { kafkajsSecurity } from './connection/kafkajs-security.js';
 import { registerZstdCodec } from './compression/zstd-codec.js';
 import { useNativeCrc32c } from './checksum/native-crc32c.js';
 import { useExactEncoderGrowth } from './encoding/encoder-growth.js';
+import { useOwnProduceEncoding } from './encoding/produce-request.js';
 import { hideAbortedRecordsInFetches } from './read-committed/aborted-records.js';
 import { errorChain } from './error-chain.js';
 import { RecordTooLargeError, tooLargeAdvice, tooLargeType } from './record-too-large.js';
@@ -15,6 +16,8 @@ registerZstdCodec();
 useNativeCrc32c();
 // ... and encodes what it produces without a zero-filled doubling at every level of a request.
 useExactEncoderGrowth();
+// ... and writes a produce request's records and batch once each, not once per level of it.
+useOwnProduceEncoding();
 // ... and never hands a read_committed consumer a record of an aborted transaction.
 hideAbortedRecordsInFetches();
 

@@ -3,6 +3,7 @@ import kafkajs from 'kafkajs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createKafka } from '../../../src/kafka/kafka-client.js';
 import { useExactEncoderGrowth, withKafkajsEncoderGrowth } from '../../../src/kafka/encoding/encoder-growth.js';
+import { kafkajsProduceRequest, useOwnProduceEncoding, type ProduceRequestArgs } from '../../../src/kafka/encoding/produce-request.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { patternBytes } from '../support/pattern-bytes.js';
 
@@ -15,16 +16,18 @@ interface Encoder {
   writeEncoderArray(value: Encoder[]): Encoder;
 }
 const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => Encoder;
-type ProduceRequest = (options: object) => { encode: () => Promise<Encoder> };
-/** The produce request kafkajs sends to a Kafka 4 broker (v7: zstd capable; the framing of every request is request.js). */
-const produceV7 = require('kafkajs/src/protocol/requests/produce/v7/request.js') as ProduceRequest;
+/** kafkajs's own produce request (v3, which v4-v7 reuse; online-em's own encoding replaces it, produce-request.ts), through kafkajs's nested Encoders. */
+function kafkajsProduce(options: ProduceRequestArgs): { encode: () => Promise<{ buffer: Buffer }> } {
+  useOwnProduceEncoding();
+  return kafkajsProduceRequest!(options);
+}
 const frame = require('kafkajs/src/protocol/request.js') as (options: object) => Promise<Encoder>;
 const Long = require('kafkajs/src/utils/long.js') as { fromInt(value: number): object };
 /** A buffer past the size where the growth changes (16 KiB). */
 const LARGE_START = 80_000;
 /** A buffer past the size where the growth changes (16 KiB). */
 /** Two partitions of messages with keys, headers and timestamps: one of large values (a scores batch), one of small ones. */
-function topicData(valueBytes: number, messages: number): object[] {
+function topicData(valueBytes: number, messages: number): ProduceRequestArgs['topicData'] {
   const message = (i: number, size: number) => ({
     key: i % 3 === 0 ? null : Buffer.from(`key-${i}`),
     value: patternBytes(size, i + 1),
@@ -44,7 +47,7 @@ function topicData(valueBytes: number, messages: number): object[] {
 
 /** The bytes kafkajs would write to the socket for a transactional produce request. */
 async function producedBytes(compression: number, valueBytes: number, messages: number): Promise<Buffer> {
-  const request = produceV7({ acks: -1, timeout: 30_000, transactionalId: 'tx', producerId: Long.fromInt(4242), producerEpoch: 3, compression, topicData: topicData(valueBytes, messages) });
+  const request = kafkajsProduce({ acks: -1, timeout: 30_000, transactionalId: 'tx', producerId: Long.fromInt(4242), producerEpoch: 3, compression, topicData: topicData(valueBytes, messages) });
   const framed = await frame({ correlationId: 9, clientId: 'growth-test', request: { apiKey: 0, apiVersion: 7, encode: request.encode } });
   return framed.buffer;
 }
