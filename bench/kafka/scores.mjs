@@ -149,8 +149,8 @@ async function main() {
       'transaction while the next messages are fitted, so the commits themselves are short, and the sending competes with fetching and fitting for the 2 cores. ' +
       'kafkajs copies every batch several times on the main thread (its CRC-32C is native, src/kafka/checksum: @node-rs/crc32 in place of kafkajs\'s byte-at-a-time ' +
       'JavaScript, which took 230 ms of a 4 s run), and fetches wait behind it. Each copy is a new buffer outside V8\'s heap, and V8 runs a full GC for every few tens of MB of those: ' +
-      'kafkajs\'s encoders grow to what they need here (src/kafka/encoding; its zero-filled doubling at each level of a request) and the scores\' columns are reused, ' +
-      'which took a run over 2M points from 754 to 534 MB allocated (266 MB without scores) and from ~20 full GCs to ~17 (1-2 without); zstd (the default) compresses on libuv\'s thread pool and leaves batches 3-5 times ' +
+      'online-em writes produce requests with sizes worked out first and grows kafkajs\'s other encoders to what they need (src/kafka/encoding; kafkajs doubles them, zero-filled, and copies the batch at each level of a request), and the scores\' columns are reused, ' +
+      'which took a run over 2M points from 754 to 434 MB allocated without responsibilities and from 1,100 to 580 MB with them (261-266 MB without scores), and from ~20 full GCs to ~16 (1-2 without); zstd (the default) compresses on libuv\'s thread pool and leaves batches 3-5 times ' +
       'smaller to copy and store, but the pool thread takes its CPU from the same 2 cores as the broker and the engine. Scoring itself (the spread of each message\'s ' +
       'scores over its rows, the anomaly sketch, the E-step of the pending tail, scored ahead of its minibatch, which its update then takes rather than computing it again) and its allocations add about 0.3-0.5 s to the engine\'s 1.3-1.8 s (2M points). ' +
       'JSON is bound by formatting and size: a point\'s record costs 0.7-0.9 µs in process (0.25-0.35 of it turning its 6 responsibilities into shortest ' +

@@ -5,6 +5,7 @@ import { createKafka } from '../../../src/kafka/kafka-client.js';
 import { useExactEncoderGrowth, withKafkajsEncoderGrowth } from '../../../src/kafka/encoding/encoder-growth.js';
 import { kafkajsProduceRequest, useOwnProduceEncoding, type ProduceRequestArgs } from '../../../src/kafka/encoding/produce-request.js';
 import { createLogger } from '../../../src/log/logger.js';
+import { allocatedBytes } from '../support/allocated-bytes.js';
 import { patternBytes } from '../support/pattern-bytes.js';
 
 const require = createRequire(import.meta.url);
@@ -50,21 +51,6 @@ async function producedBytes(compression: number, valueBytes: number, messages: 
   const request = kafkajsProduce({ acks: -1, timeout: 30_000, transactionalId: 'tx', producerId: Long.fromInt(4242), producerEpoch: 3, compression, topicData: topicData(valueBytes, messages) });
   const framed = await frame({ correlationId: 9, clientId: 'growth-test', request: { apiKey: 0, apiVersion: 7, encode: request.encode } });
   return framed.buffer;
-}
-
-/** Bytes given to Buffer.alloc and Buffer.allocUnsafe while `fn` runs. */
-async function allocatedBytes(fn: () => Promise<unknown>): Promise<number> {
-  let total = 0;
-  const alloc = Buffer.alloc.bind(Buffer);
-  const allocUnsafe = Buffer.allocUnsafe.bind(Buffer);
-  vi.spyOn(Buffer, 'alloc').mockImplementation((size: number, ...rest: unknown[]) => ((total += size), alloc(size, ...(rest as []))));
-  vi.spyOn(Buffer, 'allocUnsafe').mockImplementation((size: number) => ((total += size), allocUnsafe(size)));
-  try {
-    await fn();
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return total;
 }
 
 describe("kafkajs's Encoder with exact growth for large buffers", () => {
