@@ -5,8 +5,9 @@ import { createRequire } from 'node:module';
  * its own, concatenates them, wraps the record batch in an Encoder per level (batch body, batch,
  * partition, topic, request) and copies the whole batch at each: with --scores-topic, most of
  * what the processor allocates beyond its input. This writes the same bytes with sizes worked
- * out first: the records into one buffer (the codec's input when compressed), then the request
- * into one buffer of its final size, so a batch is copied once after compression.
+ * out first: the records into one buffer (the codec's input when compressed), each partition's
+ * batch into one, and the request into one of its final size (kafkajs's framing, request.js,
+ * then copies it twice more, as it does every request).
  *
  * Only for the messages it knows: keys and values null, strings or Buffers, headers of string or
  * Buffer values (not arrays), timestamps absent or integers (numbers or strings). Any other
@@ -83,7 +84,7 @@ export async function encodeProduceRequest(args: ProduceRequestArgs): Promise<Ka
   const producerId = BigInt((args.producerId ?? -1).toString());
   const producerEpoch = args.producerEpoch ?? 0;
   const compression = args.compression ?? 0;
-  const topics: { name: Buffer; partitions: { partition: number; batch: Buffer; records: number }[] }[] = [];
+  const topics: { name: Buffer; partitions: { partition: number; batch: Buffer }[] }[] = [];
   for (const { topic, partitions } of args.topicData) {
     const encoded = [];
     // kafkajs marks the batch transactional for a non-empty id (`!!transactionalId`).
@@ -116,7 +117,7 @@ export async function encodeProduceRequest(args: ProduceRequestArgs): Promise<Ka
 }
 
 /** firstOffset, length and the batch (partitionLeaderEpoch, magic, CRC-32C, body), as RecordBatch v0 writes it. */
-async function recordBatch(data: PartitionData, compression: number, transactional: boolean, producerId: bigint, producerEpoch: number): Promise<{ partition: number; batch: Buffer; records: number }> {
+async function recordBatch(data: PartitionData, compression: number, transactional: boolean, producerId: bigint, producerEpoch: number): Promise<{ partition: number; batch: Buffer }> {
   const { messages } = data;
   const dateNow = Date.now();
   // kafkajs sorts the timestamps as they are given (strings sort as text) and takes the first and last.
@@ -150,7 +151,7 @@ async function recordBatch(data: PartitionData, compression: number, transaction
   w.bytes(payload);
   const out = w.done();
   out.writeUInt32BE(crc32c(out.subarray(bodyAt)), crcAt);
-  return { partition: data.partition, batch: out, records: messages.length };
+  return { partition: data.partition, batch: out };
 }
 
 /** Every record (Record v0) into one buffer of their total size. */
