@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
  * then copies it twice more, as it does every request).
  *
  * Only for the messages it knows: keys and values null, strings or Buffers, headers of string or
- * Buffer values (not arrays), timestamps absent or integers (numbers or strings). Any other
+ * Buffer values or arrays of them (a header repeated, as kafkajs hands them to a consumer, and
+ * so to a dead letter), timestamps absent or integers (numbers or strings). Any other
  * message in a request, and kafkajs's own encoding writes it, as before.
  */
 const require = createRequire(import.meta.url);
@@ -63,11 +64,15 @@ export function encodesItself(args: ProduceRequestArgs): boolean {
       for (const m of messages) {
         if (!isBytes(m.key) || !isBytes(m.value)) return false;
         if (m.timestamp != null && !isIntegerTimestamp(m.timestamp)) return false;
-        if (m.headers != null) for (const v of Object.values(m.headers)) if (typeof v !== 'string' && !Buffer.isBuffer(v)) return false;
+        if (m.headers != null) for (const v of Object.values(m.headers)) if (!(Array.isArray(v) ? v.every(isHeaderValue) : isHeaderValue(v))) return false;
       }
     }
   }
   return true;
+}
+
+function isHeaderValue(v: unknown): boolean {
+  return typeof v === 'string' || Buffer.isBuffer(v);
 }
 
 function isBytes(v: unknown): v is Bytes {
@@ -159,7 +164,8 @@ function encodeRecords(messages: readonly ProduceMessage[], dateNow: number, fir
   const parts = messages.map((m, i) => {
     const key = bytesOf(m.key);
     const value = bytesOf(m.value);
-    const headers = Object.entries(m.headers ?? {}).map(([k, v]) => [Buffer.from(k, 'utf8'), bytesOf(v as Bytes)!] as const);
+    // A repeated header is one header per value, in order (kafkajs's flatMap).
+    const headers = Object.entries(m.headers ?? {}).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((one) => [Buffer.from(k, 'utf8'), bytesOf(one as Bytes)!] as const));
     const timestampDelta = Number(m.timestamp || dateNow) - firstTimestamp;
     let body = 1 + varLongSize(timestampDelta) + varIntSize(i) + bytesSize(key) + bytesSize(value) + varIntSize(headers.length);
     for (const [k, v] of headers) body += bytesSize(k) + bytesSize(v);

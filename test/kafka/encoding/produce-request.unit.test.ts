@@ -23,7 +23,7 @@ async function both(args: ProduceRequestArgs): Promise<[Buffer, Buffer]> {
 const message = (i: number, extra: object = {}) => ({
   key: i % 3 === 0 ? null : i % 3 === 1 ? `clé-${i}` : Buffer.from(`key-${i}`),
   value: i % 4 === 0 ? patternBytes(37_016, i + 1) : i % 4 === 1 ? `valeur ${'é'.repeat(i)}` : i % 4 === 2 ? null : patternBytes(i * 7, i),
-  headers: i % 2 === 0 ? { 'content-type': 'application/x-online-em-scores', 'online-em-source': `entrée/0/${i}` } : { bin: Buffer.from([0, 1, 2, i & 255]) },
+  headers: i % 2 === 0 ? { 'content-type': 'application/x-online-em-scores', 'online-em-source': `entrée/0/${i}` } : { bin: Buffer.from([0, 1, 2, i & 255]), repeated: ['un', Buffer.from([i & 255]), 'trois'] },
   ...extra,
 });
 
@@ -42,7 +42,7 @@ describe('produce requests encoded with sizes known beforehand', () => {
     ['uncompressed', kafkajs.CompressionTypes.None],
     ['gzip', kafkajs.CompressionTypes.GZIP],
     ['zstd', kafkajs.CompressionTypes.ZSTD],
-  ])('writes kafkajs\'s bytes (%s): keys and values null, strings and Buffers, UTF-8 headers, timestamps out of order and of different lengths, two topics', async (_, compression) => {
+  ])('writes kafkajs\'s bytes (%s): keys and values null, strings and Buffers, UTF-8 headers, repeated ones, timestamps out of order and of different lengths, two topics', async (_, compression) => {
     const timestamps = ['1700000000500', '999', '1700000000000', 1_700_000_000_250, undefined];
     const args: ProduceRequestArgs = {
       acks: -1,
@@ -71,10 +71,12 @@ describe('produce requests encoded with sizes known beforehand', () => {
     }
   });
 
-  it('leaves to kafkajs the messages it does not know: header arrays, keys or values that are neither strings nor Buffers, timestamps that are not integers', () => {
+  it('leaves to kafkajs the messages it does not know: header values that are neither strings nor Buffers, keys or values neither, timestamps that are not integers', () => {
     const args = (m: object): ProduceRequestArgs => ({ acks: -1, timeout: 1, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [{ value: 'v', ...m }] as never }] }] });
     expect(encodesItself(args({ key: 'k', headers: { a: 'b' }, timestamp: '1700000000000' }))).toBe(true);
-    expect(encodesItself(args({ headers: { a: ['b', 'c'] } }))).toBe(false);
+    expect(encodesItself(args({ headers: { a: ['b', Buffer.from('c')] } }))).toBe(true);
+    expect(encodesItself(args({ headers: { a: ['b', 3] } }))).toBe(false);
+    expect(encodesItself(args({ headers: { a: undefined } }))).toBe(false);
     expect(encodesItself(args({ key: 42 }))).toBe(false);
     expect(encodesItself(args({ value: { json: true } }))).toBe(false);
     expect(encodesItself(args({ timestamp: 1.5 }))).toBe(false);
