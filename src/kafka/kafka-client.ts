@@ -4,7 +4,6 @@ import type { ConnectionSettings } from './connection/connection-settings.js';
 import { kafkajsSecurity } from './connection/kafkajs-security.js';
 import { registerZstdCodec } from './compression/zstd-codec.js';
 import { useNativeCrc32c } from './checksum/native-crc32c.js';
-import { useExactEncoderGrowth } from './encoding/encoder-growth.js';
 import { useOwnProduceEncoding } from './encoding/produce-request.js';
 import { hideAbortedRecordsInFetches } from './read-committed/aborted-records.js';
 import { errorChain } from './error-chain.js';
@@ -14,8 +13,6 @@ import { RecordTooLargeError, tooLargeAdvice, tooLargeType } from './record-too-
 registerZstdCodec();
 // ... and checksums the batches it writes natively, not in JavaScript on the main thread.
 useNativeCrc32c();
-// ... and encodes what it produces without a zero-filled doubling at every level of a request.
-useExactEncoderGrowth();
 // ... and writes a produce request's records and batch once each, not once per level of it.
 useOwnProduceEncoding();
 // ... and never hands a read_committed consumer a record of an aborted transaction.
